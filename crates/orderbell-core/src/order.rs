@@ -1,0 +1,510 @@
+//! Orders: what was ordered (a snapshot of names and prices), by whom, how it is fulfilled, and
+//! where it stands in its lifecycle.
+//!
+//! ```text
+//! pending ──accept(eta)──▶ accepted ──ready──▶ ready ──complete──▶ completed
+//!    ├──reject(reason)──▶ rejected
+//!    ├──(timeout)──────▶ missed
+//!    └──cancel(reason)──▶ cancelled   (from pending, accepted or ready)
+//! ```
+//! `acknowledged_at` (someone saw it; stops the alarm) is separate from accepting.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{CustomerId, OrderId, ShopId, Timestamp};
+
+/// Where an order stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Pending,
+    Accepted,
+    Ready,
+    Completed,
+    Rejected,
+    Cancelled,
+    Missed,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 7] = [
+        OrderStatus::Pending,
+        OrderStatus::Accepted,
+        OrderStatus::Ready,
+        OrderStatus::Completed,
+        OrderStatus::Rejected,
+        OrderStatus::Cancelled,
+        OrderStatus::Missed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::Pending => "pending",
+            OrderStatus::Accepted => "accepted",
+            OrderStatus::Ready => "ready",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Rejected => "rejected",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Missed => "missed",
+        }
+    }
+
+    /// Whether nothing can happen to the order any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            OrderStatus::Completed
+                | OrderStatus::Rejected
+                | OrderStatus::Cancelled
+                | OrderStatus::Missed
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown order status {s:?}"))
+    }
+}
+
+/// Where an order came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderSource {
+    /// A guest on the shop's page.
+    Guest,
+    /// The shop's own site or till, through an API key.
+    Api,
+    /// Entered by a member of the shop.
+    Staff,
+}
+
+impl OrderSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderSource::Guest => "guest",
+            OrderSource::Api => "api",
+            OrderSource::Staff => "staff",
+        }
+    }
+}
+
+impl FromStr for OrderSource {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "guest" => Ok(OrderSource::Guest),
+            "api" => Ok(OrderSource::Api),
+            "staff" => Ok(OrderSource::Staff),
+            other => Err(format!("unknown order source {other:?}")),
+        }
+    }
+}
+
+/// How the order reaches the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Fulfillment {
+    Pickup,
+    DineIn { table: Option<String> },
+    Delivery { address: String },
+}
+
+impl Fulfillment {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fulfillment::Pickup => "pickup",
+            Fulfillment::DineIn { .. } => "dine_in",
+            Fulfillment::Delivery { .. } => "delivery",
+        }
+    }
+
+    /// The table (dine-in) or the address (delivery).
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Fulfillment::Pickup => None,
+            Fulfillment::DineIn { table } => table.as_deref(),
+            Fulfillment::Delivery { address } => Some(address),
+        }
+    }
+
+    /// Rebuilds a fulfillment from its stored kind and detail.
+    pub fn from_parts(kind: &str, detail: Option<String>) -> Option<Fulfillment> {
+        match kind {
+            "pickup" => Some(Fulfillment::Pickup),
+            "dine_in" => Some(Fulfillment::DineIn { table: detail }),
+            "delivery" => Some(Fulfillment::Delivery {
+                address: detail.unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Who the order is for, as given with the order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CustomerInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// E.164.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl CustomerInfo {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none() && self.phone.is_none() && self.email.is_none()
+    }
+}
+
+/// One chosen option, as it was priced when ordered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ItemOption {
+    pub name: String,
+    pub price: i64,
+}
+
+/// One line of an order: a snapshot, so later menu changes do not alter past orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OrderItem {
+    /// The menu item this line came from (guest orders), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub menu_item_id: Option<String>,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub options: Vec<ItemOption>,
+    /// (unit price + option prices) × quantity.
+    pub line_total: i64,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Order {
+    pub id: OrderId,
+    pub shop_id: ShopId,
+    /// Per-shop sequential number shown to people (#1001…).
+    pub number: i64,
+    pub status: OrderStatus,
+    pub currency: crate::Currency,
+    pub subtotal: i64,
+    pub total: i64,
+    pub items: Vec<OrderItem>,
+    pub customer_id: Option<CustomerId>,
+    pub customer: CustomerInfo,
+    pub fulfillment: Fulfillment,
+    pub note: Option<String>,
+    pub source: OrderSource,
+    pub eta_minutes: Option<i64>,
+    /// Reason given when rejected or cancelled.
+    pub reason: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub accepted_at: Option<Timestamp>,
+    /// When it was marked ready.
+    pub ready_at: Option<Timestamp>,
+    /// When it reached a final status.
+    pub closed_at: Option<Timestamp>,
+}
+
+impl Order {
+    /// When the order is expected to be ready: the moment it was marked ready, or acceptance
+    /// time plus the ETA while it is being prepared.
+    pub fn expected_ready_at(&self) -> Option<Timestamp> {
+        if let Some(ready) = self.ready_at {
+            return Some(ready);
+        }
+        let accepted = self.accepted_at?;
+        let eta = self.eta_minutes?;
+        accepted
+            .checked_add(jiff::SignedDuration::from_mins(eta))
+            .ok()
+    }
+}
+
+/// Something a person or the system does to an order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderAction {
+    Acknowledge,
+    Accept {
+        eta_minutes: i64,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    Ready,
+    Complete,
+    Cancel {
+        reason: Option<String>,
+    },
+    /// Nobody answered in time.
+    Miss,
+}
+
+impl OrderAction {
+    /// The name used in routes and in the event log.
+    pub fn name(&self) -> &'static str {
+        match self {
+            OrderAction::Acknowledge => "acknowledge",
+            OrderAction::Accept { .. } => "accept",
+            OrderAction::Reject { .. } => "reject",
+            OrderAction::Ready => "ready",
+            OrderAction::Complete => "complete",
+            OrderAction::Cancel { .. } => "cancel",
+            OrderAction::Miss => "miss",
+        }
+    }
+}
+
+/// An action the order's status does not allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot {action} an order that is {from}")]
+pub struct InvalidTransition {
+    pub from: OrderStatus,
+    pub action: &'static str,
+}
+
+/// What applying an action changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// The order changed; record an event.
+    Changed,
+    /// Nothing to do (e.g. acknowledging twice); no event.
+    Unchanged,
+}
+
+impl Order {
+    /// Applies an action at `now`, following the lifecycle. Every other transition is refused.
+    pub fn apply(
+        &mut self,
+        action: &OrderAction,
+        now: Timestamp,
+    ) -> Result<Applied, InvalidTransition> {
+        use OrderStatus as S;
+        let refuse = || InvalidTransition {
+            from: self.status,
+            action: action.name(),
+        };
+        let next = match (action, self.status) {
+            (OrderAction::Acknowledge, _) => {
+                if self.acknowledged_at.is_some() {
+                    return Ok(Applied::Unchanged);
+                }
+                self.acknowledged_at = Some(now);
+                self.updated_at = now;
+                return Ok(Applied::Changed);
+            }
+            (OrderAction::Accept { eta_minutes }, S::Pending) => {
+                self.eta_minutes = Some(*eta_minutes);
+                self.accepted_at = Some(now);
+                S::Accepted
+            }
+            (OrderAction::Reject { reason }, S::Pending) => {
+                self.reason.clone_from(reason);
+                S::Rejected
+            }
+            (OrderAction::Ready, S::Accepted) => {
+                self.ready_at = Some(now);
+                S::Ready
+            }
+            (OrderAction::Complete, S::Ready) => S::Completed,
+            (OrderAction::Cancel { reason }, S::Pending | S::Accepted | S::Ready) => {
+                self.reason.clone_from(reason);
+                S::Cancelled
+            }
+            (OrderAction::Miss, S::Pending) => S::Missed,
+            _ => return Err(refuse()),
+        };
+        // Any answer from the shop also means someone saw the order.
+        if self.acknowledged_at.is_none() && !matches!(action, OrderAction::Miss) {
+            self.acknowledged_at = Some(now);
+        }
+        if next.is_final() {
+            self.closed_at = Some(now);
+        }
+        self.status = next;
+        self.updated_at = now;
+        Ok(Applied::Changed)
+    }
+}
+
+/// Who did something to an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Actor {
+    /// `user`, `api_key`, `guest` or `system`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Actor {
+    pub fn guest() -> Actor {
+        Actor {
+            kind: "guest".into(),
+            id: None,
+            name: None,
+        }
+    }
+
+    pub fn system() -> Actor {
+        Actor {
+            kind: "system".into(),
+            id: None,
+            name: None,
+        }
+    }
+}
+
+/// One entry of an order's history: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OrderEvent {
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// `created`, `acknowledge`, `accept`, `reject`, `ready`, `complete`, `cancel`, `miss`.
+    pub kind: String,
+    pub actor: Actor,
+    /// The status after the event.
+    pub status: OrderStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Currency;
+
+    fn order() -> Order {
+        let t = Timestamp::from_second(1_800_000_000).unwrap();
+        Order {
+            id: OrderId::from_parts(0, [0; 10]),
+            shop_id: ShopId::from_parts(0, [1; 10]),
+            number: 1001,
+            status: OrderStatus::Pending,
+            currency: Currency::KRW,
+            subtotal: 0,
+            total: 0,
+            items: vec![],
+            customer_id: None,
+            customer: CustomerInfo::default(),
+            fulfillment: Fulfillment::Pickup,
+            note: None,
+            source: OrderSource::Api,
+            eta_minutes: None,
+            reason: None,
+            created_at: t,
+            updated_at: t,
+            acknowledged_at: None,
+            accepted_at: None,
+            ready_at: None,
+            closed_at: None,
+        }
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::from_second(1_800_000_600).unwrap()
+    }
+
+    #[test]
+    fn the_happy_path() {
+        let mut o = order();
+        o.apply(&OrderAction::Accept { eta_minutes: 15 }, now())
+            .unwrap();
+        assert_eq!(o.status, OrderStatus::Accepted);
+        assert_eq!(o.acknowledged_at, Some(now()));
+        assert_eq!(
+            o.expected_ready_at(),
+            Some(Timestamp::from_second(1_800_000_600 + 900).unwrap())
+        );
+        o.apply(&OrderAction::Ready, now()).unwrap();
+        assert_eq!(o.expected_ready_at(), Some(now()));
+        o.apply(&OrderAction::Complete, now()).unwrap();
+        assert_eq!(o.status, OrderStatus::Completed);
+        assert_eq!(o.closed_at, Some(now()));
+    }
+
+    #[test]
+    fn every_transition_outside_the_lifecycle_is_refused() {
+        let actions = [
+            OrderAction::Accept { eta_minutes: 10 },
+            OrderAction::Reject { reason: None },
+            OrderAction::Ready,
+            OrderAction::Complete,
+            OrderAction::Cancel { reason: None },
+            OrderAction::Miss,
+        ];
+        let allowed = |from: OrderStatus, action: &OrderAction| {
+            use OrderStatus as S;
+            matches!(
+                (from, action),
+                (S::Pending, OrderAction::Accept { .. })
+                    | (S::Pending, OrderAction::Reject { .. })
+                    | (S::Pending, OrderAction::Miss)
+                    | (S::Accepted, OrderAction::Ready)
+                    | (S::Ready, OrderAction::Complete)
+                    | (
+                        S::Pending | S::Accepted | S::Ready,
+                        OrderAction::Cancel { .. }
+                    )
+            )
+        };
+        for from in OrderStatus::ALL {
+            for action in &actions {
+                let mut o = order();
+                o.status = from;
+                let result = o.apply(action, now());
+                assert_eq!(
+                    result.is_ok(),
+                    allowed(from, action),
+                    "{from} {}",
+                    action.name()
+                );
+                if result.is_err() {
+                    assert_eq!(o.status, from, "a refused action changes nothing");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn acknowledging_twice_changes_nothing_the_second_time() {
+        let mut o = order();
+        assert_eq!(
+            o.apply(&OrderAction::Acknowledge, now()).unwrap(),
+            Applied::Changed
+        );
+        let later = Timestamp::from_second(1_800_001_000).unwrap();
+        assert_eq!(
+            o.apply(&OrderAction::Acknowledge, later).unwrap(),
+            Applied::Unchanged
+        );
+        assert_eq!(o.acknowledged_at, Some(now()));
+        assert_eq!(o.status, OrderStatus::Pending);
+    }
+
+    #[test]
+    fn a_missed_order_is_not_acknowledged() {
+        let mut o = order();
+        o.apply(&OrderAction::Miss, now()).unwrap();
+        assert_eq!(o.status, OrderStatus::Missed);
+        assert_eq!(o.acknowledged_at, None);
+    }
+}

@@ -1,0 +1,100 @@
+//! Users and their memberships in shops.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ShopId, Timestamp, UserId};
+
+/// A person who can log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+}
+
+/// What a member may do in a shop.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes and handles orders.
+    Staff,
+    /// Everything staff can, plus menu, printers, members, API keys and settings.
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Staff => "staff",
+        }
+    }
+
+    /// Whether this role may manage the shop (menu, members, keys, settings).
+    pub fn can_manage(self) -> bool {
+        self == Role::Owner
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "staff" => Ok(Role::Staff),
+            other => Err(format!("unknown role {other:?}")),
+        }
+    }
+}
+
+/// A user's place in a shop.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Member {
+    pub user_id: UserId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[schema(value_type = String, format = DateTime)]
+    pub added_at: Timestamp,
+}
+
+/// A membership seen from the user's side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub shop_id: ShopId,
+    pub role: Role,
+}
+
+/// Passwords: at least 10 characters, at most 1024 bytes (argon2 input stays bounded).
+pub fn check_password(password: &str) -> Result<(), &'static str> {
+    if password.chars().count() < 10 {
+        Err("password must be at least 10 characters")
+    } else if password.len() > 1024 {
+        Err("password must be at most 1024 bytes")
+    } else {
+        Ok(())
+    }
+}

@@ -173,17 +173,17 @@ impl CustomerInfo {
 }
 
 /// One chosen option, as it was priced when ordered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemOption {
     pub name: String,
     pub price: i64,
 }
 
 /// One line of an order: a snapshot, so later menu changes do not alter past orders.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderItem {
     /// The menu item this line came from (guest orders), if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub menu_item_id: Option<String>,
     pub name: String,
     pub quantity: i64,

@@ -1,0 +1,233 @@
+//! Where queries run: connections owned by dedicated threads, so neither backend blocks the
+//! async runtime.
+//!
+//! - [`Writer`]: one thread, one connection. It takes every write job that is waiting, runs
+//!   them in one transaction (each inside its own savepoint, so one failing job does not undo
+//!   the others) and commits once: *group commit*. With `synchronous=FULL` every commit is an
+//!   fsync, so batching is what lets a small machine take thousands of durable orders per second.
+//!   Each caller is answered only after the commit that holds its job.
+//! - [`Readers`]: a few threads with one connection each, sharing a queue of read jobs.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::thread;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::StoreError;
+use crate::db::Db;
+
+/// Most jobs committed together.
+const MAX_BATCH: usize = 512;
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type WriteJob = Box<dyn FnOnce(&mut dyn Db, bool) -> (bool, Completion) + Send>;
+type ReadJob = Box<dyn FnOnce(&mut dyn Db) + Send>;
+
+/// Statements that open a transaction on a backend.
+#[derive(Debug, Clone, Copy)]
+pub struct Dialect {
+    /// Opens a write transaction (`BEGIN IMMEDIATE` on SQLite).
+    pub begin_write: &'static str,
+    /// Opens a read transaction with one snapshot for every query in it.
+    pub begin_read: &'static str,
+}
+
+/// The single writing connection, with group commit.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::Sender<WriteJob>,
+}
+
+impl Writer {
+    /// Starts the writer thread on `db`.
+    pub fn spawn(
+        name: &str,
+        mut db: Box<dyn Db + Send>,
+        dialect: Dialect,
+    ) -> std::io::Result<Writer> {
+        let (tx, mut rx) = mpsc::channel::<WriteJob>(4 * MAX_BATCH);
+        thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                while let Some(first) = rx.blocking_recv() {
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_BATCH {
+                        match rx.try_recv() {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    run_batch(db.as_mut(), dialect, jobs);
+                }
+            })?;
+        Ok(Writer { jobs: tx })
+    }
+
+    /// Runs `f` in a write transaction; answers after it is committed.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Db) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: WriteJob = Box::new(move |db: &mut dyn Db, savepoint: bool| {
+            let result = run_job(db, savepoint, f);
+            let ok = result.is_ok();
+            let completion: Completion = Box::new(move |commit: Result<(), String>| {
+                let outcome = match commit {
+                    Ok(()) => result,
+                    Err(e) => Err(StoreError::Unavailable(format!("commit failed: {e}"))),
+                };
+                let _ = reply.send(outcome);
+            });
+            (ok, completion)
+        });
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+    }
+}
+
+fn run_job<T>(
+    db: &mut dyn Db,
+    savepoint: bool,
+    f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    if savepoint {
+        db.batch("SAVEPOINT job")?;
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| f(&mut *db)))
+        .unwrap_or_else(|_| Err(StoreError::Backend("a write job panicked".into())));
+    if savepoint {
+        match &result {
+            Ok(_) => db.batch("RELEASE job")?,
+            Err(_) => db.batch("ROLLBACK TO job; RELEASE job")?,
+        }
+    }
+    result
+}
+
+fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
+    if let Err(e) = db.batch(dialect.begin_write) {
+        let message = e.to_string();
+        tracing::error!(error = %message, "could not begin a write transaction");
+        for job in jobs {
+            // Run nothing; answer each caller with the failure.
+            let (_, completion) = (job)(&mut FailingDb(message.clone()), false);
+            completion(Err(message.clone()));
+        }
+        return;
+    }
+    // A lone job needs no savepoint: if it fails, the whole transaction is rolled back.
+    let savepoints = jobs.len() > 1;
+    let mut all_ok = true;
+    let mut completions = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let (ok, completion) = job(db, savepoints);
+        all_ok &= ok;
+        completions.push(completion);
+    }
+    let outcome = if !savepoints && !all_ok {
+        db.batch("ROLLBACK").map_err(|e| e.to_string())
+    } else {
+        db.batch("COMMIT").map_err(|e| e.to_string())
+    };
+    if let Err(e) = &outcome {
+        tracing::error!(error = %e, "commit failed; rolling back the batch");
+        let _ = db.batch("ROLLBACK");
+    }
+    for completion in completions {
+        completion(outcome.clone());
+    }
+}
+
+/// Stands in for the connection when a batch could not even begin.
+struct FailingDb(String);
+
+impl Db for FailingDb {
+    fn execute(&mut self, _: &str, _: &[crate::db::Value]) -> Result<u64, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+    fn query(
+        &mut self,
+        _: &str,
+        _: &[crate::db::Value],
+    ) -> Result<Vec<crate::db::Row>, StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+    fn batch(&mut self, _: &str) -> Result<(), StoreError> {
+        Err(StoreError::Unavailable(self.0.clone()))
+    }
+}
+
+/// Reading connections, each on its own thread.
+#[derive(Clone)]
+pub struct Readers {
+    jobs: crossbeam_channel::Sender<ReadJob>,
+    dialect: Dialect,
+}
+
+impl Readers {
+    pub fn spawn(
+        name: &str,
+        connections: Vec<Box<dyn Db + Send>>,
+        dialect: Dialect,
+    ) -> std::io::Result<Readers> {
+        let (tx, rx) = crossbeam_channel::bounded::<ReadJob>(4096);
+        for (i, mut db) in connections.into_iter().enumerate() {
+            let rx = rx.clone();
+            thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || {
+                    while let Ok(job) = rx.recv() {
+                        job(db.as_mut());
+                    }
+                })?;
+        }
+        Ok(Readers { jobs: tx, dialect })
+    }
+
+    /// Runs `f` on a reading connection. With `snapshot`, every query in `f` sees one snapshot.
+    pub async fn run<T, F>(&self, snapshot: bool, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn Db) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let begin = self.dialect.begin_read;
+        let job: ReadJob = Box::new(move |db: &mut dyn Db| {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                if !snapshot {
+                    return f(&mut *db);
+                }
+                db.batch(begin)?;
+                let result = f(&mut *db);
+                let end = db.batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" });
+                result.and_then(|v| end.map(|()| v))
+            }))
+            .unwrap_or_else(|_| Err(StoreError::Backend("a read job panicked".into())));
+            let _ = reply.send(result);
+        });
+        let sender = self.jobs.clone();
+        // The queue is bounded; waiting for room must not block the async runtime.
+        match sender.try_send(job) {
+            Ok(()) => {}
+            Err(crossbeam_channel::TrySendError::Full(job)) => {
+                tokio::task::spawn_blocking(move || sender.send(job))
+                    .await
+                    .map_err(|_| StoreError::Unavailable("readers are busy".into()))?
+                    .map_err(|_| StoreError::Unavailable("readers have stopped".into()))?;
+            }
+            Err(crossbeam_channel::TrySendError::Disconnected(_)) => {
+                return Err(StoreError::Unavailable("readers have stopped".into()));
+            }
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("a reader has stopped".into()))?
+    }
+}

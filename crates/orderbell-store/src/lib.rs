@@ -1,0 +1,186 @@
+//! Orderbell storage.
+//!
+//! [`Store`] is what the rest of Orderbell talks to: shops, accounts, menus and orders, in the
+//! shop's language and free of SQL. [`open`] picks the backend from the database URL once at
+//! start: `sqlite:` (the embedded default) or `postgres:`. Both run the very same queries
+//! (`queries/`) through the small [`db::Db`] surface, each with its own migrations, and the
+//! conformance suite in `tests/` runs the same stories against both.
+
+pub mod db;
+mod error;
+mod exec;
+mod migrate;
+pub mod postgres;
+mod queries;
+pub mod records;
+mod sql_store;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use orderbell_core::menu::{
+    Category, CategoryChange, ItemChange, Menu, MenuItem, MenuOption, OptionChange, OptionGroup,
+    OptionGroupChange,
+};
+use orderbell_core::order::{Actor, Order, OrderAction, OrderEvent};
+use orderbell_core::shop::{NewShop, Shop, ShopPatch};
+use orderbell_core::user::{Member, Role, User};
+use orderbell_core::{
+    ApiKeyId, CategoryId, MenuItemId, OptionGroupId, OptionId, OrderId, ShopId, Timestamp, UserId,
+};
+
+pub use error::{Result, StoreError};
+pub use records::*;
+pub use sql_store::SqlStore;
+
+/// Everything Orderbell keeps.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is (`sqlite` or `postgres`), for logs and health.
+    fn backend(&self) -> &'static str;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<()>;
+
+    // Settings: small values the server keeps for itself (e.g. generated keys).
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` under `key` unless a value is there already; returns the stored value.
+    async fn setting_init(&self, key: &str, value: &str) -> Result<String>;
+
+    // Users and sessions.
+    async fn create_user(&self, user: NewUser) -> Result<User>;
+    async fn user(&self, id: &UserId) -> Result<Option<User>>;
+    async fn credentials(&self, email: &str) -> Result<Option<Credentials>>;
+    async fn set_password(&self, id: &UserId, password_hash: &str) -> Result<()>;
+    async fn create_session(&self, session: NewSession) -> Result<()>;
+    /// The live (unexpired) session with this token hash.
+    async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Ends every session of a user except the one given (after a password change).
+    async fn delete_other_sessions(&self, user: &UserId, keep_token_hash: &str) -> Result<()>;
+    async fn delete_expired(&self, now: Timestamp, idempotency_before: Timestamp) -> Result<u64>;
+
+    // Shops and members.
+    async fn create_shop(
+        &self,
+        id: ShopId,
+        shop: NewShop,
+        owner: &UserId,
+        now: Timestamp,
+    ) -> Result<Shop>;
+    async fn shop(&self, id: &ShopId) -> Result<Option<Shop>>;
+    async fn shop_by_slug(&self, slug: &str) -> Result<Option<Shop>>;
+    async fn update_shop(&self, id: &ShopId, patch: ShopPatch, now: Timestamp) -> Result<Shop>;
+    async fn shops_of(&self, user: &UserId) -> Result<Vec<(Shop, Role)>>;
+    async fn role(&self, shop: &ShopId, user: &UserId) -> Result<Option<Role>>;
+    async fn members(&self, shop: &ShopId) -> Result<Vec<Member>>;
+    /// Adds a member or changes their role. Refuses to leave a shop without an owner.
+    async fn set_member(
+        &self,
+        shop: &ShopId,
+        user: &UserId,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<Member>;
+    /// Removes a member. Refuses to remove the last owner.
+    async fn remove_member(&self, shop: &ShopId, user: &UserId) -> Result<()>;
+
+    // API keys.
+    async fn create_api_key(&self, key: NewApiKey) -> Result<ApiKey>;
+    /// The unrevoked key with this hash.
+    async fn api_key(&self, token_hash: &str) -> Result<Option<ApiKey>>;
+    async fn api_keys(&self, shop: &ShopId) -> Result<Vec<ApiKey>>;
+    async fn revoke_api_key(&self, shop: &ShopId, id: &ApiKeyId, now: Timestamp) -> Result<()>;
+    async fn touch_api_key(&self, id: &ApiKeyId, now: Timestamp) -> Result<()>;
+
+    // Menu.
+    async fn menu(&self, shop: &ShopId) -> Result<Menu>;
+    async fn create_category(
+        &self,
+        shop: &ShopId,
+        id: CategoryId,
+        c: CategoryChange,
+        now: Timestamp,
+    ) -> Result<Category>;
+    async fn update_category(
+        &self,
+        shop: &ShopId,
+        id: &CategoryId,
+        c: CategoryChange,
+    ) -> Result<Category>;
+    /// Refuses (conflict) while the category still holds items.
+    async fn delete_category(&self, shop: &ShopId, id: &CategoryId) -> Result<()>;
+    async fn create_item(
+        &self,
+        shop: &ShopId,
+        id: MenuItemId,
+        c: ItemChange,
+        now: Timestamp,
+    ) -> Result<MenuItem>;
+    async fn update_item(
+        &self,
+        shop: &ShopId,
+        id: &MenuItemId,
+        c: ItemChange,
+        now: Timestamp,
+    ) -> Result<MenuItem>;
+    async fn delete_item(&self, shop: &ShopId, id: &MenuItemId) -> Result<()>;
+    async fn create_option_group(
+        &self,
+        shop: &ShopId,
+        item: &MenuItemId,
+        id: OptionGroupId,
+        c: OptionGroupChange,
+    ) -> Result<OptionGroup>;
+    async fn update_option_group(
+        &self,
+        shop: &ShopId,
+        id: &OptionGroupId,
+        c: OptionGroupChange,
+    ) -> Result<OptionGroup>;
+    async fn delete_option_group(&self, shop: &ShopId, id: &OptionGroupId) -> Result<()>;
+    async fn create_option(
+        &self,
+        shop: &ShopId,
+        group: &OptionGroupId,
+        id: OptionId,
+        c: OptionChange,
+    ) -> Result<MenuOption>;
+    async fn update_option(
+        &self,
+        shop: &ShopId,
+        id: &OptionId,
+        c: OptionChange,
+    ) -> Result<MenuOption>;
+    async fn delete_option(&self, shop: &ShopId, id: &OptionId) -> Result<()>;
+
+    // Orders.
+    /// Stores a new order with its first event (and its idempotency key), durably, before
+    /// answering. A key seen before with the same request hash answers the stored order; with
+    /// another hash, [`StoreError::IdempotencyConflict`].
+    async fn create_order(&self, order: NewOrder) -> Result<CreatedOrder>;
+    async fn order(&self, shop: &ShopId, id: &OrderId) -> Result<Option<Order>>;
+    /// An order by id alone (guest tracking, after the token was checked).
+    async fn order_by_id(&self, id: &OrderId) -> Result<Option<Order>>;
+    async fn orders(&self, shop: &ShopId, filter: OrderFilter) -> Result<OrderPage>;
+    /// Applies an action under the lifecycle rules and records who did it.
+    async fn apply_order_action(
+        &self,
+        shop: &ShopId,
+        id: &OrderId,
+        action: OrderAction,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<Order>;
+    async fn order_events(&self, shop: &ShopId, id: &OrderId) -> Result<Vec<OrderEvent>>;
+}
+
+/// Opens the database a URL names, creating and migrating it as needed.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+/// Applies pending migrations and returns how many ran.
+pub async fn migrate(url: &str) -> Result<usize> {
+    SqlStore::migrate_only(url).await
+}

@@ -1,0 +1,140 @@
+//! Users, sessions and settings.
+
+use orderbell_core::user::User;
+use orderbell_core::{Timestamp, UserId};
+
+use crate::db::{Db, Row};
+use crate::records::{Credentials, NewSession, NewUser, Session};
+use crate::{Result, StoreError, params};
+
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at";
+
+fn user_from(row: &Row, at: usize) -> Result<User> {
+    Ok(User {
+        id: UserId::from_stored(row.text(at)?),
+        email: row.text(at + 1)?,
+        name: row.text(at + 2)?,
+        created_at: row.time(at + 3)?,
+    })
+}
+
+pub fn setting(db: &mut dyn Db, key: &str) -> Result<Option<String>> {
+    db.query_opt("SELECT value FROM settings WHERE key = $1", params![key])?
+        .map(|r| r.text(0))
+        .transpose()
+}
+
+pub fn setting_init(db: &mut dyn Db, key: &str, value: &str) -> Result<String> {
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        params![key, value],
+    )?;
+    setting(db, key)?.ok_or(StoreError::NotFound)
+}
+
+pub fn create_user(db: &mut dyn Db, u: &NewUser) -> Result<User> {
+    let taken = db.query_opt("SELECT 1 FROM users WHERE email = $1", params![&u.email])?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict(
+            "a user with this e-mail address exists".into(),
+        ));
+    }
+    db.execute(
+        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        params![u.id.as_str(), &u.email, &u.name, u.password_hash.clone(), u.created_at],
+    )?;
+    Ok(User {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+        created_at: u.created_at,
+    })
+}
+
+pub fn user(db: &mut dyn Db, id: &UserId) -> Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1");
+    db.query_opt(&sql, params![id.as_str()])?
+        .map(|r| user_from(&r, 0))
+        .transpose()
+}
+
+pub fn user_by_email(db: &mut dyn Db, email: &str) -> Result<Option<User>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.email = $1");
+    db.query_opt(&sql, params![email])?
+        .map(|r| user_from(&r, 0))
+        .transpose()
+}
+
+pub fn credentials(db: &mut dyn Db, email: &str) -> Result<Option<Credentials>> {
+    let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.email = $1");
+    db.query_opt(&sql, params![email])?
+        .map(|r| {
+            Ok(Credentials {
+                user: user_from(&r, 0)?,
+                password_hash: r.opt_text(4)?,
+            })
+        })
+        .transpose()
+}
+
+pub fn set_password(db: &mut dyn Db, id: &UserId, hash: &str) -> Result<()> {
+    super::changed(db.execute(
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        params![hash, id.as_str()],
+    )?)
+}
+
+pub fn create_session(db: &mut dyn Db, s: &NewSession) -> Result<()> {
+    db.execute(
+        "INSERT INTO sessions (token_hash, user_id, auth_method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        params![&s.token_hash, s.user_id.as_str(), &s.auth_method, s.created_at, s.expires_at],
+    )?;
+    Ok(())
+}
+
+pub fn session(db: &mut dyn Db, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, s.auth_method, s.created_at, s.expires_at
+         FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = $1 AND s.expires_at > $2"
+    );
+    db.query_opt(&sql, params![token_hash, now])?
+        .map(|r| {
+            Ok(Session {
+                user: user_from(&r, 0)?,
+                auth_method: r.text(4)?,
+                created_at: r.time(5)?,
+                expires_at: r.time(6)?,
+            })
+        })
+        .transpose()
+}
+
+pub fn delete_session(db: &mut dyn Db, token_hash: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        params![token_hash],
+    )?;
+    Ok(())
+}
+
+pub fn delete_other_sessions(db: &mut dyn Db, user: &UserId, keep: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        params![user.as_str(), keep],
+    )?;
+    Ok(())
+}
+
+pub fn delete_expired(
+    db: &mut dyn Db,
+    now: Timestamp,
+    idempotency_before: Timestamp,
+) -> Result<u64> {
+    let sessions = db.execute("DELETE FROM sessions WHERE expires_at <= $1", params![now])?;
+    let keys = db.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < $1",
+        params![idempotency_before],
+    )?;
+    Ok(sessions + keys)
+}

@@ -1,0 +1,18 @@
+//! Every query Orderbell runs, written once against [`crate::db::Db`].
+
+pub mod accounts;
+pub mod api_keys;
+pub mod menu;
+pub mod orders;
+pub mod shops;
+
+use crate::{Result, StoreError};
+
+/// Fails with `NotFound` when a statement changed no row.
+pub fn changed(n: u64) -> Result<()> {
+    if n == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

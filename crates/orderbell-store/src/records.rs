@@ -1,0 +1,143 @@
+//! What the store takes and gives back besides the core types. Ids and times come from the
+//! caller, so the store stays deterministic and tests control the clock.
+
+use orderbell_core::order::{Actor, OrderSource, OrderStatus};
+use orderbell_core::pricing::PricedOrder;
+use orderbell_core::user::User;
+use orderbell_core::{ApiKeyId, Currency, CustomerId, OrderId, ShopId, Timestamp, UserId};
+
+/// A user to create. Users who sign in only through another provider have no password.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: UserId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A user with what is needed to check a password.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: Option<String>,
+}
+
+/// A session to create; the token itself is never stored, only its SHA-256 (hex).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user_id: UserId,
+    /// How the user proved who they are: `password` now; `oidc`, `totp` later.
+    pub auth_method: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A live session with its user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub auth_method: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// What an API key may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    OrdersWrite,
+    OrdersRead,
+    Manage,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 3] = [Scope::OrdersWrite, Scope::OrdersRead, Scope::Manage];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::OrdersWrite => "orders:write",
+            Scope::OrdersRead => "orders:read",
+            Scope::Manage => "manage",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|sc| sc.as_str() == s)
+    }
+}
+
+/// An API key as stored (without its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKey {
+    pub id: ApiKeyId,
+    pub shop_id: ShopId,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    /// The first characters of the key, to recognise it in lists.
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: ApiKeyId,
+    pub shop_id: ShopId,
+    pub name: String,
+    pub scopes: Vec<Scope>,
+    pub token_hash: String,
+    pub prefix: String,
+    pub created_at: Timestamp,
+}
+
+/// A priced order to store, with who placed it and an optional idempotency key.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub id: OrderId,
+    pub shop_id: ShopId,
+    pub currency: Currency,
+    pub priced: PricedOrder,
+    pub source: OrderSource,
+    pub actor: Actor,
+    /// Used when the order's phone or e-mail is new to the shop.
+    pub new_customer_id: CustomerId,
+    pub created_at: Timestamp,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub key: String,
+    /// SHA-256 (hex) of the request that first used the key.
+    pub request_hash: String,
+}
+
+/// The answer to storing an order.
+#[derive(Debug, Clone)]
+pub enum CreatedOrder {
+    /// Stored now.
+    New(orderbell_core::order::Order),
+    /// The idempotency key was seen with the same request: the order stored then.
+    Replayed(orderbell_core::order::Order),
+}
+
+/// Which orders to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Any of these statuses (all when empty).
+    pub statuses: Vec<OrderStatus>,
+    /// Created at or after.
+    pub since: Option<Timestamp>,
+    /// Only orders numbered below this (the cursor of the previous page).
+    pub before_number: Option<i64>,
+    pub limit: i64,
+}
+
+/// A page of orders and the cursor for the next one.
+#[derive(Debug, Clone)]
+pub struct OrderPage {
+    pub orders: Vec<orderbell_core::order::Order>,
+    pub next_before_number: Option<i64>,
+}

@@ -1,0 +1,196 @@
+//! The SQLite backend: one file, WAL journal, `synchronous=FULL` (a committed order survives
+//! power loss), foreign keys on, a busy timeout, and `BEGIN IMMEDIATE` for writes.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::StoreError;
+use crate::db::{Db, Row, Value};
+use crate::exec::Dialect;
+
+pub const DIALECT: Dialect = Dialect {
+    begin_write: "BEGIN IMMEDIATE",
+    begin_read: "BEGIN",
+};
+
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+/// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),
+/// `sqlite:///var/lib/orderbell/orderbell.db` (absolute) or `sqlite:orderbell.db`.
+pub fn path_from_url(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let rest = rest.split('?').next().unwrap_or(rest);
+    (!rest.is_empty()).then(|| PathBuf::from(rest))
+}
+
+pub struct SqliteDb {
+    conn: Connection,
+}
+
+impl SqliteDb {
+    /// Opens (and creates) the database file for writing.
+    pub fn open_writer(path: &Path) -> Result<SqliteDb, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| unavailable(path, &e))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -16000;",
+        )
+        .map_err(|e| unavailable(path, &e))?;
+        conn.set_prepared_statement_cache_capacity(128);
+        Ok(SqliteDb { conn })
+    }
+
+    /// Opens a read-only connection to an existing database file.
+    pub fn open_reader(path: &Path) -> Result<SqliteDb, StoreError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| unavailable(path, &e))?;
+        conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8000;")
+            .map_err(|e| unavailable(path, &e))?;
+        conn.set_prepared_statement_cache_capacity(128);
+        Ok(SqliteDb { conn })
+    }
+}
+
+fn unavailable(path: &Path, e: &rusqlite::Error) -> StoreError {
+    StoreError::Unavailable(format!("{}: {e}", path.display()))
+}
+
+/// Rewrites `$1` placeholders to SQLite's `?1`.
+fn rewrite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn to_sql(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Int(i) => SqlValue::Integer(*i),
+        Value::Text(s) => SqlValue::Text(s.clone()),
+        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Value::Time(t) => SqlValue::Integer(t.as_millisecond()),
+    }
+}
+
+fn map_err(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(err, msg)
+            if err.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            StoreError::Conflict(msg.clone().unwrap_or_else(|| e.to_string()))
+        }
+        rusqlite::Error::SqliteFailure(err, _)
+            if matches!(
+                err.code,
+                rusqlite::ErrorCode::DatabaseBusy
+                    | rusqlite::ErrorCode::DatabaseLocked
+                    | rusqlite::ErrorCode::DiskFull
+                    | rusqlite::ErrorCode::CannotOpen
+                    | rusqlite::ErrorCode::ReadOnly
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+impl Db for SqliteDb {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&rewrite(sql)).map_err(map_err)?;
+        for (i, p) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, to_sql(p)).map_err(map_err)?;
+        }
+        let changed = stmt.raw_execute().map_err(map_err)?;
+        Ok(u64::try_from(changed).unwrap_or(u64::MAX))
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&rewrite(sql)).map_err(map_err)?;
+        for (i, p) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, to_sql(p)).map_err(map_err)?;
+        }
+        let columns = stmt.column_count();
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(map_err)? {
+            let mut values = Vec::with_capacity(columns);
+            for i in 0..columns {
+                values.push(match row.get_ref(i).map_err(map_err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    // No column is REAL; an integer-valued REAL (e.g. from arithmetic) reads as one.
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        reason = "only integral values are stored"
+                    )]
+                    ValueRef::Real(f) => Value::Int(f as i64),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Value::Text(String::from_utf8_lossy(t).into_owned())
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql).map_err(map_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            path_from_url("sqlite://data/orderbell.db"),
+            Some(PathBuf::from("data/orderbell.db"))
+        );
+        assert_eq!(
+            path_from_url("sqlite:///var/lib/o.db"),
+            Some(PathBuf::from("/var/lib/o.db"))
+        );
+        assert_eq!(
+            path_from_url("sqlite:o.db?mode=rwc"),
+            Some(PathBuf::from("o.db"))
+        );
+        assert_eq!(path_from_url("postgres://x"), None);
+        assert_eq!(path_from_url("sqlite://"), None);
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(
+            rewrite("SELECT $1, $12 WHERE a = '$'"),
+            "SELECT ?1, ?12 WHERE a = '$'"
+        );
+    }
+}

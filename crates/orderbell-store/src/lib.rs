@@ -50,6 +50,7 @@ pub trait Store: Send + Sync + 'static {
     // Users and sessions.
     async fn create_user(&self, user: NewUser) -> Result<User>;
     async fn user(&self, id: &UserId) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>>;
     async fn set_password(&self, id: &UserId, password_hash: &str) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;

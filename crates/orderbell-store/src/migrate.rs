@@ -37,7 +37,7 @@ fn apply(
     now: &str,
 ) -> Result<usize> {
     if let Some(lock) = lock {
-        db.query(lock, &[])?;
+        db.batch(lock)?;
     }
     let current = db
         .query_one(

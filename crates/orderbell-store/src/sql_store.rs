@@ -189,6 +189,12 @@ impl Store for SqlStore {
         self.read(move |db| accounts::user(db, &id)).await
     }
 
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let email = email.to_owned();
+        self.read(move |db| accounts::user_by_email(db, &email))
+            .await
+    }
+
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>> {
         let email = email.to_owned();
         self.read(move |db| accounts::credentials(db, &email)).await

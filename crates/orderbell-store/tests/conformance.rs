@@ -1,0 +1,1150 @@
+//! The conformance suite: the same stories against SQLite (always) and PostgreSQL (when
+//! `ORDERBELL_TEST_POSTGRES_URL` is set; CI sets it and checks that these tests ran).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod support;
+
+use std::sync::Arc;
+
+use orderbell_core::menu::{CategoryInput, ItemInput, OptionGroupInput, OptionInput};
+use orderbell_core::order::{
+    Actor, CustomerInfo, Fulfillment, OrderAction, OrderItem, OrderSource, OrderStatus,
+};
+use orderbell_core::pricing::PricedOrder;
+use orderbell_core::shop::{NewShopRequest, ShopPatchRequest};
+use orderbell_core::user::Role;
+use orderbell_core::{
+    ApiKeyId, CategoryId, Currency, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId,
+    ShopId, Timestamp, UserId,
+};
+use orderbell_store::{
+    CreatedOrder, IdempotencyKey, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter, Scope,
+    Store, StoreError,
+};
+use support::{Backend, fresh};
+
+fn now() -> Timestamp {
+    orderbell_core::to_millis(Timestamp::now())
+}
+
+fn rand10() -> [u8; 10] {
+    let mut b = [0u8; 10];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
+    f(Timestamp::now().as_millisecond(), rand10())
+}
+
+async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
+    store
+        .create_user(NewUser {
+            id: id(UserId::from_parts),
+            email: email.into(),
+            name: "Someone".into(),
+            password_hash: Some("hash".into()),
+            created_at: now(),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+async fn shop(store: &Arc<dyn Store>, slug: &str, owner: &UserId) -> ShopId {
+    let new = NewShopRequest {
+        slug: slug.into(),
+        name: format!("Shop {slug}"),
+        currency: None,
+        time_zone: None,
+        locale: None,
+        phone: None,
+    }
+    .validate()
+    .unwrap();
+    store
+        .create_shop(id(ShopId::from_parts), new, owner, now())
+        .await
+        .unwrap()
+        .id
+}
+
+fn new_order(shop: &ShopId, phone: Option<&str>, key: Option<(&str, &str)>) -> NewOrder {
+    let items = vec![OrderItem {
+        menu_item_id: None,
+        name: "아메리카노 Americano".into(),
+        quantity: 2,
+        unit_price: 4500,
+        options: vec![orderbell_core::order::ItemOption {
+            name: "Extra shot".into(),
+            price: 500,
+        }],
+        line_total: 10000,
+    }];
+    NewOrder {
+        id: id(OrderId::from_parts),
+        shop_id: shop.clone(),
+        currency: Currency::KRW,
+        priced: PricedOrder {
+            items,
+            subtotal: 10000,
+            total: 10000,
+            customer: CustomerInfo {
+                name: Some("Kim".into()),
+                phone: phone.map(str::to_owned),
+                email: None,
+            },
+            fulfillment: Fulfillment::DineIn {
+                table: Some("7".into()),
+            },
+            note: Some("less ice".into()),
+        },
+        source: OrderSource::Api,
+        actor: Actor {
+            kind: "api_key".into(),
+            id: Some("k".into()),
+            name: Some("till".into()),
+        },
+        new_customer_id: id(CustomerId::from_parts),
+        created_at: now(),
+        idempotency: key.map(|(k, h)| IdempotencyKey {
+            key: k.into(),
+            request_hash: h.into(),
+        }),
+    }
+}
+
+fn created(c: CreatedOrder) -> orderbell_core::order::Order {
+    match c {
+        CreatedOrder::New(o) => o,
+        CreatedOrder::Replayed(o) => panic!("unexpected replay of #{}", o.number),
+    }
+}
+
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
+                super::$name(store).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
+                super::$name(store).await;
+            })*
+        }
+    };
+}
+
+stories!(
+    accounts_and_sessions,
+    shops_and_members,
+    api_keys,
+    menu_editing,
+    menu_is_scoped_to_its_shop,
+    orders_are_numbered_per_shop,
+    order_lifecycle_and_events,
+    order_listing,
+    idempotency_keys,
+    concurrent_orders_are_group_committed,
+    a_failing_job_leaves_its_batch_alone,
+    settings_keep_their_first_value,
+    expired_rows_are_purged,
+);
+
+async fn accounts_and_sessions(store: Arc<dyn Store>) {
+    let u = user(&store, "kim@example.com").await;
+    let dup = store
+        .create_user(NewUser {
+            id: id(UserId::from_parts),
+            email: "kim@example.com".into(),
+            name: "Other".into(),
+            password_hash: None,
+            created_at: now(),
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+
+    let creds = store.credentials("kim@example.com").await.unwrap().unwrap();
+    assert_eq!(creds.user.id, u);
+    assert_eq!(creds.password_hash.as_deref(), Some("hash"));
+    assert!(
+        store
+            .credentials("nobody@example.com")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.set_password(&u, "new-hash").await.unwrap();
+    assert_eq!(
+        store
+            .credentials("kim@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("new-hash")
+    );
+
+    let t = now();
+    for (hash, expires) in [("a", 3600), ("b", 3600), ("old", -1)] {
+        store
+            .create_session(NewSession {
+                token_hash: hash.into(),
+                user_id: u.clone(),
+                auth_method: "password".into(),
+                created_at: t,
+                expires_at: t
+                    .checked_add(jiff::SignedDuration::from_secs(expires))
+                    .unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+    let s = store.session("a", t).await.unwrap().unwrap();
+    assert_eq!(s.user.id, u);
+    assert_eq!(s.auth_method, "password");
+    assert_eq!(s.created_at, t);
+    assert!(
+        store.session("old", t).await.unwrap().is_none(),
+        "expired sessions are not live"
+    );
+    assert!(store.session("nope", t).await.unwrap().is_none());
+
+    store.delete_other_sessions(&u, "a").await.unwrap();
+    assert!(store.session("b", t).await.unwrap().is_none());
+    assert!(store.session("a", t).await.unwrap().is_some());
+    store.delete_session("a").await.unwrap();
+    assert!(store.session("a", t).await.unwrap().is_none());
+    assert_eq!(
+        store.user(&u).await.unwrap().unwrap().email,
+        "kim@example.com"
+    );
+}
+
+async fn shops_and_members(store: Arc<dyn Store>) {
+    let owner = user(&store, "owner@example.com").await;
+    let staff = user(&store, "staff@example.com").await;
+    let s = shop(&store, "cafe", &owner).await;
+
+    let again = NewShopRequest {
+        slug: "cafe".into(),
+        name: "Again".into(),
+        currency: None,
+        time_zone: None,
+        locale: None,
+        phone: None,
+    }
+    .validate()
+    .unwrap();
+    assert!(matches!(
+        store
+            .create_shop(id(ShopId::from_parts), again, &owner, now())
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let stored = store.shop_by_slug("cafe").await.unwrap().unwrap();
+    assert_eq!(stored.id, s);
+    assert_eq!(stored.currency, Currency::KRW);
+    assert_eq!(stored.time_zone, "Asia/Seoul");
+    assert!(stored.accepting_orders);
+    assert_eq!(store.shop(&s).await.unwrap().unwrap(), stored);
+
+    let patch = ShopPatchRequest {
+        name: Some("Cafe Seoul".into()),
+        phone: Some("+82 2 123 4567".into()),
+        accepting_orders: Some(false),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let updated = store.update_shop(&s, patch, now()).await.unwrap();
+    assert_eq!(updated.name, "Cafe Seoul");
+    assert_eq!(updated.phone.as_deref(), Some("+8221234567"));
+    assert!(!updated.accepting_orders);
+    assert_eq!(store.shop(&s).await.unwrap().unwrap(), updated);
+
+    assert_eq!(store.role(&s, &owner).await.unwrap(), Some(Role::Owner));
+    assert_eq!(store.role(&s, &staff).await.unwrap(), None);
+    let m = store
+        .set_member(&s, &staff, Role::Staff, now())
+        .await
+        .unwrap();
+    assert_eq!(
+        (m.email.as_str(), m.role),
+        ("staff@example.com", Role::Staff)
+    );
+    assert_eq!(store.members(&s).await.unwrap().len(), 2);
+    let mine = store.shops_of(&staff).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].1, Role::Staff);
+
+    // A shop never loses its last owner.
+    assert!(matches!(
+        store.set_member(&s, &owner, Role::Staff, now()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.remove_member(&s, &owner).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .set_member(&s, &staff, Role::Owner, now())
+        .await
+        .unwrap();
+    store
+        .set_member(&s, &owner, Role::Staff, now())
+        .await
+        .unwrap();
+    store.remove_member(&s, &owner).await.unwrap();
+    assert!(matches!(
+        store.remove_member(&s, &owner).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.shops_of(&owner).await.unwrap().is_empty());
+}
+
+async fn api_keys(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let a = shop(&store, "aa", &owner).await;
+    let b = shop(&store, "bb", &owner).await;
+    let key = store
+        .create_api_key(NewApiKey {
+            id: id(ApiKeyId::from_parts),
+            shop_id: a.clone(),
+            name: "till".into(),
+            scopes: vec![Scope::OrdersWrite, Scope::OrdersRead],
+            token_hash: "h1".into(),
+            prefix: "ob_12345".into(),
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    let found = store.api_key("h1").await.unwrap().unwrap();
+    assert_eq!(found, key);
+    assert_eq!(found.scopes, [Scope::OrdersWrite, Scope::OrdersRead]);
+    store.touch_api_key(&key.id, now()).await.unwrap();
+    assert!(store.api_keys(&a).await.unwrap()[0].last_used_at.is_some());
+    assert!(store.api_keys(&b).await.unwrap().is_empty());
+    // Another shop cannot revoke it.
+    assert!(matches!(
+        store.revoke_api_key(&b, &key.id, now()).await,
+        Err(StoreError::NotFound)
+    ));
+    store.revoke_api_key(&a, &key.id, now()).await.unwrap();
+    assert!(store.api_key("h1").await.unwrap().is_none());
+    assert!(store.api_keys(&a).await.unwrap()[0].revoked_at.is_some());
+    assert!(matches!(
+        store.revoke_api_key(&a, &key.id, now()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn menu_editing(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "menu", &owner).await;
+    let coffee = store
+        .create_category(
+            &s,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("Coffee".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let tea = store
+        .create_category(
+            &s,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("Tea".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((coffee.position, tea.position), (0, 1));
+
+    let item_input = |cat: &CategoryId, name: &str, price: i64| ItemInput {
+        category_id: Some(cat.to_string()),
+        name: Some(name.into()),
+        description: Some("hot".into()),
+        price: Some(price),
+        sold_out: None,
+        position: None,
+    };
+    let latte = store
+        .create_item(
+            &s,
+            id(MenuItemId::from_parts),
+            item_input(&coffee.id, "카페라떼 Latte", 5000)
+                .validate(true)
+                .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let americano = store
+        .create_item(
+            &s,
+            id(MenuItemId::from_parts),
+            item_input(&coffee.id, "Americano", 4500)
+                .validate(true)
+                .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((latte.position, americano.position), (0, 1));
+    let size = store
+        .create_option_group(
+            &s,
+            &latte.id,
+            id(OptionGroupId::from_parts),
+            OptionGroupInput {
+                name: Some("Size".into()),
+                min: Some(1),
+                max: Some(1),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let large = store
+        .create_option(
+            &s,
+            &size.id,
+            id(OptionId::from_parts),
+            OptionInput {
+                name: Some("Large".into()),
+                price: Some(700),
+                sold_out: None,
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(large.price, 700);
+
+    let menu = store.menu(&s).await.unwrap();
+    assert_eq!(menu.categories.len(), 2);
+    assert_eq!(menu.categories[0].items.len(), 2);
+    assert_eq!(menu.categories[0].items[0].name, "카페라떼 Latte");
+    assert_eq!(
+        menu.categories[0].items[0].option_groups[0].options[0],
+        large
+    );
+    assert!(menu.categories[1].items.is_empty());
+
+    // Move the americano to tea, mark it sold out, drop its description.
+    let moved = store
+        .update_item(
+            &s,
+            &americano.id,
+            ItemInput {
+                category_id: Some(tea.id.to_string()),
+                sold_out: Some(true),
+                description: Some(String::new()),
+                ..Default::default()
+            }
+            .validate(false)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert!(moved.sold_out);
+    assert_eq!(moved.description, None);
+    assert_eq!(moved.category_id, tea.id);
+    let menu = store.menu(&s).await.unwrap();
+    assert_eq!(menu.categories[1].items[0].id, americano.id);
+
+    let opt = store
+        .update_option(
+            &s,
+            &large.id,
+            OptionInput {
+                sold_out: Some(true),
+                ..Default::default()
+            }
+            .validate(false)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(opt.sold_out);
+    assert_eq!(opt.price, 700);
+
+    // min > max after merging with the stored group is refused.
+    let bad = store
+        .update_option_group(
+            &s,
+            &size.id,
+            OptionGroupInput {
+                min: Some(3),
+                ..Default::default()
+            }
+            .validate(false)
+            .unwrap(),
+        )
+        .await;
+    assert!(matches!(bad, Err(StoreError::Validation(_))), "{bad:?}");
+    let group = store
+        .update_option_group(
+            &s,
+            &size.id,
+            OptionGroupInput {
+                max: Some(2),
+                ..Default::default()
+            }
+            .validate(false)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((group.min, group.max), (1, 2));
+
+    let cat = store
+        .update_category(
+            &s,
+            &tea.id,
+            CategoryInput {
+                name: Some("Teas".into()),
+                position: Some(5),
+            }
+            .validate(false)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (cat.name.as_str(), cat.position, cat.items.len()),
+        ("Teas", 5, 1)
+    );
+
+    assert!(matches!(
+        store.delete_category(&s, &tea.id).await,
+        Err(StoreError::Conflict(_))
+    ));
+    store.delete_item(&s, &americano.id).await.unwrap();
+    store.delete_category(&s, &tea.id).await.unwrap();
+    store.delete_option(&s, &large.id).await.unwrap();
+    store.delete_option_group(&s, &size.id).await.unwrap();
+    let menu = store.menu(&s).await.unwrap();
+    assert_eq!(menu.categories.len(), 1);
+    assert!(menu.categories[0].items[0].option_groups.is_empty());
+    // Deleting an item takes its groups and options with it.
+    let g = store
+        .create_option_group(
+            &s,
+            &latte.id,
+            id(OptionGroupId::from_parts),
+            OptionGroupInput {
+                name: Some("Milk".into()),
+                ..Default::default()
+            }
+            .validate(true)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    store
+        .create_option(
+            &s,
+            &g.id,
+            id(OptionId::from_parts),
+            OptionInput {
+                name: Some("Oat".into()),
+                ..Default::default()
+            }
+            .validate(true)
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    store.delete_item(&s, &latte.id).await.unwrap();
+    assert!(store.menu(&s).await.unwrap().categories[0].items.is_empty());
+}
+
+async fn menu_is_scoped_to_its_shop(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let a = shop(&store, "shop-a", &owner).await;
+    let b = shop(&store, "shop-b", &owner).await;
+    let cat = store
+        .create_category(
+            &a,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("A".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let item = store
+        .create_item(
+            &a,
+            id(MenuItemId::from_parts),
+            ItemInput {
+                category_id: Some(cat.id.to_string()),
+                name: Some("X".into()),
+                price: Some(1),
+                ..Default::default()
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    // Shop B cannot see, change, delete or build on shop A's menu.
+    assert!(store.menu(&b).await.unwrap().categories.is_empty());
+    let rename = CategoryInput {
+        name: Some("mine".into()),
+        position: None,
+    }
+    .validate(false)
+    .unwrap();
+    assert!(matches!(
+        store.update_category(&b, &cat.id, rename).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_category(&b, &cat.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.delete_item(&b, &item.id).await,
+        Err(StoreError::NotFound)
+    ));
+    let into_a = ItemInput {
+        category_id: Some(cat.id.to_string()),
+        name: Some("Y".into()),
+        price: Some(1),
+        ..Default::default()
+    }
+    .validate(true)
+    .unwrap();
+    assert!(matches!(
+        store
+            .create_item(&b, id(MenuItemId::from_parts), into_a, now())
+            .await,
+        Err(StoreError::Validation(_))
+    ));
+    let group = OptionGroupInput {
+        name: Some("G".into()),
+        ..Default::default()
+    }
+    .validate(true)
+    .unwrap();
+    assert!(matches!(
+        store
+            .create_option_group(&b, &item.id, id(OptionGroupId::from_parts), group)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.menu(&a).await.unwrap().categories[0].items[0].name,
+        "X"
+    );
+}
+
+async fn orders_are_numbered_per_shop(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let a = shop(&store, "num-a", &owner).await;
+    let b = shop(&store, "num-b", &owner).await;
+    let a1 = created(
+        store
+            .create_order(new_order(&a, Some("+821012345678"), None))
+            .await
+            .unwrap(),
+    );
+    let a2 = created(
+        store
+            .create_order(new_order(&a, Some("+821012345678"), None))
+            .await
+            .unwrap(),
+    );
+    let b1 = created(store.create_order(new_order(&b, None, None)).await.unwrap());
+    assert_eq!((a1.number, a2.number, b1.number), (1001, 1002, 1001));
+    // The same phone is the same customer of the shop.
+    assert!(a1.customer_id.is_some());
+    assert_eq!(a1.customer_id, a2.customer_id);
+    assert_eq!(b1.customer_id, None);
+
+    let stored = store.order(&a, &a1.id).await.unwrap().unwrap();
+    assert_eq!(stored, a1, "what was answered is what was stored");
+    assert_eq!(stored.items[0].options[0].name, "Extra shot");
+    assert_eq!(
+        stored.fulfillment,
+        Fulfillment::DineIn {
+            table: Some("7".into())
+        }
+    );
+    assert!(
+        store.order(&b, &a1.id).await.unwrap().is_none(),
+        "another shop's order is not found"
+    );
+    assert_eq!(
+        store.order_by_id(&a1.id).await.unwrap().unwrap().number,
+        1001
+    );
+    let missing = new_order(&id(ShopId::from_parts), None, None);
+    assert!(matches!(
+        store.create_order(missing).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn order_lifecycle_and_events(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "life", &owner).await;
+    let o = created(store.create_order(new_order(&s, None, None)).await.unwrap());
+    let staff = Actor {
+        kind: "user".into(),
+        id: Some(owner.to_string()),
+        name: Some("Owner".into()),
+    };
+    let t = now();
+    let acked = store
+        .apply_order_action(&s, &o.id, OrderAction::Acknowledge, staff.clone(), t)
+        .await
+        .unwrap();
+    assert_eq!(acked.acknowledged_at, Some(t));
+    let again = store
+        .apply_order_action(&s, &o.id, OrderAction::Acknowledge, staff.clone(), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        again.acknowledged_at,
+        Some(t),
+        "acknowledging twice keeps the first time"
+    );
+
+    let bad = store
+        .apply_order_action(&s, &o.id, OrderAction::Complete, staff.clone(), now())
+        .await;
+    assert!(
+        matches!(bad, Err(StoreError::InvalidTransition(_))),
+        "{bad:?}"
+    );
+    let accepted = store
+        .apply_order_action(
+            &s,
+            &o.id,
+            OrderAction::Accept { eta_minutes: 15 },
+            staff.clone(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (accepted.status, accepted.eta_minutes),
+        (OrderStatus::Accepted, Some(15))
+    );
+    store
+        .apply_order_action(&s, &o.id, OrderAction::Ready, staff.clone(), now())
+        .await
+        .unwrap();
+    let done = store
+        .apply_order_action(&s, &o.id, OrderAction::Complete, staff.clone(), now())
+        .await
+        .unwrap();
+    assert_eq!(done.status, OrderStatus::Completed);
+    assert!(done.closed_at.is_some());
+    assert_eq!(store.order(&s, &o.id).await.unwrap().unwrap(), done);
+
+    let events = store.order_events(&s, &o.id).await.unwrap();
+    let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["created", "acknowledge", "accept", "ready", "complete"]
+    );
+    assert_eq!(events[0].actor.kind, "api_key");
+    assert_eq!(events[2].detail.as_deref(), Some("eta 15 min"));
+    assert_eq!(events[4].actor, staff);
+
+    let other = shop(&store, "life-b", &owner).await;
+    assert!(matches!(
+        store
+            .apply_order_action(
+                &other,
+                &o.id,
+                OrderAction::Acknowledge,
+                staff.clone(),
+                now()
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.order_events(&other, &o.id).await.unwrap().is_empty());
+
+    let o2 = created(store.create_order(new_order(&s, None, None)).await.unwrap());
+    let rejected = store
+        .apply_order_action(
+            &s,
+            &o2.id,
+            OrderAction::Reject {
+                reason: Some("sold out".into()),
+            },
+            staff,
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (rejected.status, rejected.reason.as_deref()),
+        (OrderStatus::Rejected, Some("sold out"))
+    );
+}
+
+async fn order_listing(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "list", &owner).await;
+    let mut ids = vec![];
+    for _ in 0..7 {
+        ids.push(created(store.create_order(new_order(&s, None, None)).await.unwrap()).id);
+    }
+    let cutoff = now();
+    let actor = Actor::system();
+    store
+        .apply_order_action(
+            &s,
+            &ids[0],
+            OrderAction::Accept { eta_minutes: 5 },
+            actor.clone(),
+            now(),
+        )
+        .await
+        .unwrap();
+    store
+        .apply_order_action(
+            &s,
+            &ids[1],
+            OrderAction::Reject { reason: None },
+            actor,
+            now(),
+        )
+        .await
+        .unwrap();
+
+    let page1 = store
+        .orders(
+            &s,
+            OrderFilter {
+                limit: 3,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let numbers: Vec<_> = page1.orders.iter().map(|o| o.number).collect();
+    assert_eq!(numbers, [1007, 1006, 1005]);
+    assert_eq!(page1.next_before_number, Some(1005));
+    let page3 = store
+        .orders(
+            &s,
+            OrderFilter {
+                limit: 3,
+                before_number: Some(1002),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page3.orders.iter().map(|o| o.number).collect::<Vec<_>>(),
+        [1001]
+    );
+    assert_eq!(page3.next_before_number, None);
+
+    let pending = store
+        .orders(
+            &s,
+            OrderFilter {
+                statuses: vec![OrderStatus::Pending],
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(pending.orders.len(), 5);
+    let closed = store
+        .orders(
+            &s,
+            OrderFilter {
+                statuses: vec![OrderStatus::Accepted, OrderStatus::Rejected],
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        closed.orders.iter().map(|o| o.number).collect::<Vec<_>>(),
+        [1002, 1001]
+    );
+    let future = cutoff
+        .checked_add(jiff::SignedDuration::from_hours(1))
+        .unwrap();
+    let none = store
+        .orders(
+            &s,
+            OrderFilter {
+                since: Some(future),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(none.orders.is_empty());
+    let past = cutoff
+        .checked_sub(jiff::SignedDuration::from_hours(1))
+        .unwrap();
+    let all = store
+        .orders(
+            &s,
+            OrderFilter {
+                since: Some(past),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.orders.len(), 7);
+}
+
+async fn idempotency_keys(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let a = shop(&store, "idem-a", &owner).await;
+    let b = shop(&store, "idem-b", &owner).await;
+    let first = created(
+        store
+            .create_order(new_order(&a, None, Some(("k1", "hash-1"))))
+            .await
+            .unwrap(),
+    );
+    match store
+        .create_order(new_order(&a, None, Some(("k1", "hash-1"))))
+        .await
+        .unwrap()
+    {
+        CreatedOrder::Replayed(o) => assert_eq!(o, first),
+        CreatedOrder::New(o) => panic!("a second order #{} was stored", o.number),
+    }
+    let conflict = store
+        .create_order(new_order(&a, None, Some(("k1", "hash-2"))))
+        .await;
+    assert!(
+        matches!(conflict, Err(StoreError::IdempotencyConflict)),
+        "{conflict:?}"
+    );
+    // Keys belong to a shop.
+    let other = created(
+        store
+            .create_order(new_order(&b, None, Some(("k1", "hash-2"))))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(other.number, 1001);
+    let next = created(store.create_order(new_order(&a, None, None)).await.unwrap());
+    assert_eq!(
+        next.number, 1002,
+        "a refused or replayed request uses no number"
+    );
+}
+
+async fn concurrent_orders_are_group_committed(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "busy", &owner).await;
+    let mut tasks = vec![];
+    for i in 0..300 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let phone = format!("+8210{:08}", i % 50);
+            created(
+                store
+                    .create_order(new_order(&s, Some(&phone), None))
+                    .await
+                    .unwrap(),
+            )
+            .number
+        }));
+    }
+    let mut numbers = vec![];
+    for t in tasks {
+        numbers.push(t.await.unwrap());
+    }
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1001..1301).collect::<Vec<_>>(),
+        "every order got its own number, none lost"
+    );
+    let page = store
+        .orders(
+            &s,
+            OrderFilter {
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.orders.len(), 200);
+    assert_eq!(page.next_before_number, Some(1101));
+}
+
+async fn a_failing_job_leaves_its_batch_alone(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "mixed", &owner).await;
+    created(
+        store
+            .create_order(new_order(&s, None, Some(("taken", "h"))))
+            .await
+            .unwrap(),
+    );
+    let mut tasks = vec![];
+    for i in 0..100 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every third request reuses the key with another body and must fail alone.
+            let key = (i % 3 == 0).then_some(("taken", "other"));
+            (i, store.create_order(new_order(&s, None, key)).await)
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let (i, result) = t.await.unwrap();
+        if i % 3 == 0 {
+            assert!(
+                matches!(result, Err(StoreError::IdempotencyConflict)),
+                "{result:?}"
+            );
+        } else {
+            created(result.unwrap());
+            ok += 1;
+        }
+    }
+    let page = store
+        .orders(
+            &s,
+            OrderFilter {
+                limit: 200,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.orders.len(), ok + 1);
+    assert_eq!(page.orders[0].number, 1001 + i64::try_from(ok).unwrap());
+}
+
+async fn settings_keep_their_first_value(store: Arc<dyn Store>) {
+    assert_eq!(store.setting("tracking_key").await.unwrap(), None);
+    assert_eq!(
+        store.setting_init("tracking_key", "first").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting_init("tracking_key", "second").await.unwrap(),
+        "first"
+    );
+    assert_eq!(
+        store.setting("tracking_key").await.unwrap().as_deref(),
+        Some("first")
+    );
+    store.ping().await.unwrap();
+}
+
+async fn expired_rows_are_purged(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "purge", &owner).await;
+    let t = now();
+    store
+        .create_session(NewSession {
+            token_hash: "gone".into(),
+            user_id: owner.clone(),
+            auth_method: "password".into(),
+            created_at: t,
+            expires_at: t,
+        })
+        .await
+        .unwrap();
+    created(
+        store
+            .create_order(new_order(&s, None, Some(("old-key", "h"))))
+            .await
+            .unwrap(),
+    );
+    let later = t.checked_add(jiff::SignedDuration::from_secs(1)).unwrap();
+    assert_eq!(store.delete_expired(later, later).await.unwrap(), 2);
+    // The key is gone, so the same key now makes a new order.
+    let again = created(
+        store
+            .create_order(new_order(&s, None, Some(("old-key", "other"))))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(again.number, 1002);
+}
+
+#[tokio::test]
+async fn sqlite_data_survives_reopening_and_migrations_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/orderbell.db", dir.path().display());
+    assert_eq!(orderbell_store::migrate(&url).await.unwrap(), 1);
+    assert_eq!(orderbell_store::migrate(&url).await.unwrap(), 0);
+    let order = {
+        let store = orderbell_store::open(&url).await.unwrap();
+        let owner = user(&store, "o@example.com").await;
+        let s = shop(&store, "keep", &owner).await;
+        created(store.create_order(new_order(&s, None, None)).await.unwrap())
+    };
+    let store = orderbell_store::open(&url).await.unwrap();
+    assert_eq!(store.order_by_id(&order.id).await.unwrap().unwrap(), order);
+    assert_eq!(store.backend(), "sqlite");
+}
+
+#[tokio::test]
+async fn bad_urls_are_refused() {
+    assert!(matches!(
+        orderbell_store::open("mysql://x").await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(matches!(
+        orderbell_store::open("sqlite://").await,
+        Err(StoreError::Unavailable(_))
+    ));
+}

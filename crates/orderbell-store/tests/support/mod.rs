@@ -1,0 +1,127 @@
+//! Fresh databases for each test: a temporary SQLite file, or a new PostgreSQL database on the
+//! server `ORDERBELL_TEST_POSTGRES_URL` names (dropped afterwards).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    dead_code,
+    reason = "tests"
+)]
+
+use std::sync::Arc;
+
+use orderbell_store::Store;
+
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Keeps the database alive for the test; cleans up when dropped.
+pub enum Guard {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Guard::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Best effort: the server drops the connections of the closed store first.
+            let _ = std::thread::spawn(move || {
+                if let Ok(mut client) = postgres::Client::connect(&admin_url, postgres::NoTls) {
+                    if let Err(e) = client
+                        .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    {
+                        eprintln!("could not drop {name}: {e}");
+                    }
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// The PostgreSQL server for tests, or `None` (with a note) when it is not configured.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("ORDERBELL_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("ORDERBELL_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("ORDERBELL_REQUIRE_POSTGRES=1 but ORDERBELL_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("skipped: set ORDERBELL_TEST_POSTGRES_URL to run the PostgreSQL suite");
+            None
+        }
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// Creates a fresh, empty PostgreSQL database and returns its URL.
+pub fn create_postgres_database(admin_url: &str) -> (String, String) {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).unwrap();
+    let name = format!("orderbell_test_{}", hex(&bytes));
+    let mut client = postgres::Client::connect(admin_url, postgres::NoTls)
+        .expect("connect to the test PostgreSQL");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    (with_database(admin_url, &name), name)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub async fn fresh(backend: Backend) -> Option<(Arc<dyn Store>, Guard)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().unwrap();
+            let url = format!("sqlite://{}/orderbell.db", dir.path().display());
+            let store = orderbell_store::open(&url).await.unwrap();
+            Some((store, Guard::Sqlite(dir)))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url()?;
+            let admin = admin_url.clone();
+            let (url, name) = tokio::task::spawn_blocking(move || create_postgres_database(&admin))
+                .await
+                .unwrap();
+            let guard = Guard::Postgres { admin_url, name };
+            let store = orderbell_store::open(&url).await.unwrap();
+            Some((store, guard))
+        }
+    }
+}
+
+#[test]
+fn database_names_in_urls() {
+    assert_eq!(
+        with_database("postgres://u@h:5432/postgres", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h:5432", "x"),
+        "postgres://u@h:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/db?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
+}

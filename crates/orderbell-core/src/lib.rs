@@ -8,6 +8,7 @@ pub mod menu;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod rate_limit;
 pub mod shop;
 pub mod text;
 pub mod user;

@@ -1,1 +1,12 @@
-//! stub
+//! The `orderbell` server: configuration, command line, the HTTP API and background upkeep.
+
+pub mod api;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod openapi;
+pub mod security;
+pub mod state;
+pub mod telemetry;

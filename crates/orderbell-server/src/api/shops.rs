@@ -1,0 +1,272 @@
+//! Shops, their members and their API keys.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use orderbell_core::shop::{NewShopRequest, ShopPatchRequest};
+use orderbell_core::text::normalize_email;
+use orderbell_core::user::{Member, Role};
+use orderbell_core::{ApiKeyId, ShopId, UserId, ValidationErrors};
+use orderbell_store::{NewApiKey, Scope, StoreError};
+use serde::{Deserialize, Serialize};
+
+use super::views::{ApiKeyView, ShopView};
+use crate::http::auth::{Caller, Need, shop_access};
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::security::token;
+use crate::state::AppState;
+
+/// The shops the signed-in user belongs to.
+#[utoipa::path(get, path = "/api/v1/shops", tag = "shops",
+    responses((status = 200, body = Vec<ShopView>), (status = 401, body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ShopView>>> {
+    let user = caller.user()?;
+    let shops = state.store.shops_of(&user.id).await?;
+    Ok(Json(
+        shops
+            .into_iter()
+            .map(|(s, r)| ShopView::new(s, Some(r)))
+            .collect(),
+    ))
+}
+
+/// Creates a shop with the signed-in user as its owner.
+#[utoipa::path(post, path = "/api/v1/shops", tag = "shops", request_body = NewShopRequest,
+    responses((status = 201, body = ShopView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewShopRequest>,
+) -> ApiResult<(StatusCode, Json<ShopView>)> {
+    let user = caller.user()?;
+    let new = body.validate()?;
+    let shop = state
+        .store
+        .create_shop(state.new_id(ShopId::from_parts), new, &user.id, state.now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ShopView::new(shop, Some(Role::Owner))),
+    ))
+}
+
+/// A shop's public profile (and your role in it, when you are a member).
+#[utoipa::path(get, path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
+    responses((status = 200, body = ShopView), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<ShopView>> {
+    let shop = state
+        .store
+        .shop_by_slug(&slug)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let role = match &caller {
+        Caller::User { user, .. } => state.store.role(&shop.id, &user.id).await?,
+        _ => None,
+    };
+    Ok(Json(ShopView::new(shop, role)))
+}
+
+/// Changes the shop's profile or switches online ordering on and off.
+#[utoipa::path(patch, path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
+    request_body = ShopPatchRequest,
+    responses((status = 200, body = ShopView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ShopPatchRequest>,
+) -> ApiResult<Json<ShopView>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
+    let patch = body.validate()?;
+    let shop = state
+        .store
+        .update_shop(&shop.id, patch, state.now())
+        .await?;
+    Ok(Json(ShopView::new(shop, None)))
+}
+
+/// The shop's members.
+#[utoipa::path(get, path = "/api/v1/shops/{slug}/members", tag = "shops", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<Member>), (status = 404, body = ErrorBody)))]
+pub async fn members(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<Member>>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Member).await?;
+    Ok(Json(state.store.members(&shop.id).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberRequest {
+    /// The e-mail of an existing account.
+    pub email: String,
+    pub role: Role,
+}
+
+/// Adds an existing account to the shop, or changes its role.
+#[utoipa::path(post, path = "/api/v1/shops/{slug}/members", tag = "shops", params(("slug" = String, Path)),
+    request_body = MemberRequest,
+    responses((status = 200, body = Member), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn set_member(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<MemberRequest>,
+) -> ApiResult<Json<Member>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let email = normalize_email(&body.email)
+        .ok_or_else(|| ApiError::field("email", "invalid", "email is not an e-mail address"))?;
+    let user = state.store.user_by_email(&email).await?.ok_or_else(|| {
+        ApiError::field(
+            "email",
+            "unknown",
+            "no account uses this e-mail; ask them to sign up first",
+        )
+    })?;
+    Ok(Json(
+        state
+            .store
+            .set_member(&shop.id, &user.id, body.role, state.now())
+            .await?,
+    ))
+}
+
+/// Removes a member (a shop keeps at least one owner).
+#[utoipa::path(delete, path = "/api/v1/shops/{slug}/members/{user_id}", tag = "shops",
+    params(("slug" = String, Path), ("user_id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Path((slug, user_id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<StatusCode> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let user = UserId::parse(&user_id).ok_or_else(ApiError::not_found)?;
+    state.store.remove_member(&shop.id, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The shop's API keys (without their secrets).
+#[utoipa::path(get, path = "/api/v1/shops/{slug}/apikeys", tag = "apikeys", params(("slug" = String, Path)),
+    responses((status = 200, body = Vec<ApiKeyView>), (status = 403, body = ErrorBody)))]
+pub async fn api_keys(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ApiKeyView>>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let keys = state.store.api_keys(&shop.id).await?;
+    Ok(Json(keys.into_iter().map(ApiKeyView::from).collect()))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyRequest {
+    pub name: String,
+    /// `orders:write`, `orders:read`, `manage`; default `orders:write` and `orders:read`.
+    pub scopes: Option<Vec<String>>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NewApiKeyView {
+    pub api_key: ApiKeyView,
+    /// The key itself. It is shown only now; Orderbell keeps only its hash.
+    pub key: String,
+}
+
+/// Parses scope names, reporting unknown ones.
+pub fn parse_scopes(names: Option<&[String]>) -> Result<Vec<Scope>, ValidationErrors> {
+    let Some(names) = names else {
+        return Ok(vec![Scope::OrdersWrite, Scope::OrdersRead]);
+    };
+    let mut errors = ValidationErrors::new();
+    let mut scopes = vec![];
+    for (i, name) in names.iter().enumerate() {
+        match Scope::parse(name.trim()) {
+            Some(s) if !scopes.contains(&s) => scopes.push(s),
+            Some(_) => {}
+            None => errors.add(
+                format!("scopes[{i}]"),
+                "invalid",
+                "scope must be orders:write, orders:read or manage",
+            ),
+        }
+    }
+    if scopes.is_empty() && errors.is_empty() {
+        errors.add("scopes", "required", "give at least one scope");
+    }
+    errors.into_result()?;
+    scopes.sort();
+    Ok(scopes)
+}
+
+/// Makes an API key for the shop's own systems. The key is in this answer only.
+pub async fn issue_api_key(
+    state: &AppState,
+    shop: &ShopId,
+    name: &str,
+    scopes: Vec<Scope>,
+) -> ApiResult<NewApiKeyView> {
+    let mut errors = ValidationErrors::new();
+    let name = errors.text("name", Some(name), true, 100);
+    errors.into_result()?;
+    let key = token::new_api_key();
+    let stored = state
+        .store
+        .create_api_key(NewApiKey {
+            id: state.new_id(ApiKeyId::from_parts),
+            shop_id: shop.clone(),
+            name: name.unwrap_or_default(),
+            scopes,
+            token_hash: token::hash(&key),
+            prefix: key.chars().take(10).collect(),
+            created_at: state.now(),
+        })
+        .await?;
+    Ok(NewApiKeyView {
+        api_key: stored.into(),
+        key,
+    })
+}
+
+/// Creates an API key; its secret is shown once.
+#[utoipa::path(post, path = "/api/v1/shops/{slug}/apikeys", tag = "apikeys", params(("slug" = String, Path)),
+    request_body = ApiKeyRequest,
+    responses((status = 201, body = NewApiKeyView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_api_key(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ApiKeyRequest>,
+) -> ApiResult<(StatusCode, Json<NewApiKeyView>)> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let scopes = parse_scopes(body.scopes.as_deref())?;
+    let created = issue_api_key(&state, &shop.id, &body.name, scopes).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Revokes an API key at once.
+#[utoipa::path(delete, path = "/api/v1/shops/{slug}/apikeys/{id}", tag = "apikeys",
+    params(("slug" = String, Path), ("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_api_key(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<StatusCode> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let id = ApiKeyId::parse(&id).ok_or_else(ApiError::not_found)?;
+    match state.store.revoke_api_key(&shop.id, &id, state.now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(ApiError::not_found()),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,228 @@
+//! JSON shapes the API answers with (ARCHITECTURE.md §4).
+
+use orderbell_core::Currency;
+use orderbell_core::Timestamp;
+use orderbell_core::order::{
+    CustomerInfo, Fulfillment, Order, OrderItem, OrderSource, OrderStatus,
+};
+use orderbell_core::shop::Shop;
+use orderbell_core::user::{Role, User};
+use orderbell_store::ApiKey;
+use serde::Serialize;
+
+use crate::state::AppState;
+
+/// An order as shop members and integrations see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderView {
+    pub id: String,
+    /// Per-shop number shown to people.
+    pub number: i64,
+    /// The shop's slug.
+    pub shop: String,
+    pub status: OrderStatus,
+    pub currency: Currency,
+    /// Minor units.
+    pub subtotal: i64,
+    pub total: i64,
+    pub items: Vec<OrderItem>,
+    pub customer: CustomerInfo,
+    pub fulfillment: Fulfillment,
+    pub note: Option<String>,
+    pub source: OrderSource,
+    pub eta_minutes: Option<i64>,
+    /// When the order is (expected to be) ready: accept time + ETA, or when it was marked ready.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ready_at: Option<Timestamp>,
+    /// Why it was rejected or cancelled.
+    pub reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub acknowledged_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub accepted_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub closed_at: Option<Timestamp>,
+    /// The guest's live tracking page.
+    pub tracking_url: String,
+    /// Print jobs of this order on the shop's printers.
+    pub print_jobs: Vec<PrintJobView>,
+}
+
+/// A print job of an order.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PrintJobView {
+    pub id: String,
+    pub printer: String,
+    /// `queued`, `delivered`, `printed`, `failed`, `unconfirmed` or `expired`.
+    pub status: String,
+    pub attempts: i64,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+    pub error: Option<String>,
+}
+
+impl OrderView {
+    pub fn new(state: &AppState, shop_slug: &str, o: Order) -> OrderView {
+        OrderView {
+            tracking_url: format!(
+                "{}/o/{}",
+                state.config.public_url,
+                state.tracking.token(&o.id)
+            ),
+            id: o.id.to_string(),
+            number: o.number,
+            shop: shop_slug.to_owned(),
+            status: o.status,
+            currency: o.currency,
+            subtotal: o.subtotal,
+            total: o.total,
+            ready_at: o.expected_ready_at(),
+            items: o.items,
+            customer: o.customer,
+            fulfillment: o.fulfillment,
+            note: o.note,
+            source: o.source,
+            eta_minutes: o.eta_minutes,
+            reason: o.reason,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+            acknowledged_at: o.acknowledged_at,
+            accepted_at: o.accepted_at,
+            closed_at: o.closed_at,
+            print_jobs: vec![],
+        }
+    }
+}
+
+/// A page of orders, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OrderPageView {
+    pub orders: Vec<OrderView>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The shop as anyone may see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShopView {
+    pub slug: String,
+    pub name: String,
+    pub currency: Currency,
+    pub time_zone: String,
+    pub locale: String,
+    pub phone: Option<String>,
+    pub accepting_orders: bool,
+    /// Your role, when you are a member.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+}
+
+impl ShopView {
+    pub fn new(shop: Shop, role: Option<Role>) -> ShopView {
+        ShopView {
+            slug: shop.slug,
+            name: shop.name,
+            currency: shop.currency,
+            time_zone: shop.time_zone,
+            locale: shop.locale,
+            phone: shop.phone,
+            accepting_orders: shop.accepting_orders,
+            role,
+        }
+    }
+}
+
+/// An order as the guest who placed it sees it (through the tracking link).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TrackingView {
+    pub number: i64,
+    pub shop: ShopView,
+    pub status: OrderStatus,
+    pub currency: Currency,
+    pub subtotal: i64,
+    pub total: i64,
+    pub items: Vec<OrderItem>,
+    pub fulfillment: Fulfillment,
+    pub note: Option<String>,
+    pub eta_minutes: Option<i64>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub ready_at: Option<Timestamp>,
+    pub reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl TrackingView {
+    pub fn new(shop: Shop, o: Order) -> TrackingView {
+        TrackingView {
+            number: o.number,
+            shop: ShopView::new(shop, None),
+            status: o.status,
+            currency: o.currency,
+            subtotal: o.subtotal,
+            total: o.total,
+            ready_at: o.expected_ready_at(),
+            items: o.items,
+            fulfillment: o.fulfillment,
+            note: o.note,
+            eta_minutes: o.eta_minutes,
+            reason: o.reason,
+            created_at: o.created_at,
+            updated_at: o.updated_at,
+        }
+    }
+}
+
+/// A user as they see themselves.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> UserView {
+        UserView {
+            id: u.id.to_string(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+        }
+    }
+}
+
+/// An API key, without its secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ApiKeyView {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_used_at: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl From<ApiKey> for ApiKeyView {
+    fn from(k: ApiKey) -> ApiKeyView {
+        ApiKeyView {
+            id: k.id.to_string(),
+            name: k.name,
+            scopes: k.scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+            prefix: k.prefix,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}

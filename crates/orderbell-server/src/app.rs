@@ -1,0 +1,103 @@
+//! Putting the server together: state from configuration and store, background upkeep, and the
+//! HTTP listener with graceful shutdown.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use orderbell_store::Store;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::http::limits::RateLimits;
+use crate::security::random_bytes;
+use crate::security::tracking::TrackingKey;
+use crate::state::{AppState, Clock, Inner};
+
+/// Builds the shared state; creates the server's own keys on first start.
+pub async fn state(
+    config: Config,
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<AppState> {
+    let key_hex = store
+        .setting_init("tracking_key", &hex::encode(random_bytes::<32>()))
+        .await
+        .context("reading the tracking key")?;
+    let tracking =
+        TrackingKey::from_hex(&key_hex).context("the stored tracking key is malformed")?;
+    Ok(AppState(Arc::new(Inner {
+        limits: RateLimits::new(&config.limits),
+        store,
+        config,
+        clock,
+        tracking,
+    })))
+}
+
+/// Periodic upkeep: expired sessions and idempotency keys, idle rate-limit buckets.
+async fn upkeep(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        let now = state.now();
+        let keep = jiff::SignedDuration::try_from(state.config.idempotency_retention)
+            .unwrap_or(jiff::SignedDuration::from_hours(24));
+        let before = now.checked_sub(keep).unwrap_or(now);
+        match state.store.delete_expired(now, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(rows = n, "purged expired sessions and idempotency keys"),
+            Err(e) => tracing::warn!(error = %e, "could not purge expired rows"),
+        }
+        state.limits.prune();
+    }
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let upkeep = tokio::spawn(upkeep(state.clone()));
+    let app = crate::http::router(state);
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    upkeep.abort();
+    result.context("HTTP server failed")
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

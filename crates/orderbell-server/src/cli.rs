@@ -1,0 +1,255 @@
+//! The `orderbell` command line (ARCHITECTURE.md §4).
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use orderbell_core::ShopId;
+use orderbell_core::shop::NewShopRequest;
+use orderbell_core::text::normalize_email;
+use orderbell_store::StoreError;
+
+use crate::config::{Config, Overrides};
+use crate::state::{AppState, SystemClock};
+use crate::{api, app, demo, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "orderbell",
+    version,
+    about = "Order intake and notifications for small shops"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub overrides: Overrides,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Create (once) a demo shop with a menu and its owner, and print the owner's login.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage shops.
+    #[command(subcommand)]
+    Shop(ShopCommand),
+    /// Manage API keys.
+    #[command(subcommand, name = "apikey")]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ShopCommand {
+    /// Create a shop owned by an existing user.
+    Add {
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// E-mail of the owner's account.
+        #[arg(long)]
+        owner: String,
+        #[arg(long, default_value = "KRW")]
+        currency: String,
+        #[arg(long, default_value = "Asia/Seoul")]
+        timezone: String,
+        #[arg(long, default_value = "ko")]
+        locale: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Create an API key for a shop; prints the key, alone (it is shown only once).
+    Add {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: orders:write, orders:read, manage.
+        #[arg(long, default_value = "orders:write,orders:read")]
+        scope: String,
+    },
+}
+
+/// Runs the command line; the process exit code follows the result.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut config = Config::load(&cli.overrides)?;
+    let serving = matches!(cli.command, Command::Serve { .. });
+    if !serving && cli.overrides.log.is_none() {
+        // Admin commands print their result on stdout; keep the log to what matters.
+        config.log = "warn".into();
+    }
+    telemetry::init(&config.log, config.log_format);
+    match cli.command {
+        Command::Serve { demo } => serve(config, demo).await,
+        Command::Migrate => {
+            let ran = orderbell_store::migrate(&config.database_url).await?;
+            println!("{ran} migration(s) applied");
+            Ok(())
+        }
+        Command::User(UserCommand::Add { email, name }) => user_add(config, &email, name).await,
+        Command::Shop(ShopCommand::Add {
+            slug,
+            name,
+            owner,
+            currency,
+            timezone,
+            locale,
+        }) => {
+            let state = open(config).await?;
+            let owner_email =
+                normalize_email(&owner).context("--owner is not an e-mail address")?;
+            let user = state
+                .store
+                .user_by_email(&owner_email)
+                .await?
+                .with_context(|| {
+                    format!("no account {owner_email}; create it with `orderbell user add`")
+                })?;
+            let new = NewShopRequest {
+                slug,
+                name,
+                currency: Some(currency),
+                time_zone: Some(timezone),
+                locale: Some(locale),
+                phone: None,
+            }
+            .validate()
+            .map_err(describe)?;
+            let shop = state
+                .store
+                .create_shop(state.new_id(ShopId::from_parts), new, &user.id, state.now())
+                .await
+                .map_err(store_error)?;
+            println!("{}", shop.slug);
+            Ok(())
+        }
+        Command::ApiKey(ApiKeyCommand::Add { shop, name, scope }) => {
+            let state = open(config).await?;
+            let shop = state
+                .store
+                .shop_by_slug(&shop)
+                .await?
+                .with_context(|| format!("no shop {shop}"))?;
+            let names: Vec<String> = scope.split(',').map(str::to_owned).collect();
+            let scopes = api::shops::parse_scopes(Some(&names)).map_err(describe)?;
+            let created = api::shops::issue_api_key(&state, &shop.id, &name, scopes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            println!("{}", created.key);
+            Ok(())
+        }
+    }
+}
+
+fn describe(errors: orderbell_core::ValidationErrors) -> anyhow::Error {
+    let lines: Vec<String> = errors
+        .0
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
+    anyhow::anyhow!("{}", lines.join("; "))
+}
+
+fn store_error(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Conflict(m) => anyhow::anyhow!("{m}"),
+        other => other.into(),
+    }
+}
+
+async fn open(config: Config) -> anyhow::Result<AppState> {
+    let store = orderbell_store::open(&config.database_url)
+        .await
+        .with_context(|| format!("opening the database ({})", redact(&config.database_url)))?;
+    app::state(config, store, Arc::new(SystemClock)).await
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+async fn user_add(config: Config, email: &str, name: Option<String>) -> anyhow::Result<()> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the password from stdin")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        bail!(
+            "give the password on standard input, e.g. `echo 'a long password' | orderbell user add {email}`"
+        );
+    }
+    let state = open(config).await?;
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+    let new = api::accounts::new_user(&state, email, &name, password)
+        .await
+        .map_err(|e| {
+            let fields: Vec<String> = e
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            anyhow::anyhow!(
+                "{}",
+                if fields.is_empty() {
+                    e.message
+                } else {
+                    fields.join("; ")
+                }
+            )
+        })?;
+    let user = state.store.create_user(new).await.map_err(store_error)?;
+    println!("{}", user.id);
+    Ok(())
+}
+
+async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let public_url = config.public_url.clone();
+    tracing::info!(
+        database = %redact(&config.database_url),
+        public_url = %public_url,
+        "starting Orderbell {}",
+        env!("CARGO_PKG_VERSION")
+    );
+    let state = open(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let bound = listener.local_addr()?;
+    if with_demo {
+        let login = demo::ensure(&state).await?;
+        println!("Demo shop:   {public_url}/s/{}", demo::DEMO_SLUG);
+        println!("Demo owner:  {}  password: {}", login.email, login.password);
+    }
+    tracing::info!(address = %bound, "listening");
+    println!("Orderbell is listening on http://{bound}");
+    app::serve(state, listener, app::shutdown_signal()).await
+}

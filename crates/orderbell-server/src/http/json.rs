@@ -1,0 +1,196 @@
+//! Request bodies and query strings with errors in the API's format: a body that is not JSON is
+//! 400 `invalid_json`; JSON of the wrong shape (types, unknown fields) is 422
+//! `validation_failed` naming the field; over 64 KiB is 413; another content type is 415.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// A JSON body, parsed strictly.
+pub struct ApiJson<T>(pub T);
+
+/// The raw JSON body as well, for idempotency hashing.
+pub struct ApiJsonWithBytes<T>(pub T, pub Bytes);
+
+fn is_json(req: &Request) -> bool {
+    req.headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|ct| {
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json"
+                || (essence.starts_with("application/") && essence.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    if !is_json(&req) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as application/json",
+        ));
+    }
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body must be at most {} KiB", MAX_BODY / 1024),
+            )
+        } else {
+            ApiError::invalid_json(format!("could not read the body: {rejection}"))
+        }
+    })
+}
+
+/// Parses JSON, telling syntax errors (400) from shape errors (422 with the field's path).
+pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let value = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    let code = if inner.to_string().starts_with("unknown field") {
+                        "unknown_field"
+                    } else if inner.to_string().starts_with("missing field") {
+                        "required"
+                    } else {
+                        "invalid_type"
+                    };
+                    ApiError::field(&field, code, strip_position(&inner.to_string()))
+                }
+                _ => ApiError::invalid_json(format!("the body is not valid JSON: {inner}")),
+            });
+        }
+    };
+    de.end()
+        .map_err(|e| ApiError::invalid_json(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        parse(&bytes).map(ApiJson)
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJsonWithBytes<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = body_bytes(req, state).await?;
+        let value = parse(&bytes)?;
+        Ok(ApiJsonWithBytes(value, bytes))
+    }
+}
+
+/// An optional JSON body: empty (or no content type with an empty body) means `T::default()`.
+pub struct OptionalJson<T>(pub T);
+
+impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let declared_empty = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() == b"0");
+        if declared_empty || (!is_json(&req) && req.headers().get(CONTENT_TYPE).is_none()) {
+            let bytes = Bytes::from_request(req, state)
+                .await
+                .map_err(|e| ApiError::invalid_json(e.to_string()))?;
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OptionalJson(T::default()));
+            }
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ));
+        }
+        let bytes = body_bytes(req, state).await?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        parse(&bytes).map(OptionalJson)
+    }
+}
+
+/// A query string, with errors in the API's format.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        serde_urlencoded::from_str(query)
+            .map(ApiQuery)
+            .map_err(|e| ApiError::field("query", "invalid", e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Thing {
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        quantity: i64,
+    }
+
+    #[test]
+    fn syntax_and_shape_errors_differ() {
+        let e = parse::<Thing>(b"{\"items\": [").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (400, "invalid_json"));
+        let e = parse::<Thing>(b"{\"items\": [{\"quantity\": \"two\"}]}").unwrap_err();
+        assert_eq!((e.status.as_u16(), e.code), (422, "validation_failed"));
+        assert_eq!(e.fields[0].field, "items[0].quantity");
+        assert_eq!(e.fields[0].code, "invalid_type");
+        let e = parse::<Thing>(b"{\"items\": [], \"extra\": 1}").unwrap_err();
+        assert_eq!(e.fields[0].code, "unknown_field");
+        let e = parse::<Thing>(b"{}").unwrap_err();
+        assert_eq!(e.fields[0].code, "required");
+        let e = parse::<Thing>(b"{\"items\": []} trailing").unwrap_err();
+        assert_eq!(e.code, "invalid_json");
+    }
+}

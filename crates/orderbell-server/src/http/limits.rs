@@ -1,0 +1,98 @@
+//! Per-client request limits (guest orders, logins, other anonymous POSTs), kept in memory.
+//! Over a limit the answer is 429 `rate_limited` with `Retry-After`.
+
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use orderbell_core::rate_limit::{KeyedLimiter, Quota};
+
+use super::error::ApiError;
+use crate::config::Limits;
+
+pub struct RateLimits {
+    guest_orders: Mutex<KeyedLimiter<IpAddr>>,
+    phones: Mutex<KeyedLimiter<String>>,
+    logins: Mutex<KeyedLimiter<IpAddr>>,
+    accounts: Mutex<KeyedLimiter<String>>,
+    anonymous: Mutex<KeyedLimiter<IpAddr>>,
+}
+
+fn per(n: u32, window: Duration) -> Quota {
+    let n = n.max(1);
+    Quota {
+        burst: n,
+        period: window / n,
+    }
+}
+
+fn take<K: std::hash::Hash + Eq + Clone>(
+    limiter: &Mutex<KeyedLimiter<K>>,
+    key: &K,
+) -> Result<(), ApiError> {
+    let now = Instant::now();
+    let mut l = limiter
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    l.try_acquire(key, now).map_err(|ready| {
+        let wait = ready.saturating_duration_since(now);
+        ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+    })
+}
+
+impl RateLimits {
+    pub fn new(limits: &Limits) -> RateLimits {
+        let minute = Duration::from_secs(60);
+        RateLimits {
+            guest_orders: Mutex::new(KeyedLimiter::new(per(
+                limits.guest_orders_per_minute,
+                minute,
+            ))),
+            phones: Mutex::new(KeyedLimiter::new(per(
+                limits.orders_per_phone_per_hour,
+                60 * minute,
+            ))),
+            logins: Mutex::new(KeyedLimiter::new(per(limits.logins_per_minute, minute))),
+            accounts: Mutex::new(KeyedLimiter::new(per(
+                limits.logins_per_account,
+                15 * minute,
+            ))),
+            anonymous: Mutex::new(KeyedLimiter::new(per(
+                limits.anonymous_posts_per_minute,
+                minute,
+            ))),
+        }
+    }
+
+    pub fn guest_order(&self, ip: IpAddr) -> Result<(), ApiError> {
+        take(&self.guest_orders, &ip)
+    }
+
+    pub fn order_phone(&self, phone: &str) -> Result<(), ApiError> {
+        take(&self.phones, &phone.to_owned())
+    }
+
+    pub fn login(&self, ip: IpAddr, email: &str) -> Result<(), ApiError> {
+        take(&self.logins, &ip)?;
+        take(&self.accounts, &email.to_lowercase())
+    }
+
+    pub fn anonymous_post(&self, ip: IpAddr) -> Result<(), ApiError> {
+        take(&self.anonymous, &ip)
+    }
+
+    /// Forgets clients whose buckets are full again.
+    pub fn prune(&self) {
+        let now = Instant::now();
+        for l in [&self.guest_orders, &self.logins, &self.anonymous] {
+            l.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .prune(now);
+        }
+        for l in [&self.phones, &self.accounts] {
+            l.lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .prune(now);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The HTTP surface: routes, error mapping, extractors, auth and limits.
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod headers;
+pub mod json;
+pub mod limits;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+
+use crate::api::{accounts, health, menu, orders, shops, tracking};
+use crate::openapi;
+use crate::state::AppState;
+use error::ApiError;
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let https = state.config.is_https();
+    let shop = Router::new()
+        .route("/", get(shops::get).patch(shops::update))
+        .route("/menu", get(menu::get))
+        .route("/menu/categories", post(menu::create_category))
+        .route(
+            "/menu/categories/{id}",
+            patch(menu::update_category).delete(menu::delete_category),
+        )
+        .route("/menu/items", post(menu::create_item))
+        .route(
+            "/menu/items/{id}",
+            patch(menu::update_item).delete(menu::delete_item),
+        )
+        .route(
+            "/menu/items/{id}/option-groups",
+            post(menu::create_option_group),
+        )
+        .route(
+            "/menu/option-groups/{id}",
+            patch(menu::update_option_group).delete(menu::delete_option_group),
+        )
+        .route(
+            "/menu/option-groups/{id}/options",
+            post(menu::create_option),
+        )
+        .route(
+            "/menu/options/{id}",
+            patch(menu::update_option).delete(menu::delete_option),
+        )
+        .route("/orders", get(orders::list).post(orders::create))
+        .route("/orders/{id}", get(orders::get))
+        .route("/orders/{id}/events", get(orders::events))
+        .route("/orders/{id}/acknowledge", post(orders::acknowledge))
+        .route("/orders/{id}/accept", post(orders::accept))
+        .route("/orders/{id}/reject", post(orders::reject))
+        .route("/orders/{id}/ready", post(orders::ready))
+        .route("/orders/{id}/complete", post(orders::complete))
+        .route("/orders/{id}/cancel", post(orders::cancel))
+        .route("/members", get(shops::members).post(shops::set_member))
+        .route(
+            "/members/{user_id}",
+            axum::routing::delete(shops::remove_member),
+        )
+        .route("/apikeys", get(shops::api_keys).post(shops::create_api_key))
+        .route(
+            "/apikeys/{id}",
+            axum::routing::delete(shops::revoke_api_key),
+        );
+    let api = Router::new()
+        .route("/session", post(accounts::login).delete(accounts::logout))
+        .route("/users", post(accounts::signup))
+        .route("/me", get(accounts::me))
+        .route(
+            "/me/password",
+            axum::routing::put(accounts::change_password),
+        )
+        .route("/shops", get(shops::list).post(shops::create))
+        .nest("/shops/{slug}", shop)
+        .route("/orders/{tracking_token}", get(tracking::get));
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/openapi.json", get(openapi::serve))
+        .nest("/api/v1", api)
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(json::MAX_BODY))
+        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn(move |req, next| {
+            headers::security_headers(https, req, next)
+        }))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal_error",
+        "something went wrong on our side",
+    )
+    .into_response()
+}
+
+/// One line per request: debug for successes, warn for server errors.
+async fn access_log(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let response = next.run(req).await;
+    let status = response.status().as_u16();
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    if status >= 500 {
+        tracing::warn!(%method, %route, status, micros, "request failed");
+    } else {
+        tracing::debug!(%method, %route, status, micros, "request");
+    }
+    response
+}

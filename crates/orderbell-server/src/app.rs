@@ -34,6 +34,7 @@ pub async fn state(
         config,
         clock,
         tracking,
+        events: crate::events::Hub::new(),
     })))
 }
 
@@ -62,6 +63,8 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(upkeep(state.clone()));
+    crate::devices::spawn(&state);
+    crate::notifications::spawn(&state);
     let app = crate::http::router(state);
     let result = axum::serve(
         listener,

@@ -64,6 +64,8 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// Whether anyone may create an account.
     pub allow_signup: bool,
+    pub printing: crate::devices::PrintingConfig,
+    pub notifications: crate::notifications::NotificationsConfig,
 }
 
 /// The TOML file, every key optional.
@@ -85,6 +87,13 @@ struct FileConfig {
     limits: Option<Limits>,
     #[serde(default)]
     http: HttpSection,
+    // Sections owned by other modules, checked by their own loaders.
+    printing: Option<toml::Value>,
+    telegram: Option<toml::Value>,
+    twilio: Option<toml::Value>,
+    webpush: Option<toml::Value>,
+    fcm: Option<toml::Value>,
+    notifications: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,7 +216,21 @@ impl Config {
         if max_order_total <= 0 {
             bail!("orders.max_total must be positive");
         }
+        let printing = crate::devices::PrintingConfig::load(file.printing.as_ref())
+            .context("in [printing]")?;
+        let notifications = crate::notifications::NotificationsConfig::load(
+            crate::notifications::Sections {
+                telegram: file.telegram.as_ref(),
+                twilio: file.twilio.as_ref(),
+                webpush: file.webpush.as_ref(),
+                fcm: file.fcm.as_ref(),
+                notifications: file.notifications.as_ref(),
+            },
+            &public_url,
+        )?;
         Ok(Config {
+            printing,
+            notifications,
             listen,
             data_dir,
             database_url,
@@ -243,6 +266,8 @@ impl Config {
             limits: Limits::default(),
             client_ip_header: None,
             allow_signup: true,
+            printing: crate::devices::PrintingConfig::default(),
+            notifications: crate::notifications::NotificationsConfig::default(),
         }
     }
 }

@@ -58,6 +58,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub tracking: TrackingKey,
     pub limits: RateLimits,
+    /// Live events of this process (dashboard, device hub, dispatcher).
+    pub events: crate::events::Hub,
 }
 
 impl std::ops::Deref for AppState {

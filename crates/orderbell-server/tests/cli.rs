@@ -75,7 +75,14 @@ async fn admin_commands_set_up_a_shop_and_print_the_key_alone() {
     let d = dir.path();
     let (ok, out, _) = admin(d, &["migrate"], None).await;
     assert!(ok);
-    assert_eq!(out.trim(), "1 migration(s) applied");
+    assert!(
+        out.trim().ends_with("migration(s) applied") && !out.starts_with('0'),
+        "{out}"
+    );
+    assert_eq!(
+        admin(d, &["migrate"], None).await.1.trim(),
+        "0 migration(s) applied"
+    );
     let (ok, _, err) = admin(
         d,
         &["user", "add", "kim@example.com", "--name", "Kim"],

@@ -10,9 +10,13 @@ pub mod db;
 mod error;
 mod exec;
 mod migrate;
+pub mod notifications;
 pub mod postgres;
+pub mod printing;
 mod queries;
 pub mod records;
+mod sql_notifications;
+mod sql_printing;
 mod sql_store;
 pub mod sqlite;
 
@@ -31,12 +35,15 @@ use orderbell_core::{
 };
 
 pub use error::{Result, StoreError};
+pub use notifications::NotificationStore;
+pub use printing::PrintingStore;
 pub use records::*;
 pub use sql_store::SqlStore;
 
-/// Everything Orderbell keeps.
+/// Everything Orderbell keeps. Printing and notifications have traits of their own
+/// ([`PrintingStore`], [`NotificationStore`]) so each concern stays in its own files.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: PrintingStore + NotificationStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.

@@ -17,11 +17,23 @@ pub const DIALECT: Dialect = Dialect {
     begin_read: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 };
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "printing",
+        include_str!("../migrations/postgres/0002_printing.sql"),
+    ),
+    (
+        3,
+        "notifications",
+        include_str!("../migrations/postgres/0003_notifications.sql"),
+    ),
+];
 
 /// Serialises concurrent migrations from several instances.
 pub const MIGRATION_LOCK: &str = "SELECT pg_advisory_xact_lock(7263410029)";

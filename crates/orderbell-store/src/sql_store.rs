@@ -132,7 +132,7 @@ impl SqlStore {
         blocking(move || open_writer(&backend).map(|(_, _, ran)| ran)).await
     }
 
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
@@ -140,7 +140,7 @@ impl SqlStore {
         self.writer.run(f).await
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
@@ -149,7 +149,7 @@ impl SqlStore {
     }
 
     /// A read whose queries all see one snapshot.
-    async fn read_snapshot<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn read_snapshot<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,

@@ -15,11 +15,23 @@ pub const DIALECT: Dialect = Dialect {
     begin_read: "BEGIN",
 };
 
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "printing",
+        include_str!("../migrations/sqlite/0002_printing.sql"),
+    ),
+    (
+        3,
+        "notifications",
+        include_str!("../migrations/sqlite/0003_notifications.sql"),
+    ),
+];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),
 /// `sqlite:///var/lib/orderbell/orderbell.db` (absolute) or `sqlite:orderbell.db`.

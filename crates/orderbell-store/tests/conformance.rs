@@ -1124,7 +1124,10 @@ async fn expired_rows_are_purged(store: Arc<dyn Store>) {
 async fn sqlite_data_survives_reopening_and_migrations_run_once() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/orderbell.db", dir.path().display());
-    assert_eq!(orderbell_store::migrate(&url).await.unwrap(), 1);
+    assert_eq!(
+        orderbell_store::migrate(&url).await.unwrap(),
+        orderbell_store::sqlite::MIGRATIONS.len()
+    );
     assert_eq!(orderbell_store::migrate(&url).await.unwrap(), 0);
     let order = {
         let store = orderbell_store::open(&url).await.unwrap();

@@ -14,12 +14,25 @@ use orderbell_store::{CreatedOrder, IdempotencyKey, NewOrder, OrderFilter, Store
 use serde::Deserialize;
 
 use super::views::{OrderPageView, OrderView};
+use crate::events::{EventKind, ShopEvent};
 use crate::http::auth::{Caller, Need, shop_access};
 use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::{ApiJson, ApiJsonWithBytes, ApiQuery, OptionalJson};
 use crate::security::token;
 use crate::state::AppState;
+
+/// Tells live subscribers (dashboards, printers, the dispatcher) after the commit.
+fn publish(state: &AppState, kind: EventKind, order: &orderbell_core::order::Order) {
+    state.events.publish(ShopEvent {
+        shop_id: order.shop_id.clone(),
+        kind,
+        order_id: Some(order.id.clone()),
+        number: Some(order.number),
+        status: Some(order.status),
+        at: order.updated_at,
+    });
+}
 
 fn parse_order_id(id: &str) -> ApiResult<OrderId> {
     OrderId::parse(id).ok_or_else(ApiError::not_found)
@@ -142,6 +155,9 @@ pub async fn create(
         CreatedOrder::New(o) => (StatusCode::CREATED, o, false),
         CreatedOrder::Replayed(o) => (StatusCode::OK, o, true),
     };
+    if !replayed {
+        publish(&state, EventKind::OrderCreated, &order);
+    }
     let location = format!("/api/v1/shops/{}/orders/{}", shop.slug, order.id);
     let view = OrderView::new(&state, &shop.slug, order);
     let mut response = (status, Json(view)).into_response();
@@ -326,6 +342,7 @@ async fn act(
         .store
         .apply_order_action(&shop.id, &id, action, caller.actor(), state.now())
         .await?;
+    publish(state, EventKind::OrderUpdated, &order);
     Ok(Json(OrderView::new(state, &shop.slug, order)))
 }
 

@@ -2,8 +2,11 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod effects;
 pub mod menu;
+pub mod notifications;
 pub mod orders;
+pub mod printing;
 pub mod shops;
 
 use crate::{Result, StoreError};

@@ -222,6 +222,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
             detail: None,
         },
     )?;
+    super::effects::order_created(db, &order)?;
     if let Some(key) = &o.idempotency {
         db.execute(
             "INSERT INTO idempotency_keys (shop_id, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -311,6 +312,7 @@ pub fn apply_action(
             detail,
         },
     )?;
+    super::effects::order_changed(db, &order, action, actor)?;
     Ok(order)
 }
 

@@ -1,0 +1,68 @@
+//! Live shop events inside this process: new and changed orders, printer status. Pages (the
+//! live dashboard), the device hub and the notification dispatcher subscribe. These are hints
+//! that something changed, published after commit; whoever receives one reads the store for the
+//! truth, so a missed event delays work, it never loses it.
+
+use std::sync::Arc;
+
+use orderbell_core::order::OrderStatus;
+use orderbell_core::{OrderId, ShopId, Timestamp};
+use serde::Serialize;
+use tokio::sync::broadcast;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    OrderCreated,
+    OrderUpdated,
+    /// Print jobs were queued or changed (new order, reprint, acknowledgement).
+    PrintJobs,
+    /// A printer connected, disconnected or reported its status.
+    PrinterStatus,
+    /// Notifications were queued.
+    Notifications,
+}
+
+/// One event of one shop.
+#[derive(Debug, Clone, Serialize)]
+pub struct ShopEvent {
+    pub shop_id: ShopId,
+    pub kind: EventKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<OrderId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
+    pub at: Timestamp,
+}
+
+/// The in-process bus.
+#[derive(Clone)]
+pub struct Hub {
+    tx: broadcast::Sender<Arc<ShopEvent>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub::new()
+    }
+}
+
+impl Hub {
+    pub fn new() -> Hub {
+        let (tx, _) = broadcast::channel(4096);
+        Hub { tx }
+    }
+
+    /// Tells every subscriber; nobody listening is fine.
+    pub fn publish(&self, event: ShopEvent) {
+        let _ = self.tx.send(Arc::new(event));
+    }
+
+    /// Every event from now on. A slow subscriber gets `Lagged` and must re-read the store.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<ShopEvent>> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,1 @@
+-- printing: filled in by the printing work (issue 3).

@@ -1,0 +1,1 @@
+-- notifications: filled in by the notifications work (issue 4).

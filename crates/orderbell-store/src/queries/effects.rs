@@ -1,0 +1,26 @@
+//! What an order change causes, written in the same transaction as the change itself
+//! (transactional outbox): print jobs and notifications. Delivery happens after commit.
+
+use orderbell_core::order::{Actor, Order, OrderAction};
+
+use crate::Result;
+use crate::db::Db;
+
+/// Called once for every new order, inside the transaction that stores it.
+pub fn order_created(db: &mut dyn Db, order: &Order) -> Result<()> {
+    super::printing::order_created(db, order)?;
+    super::notifications::order_created(db, order)?;
+    Ok(())
+}
+
+/// Called after an action changed an order, inside the same transaction.
+pub fn order_changed(
+    db: &mut dyn Db,
+    order: &Order,
+    action: &OrderAction,
+    actor: &Actor,
+) -> Result<()> {
+    super::printing::order_changed(db, order, action, actor)?;
+    super::notifications::order_changed(db, order, action, actor)?;
+    Ok(())
+}

@@ -7,19 +7,16 @@
 //! database of its own and sets up a shop and key with the admin commands first.
 
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, Command};
+
+mod orders;
 
 #[derive(Debug, Parser)]
-#[command(name = "orderbell-bench", about = "Load generator and latency measurement for Orderbell")]
+#[command(
+    name = "orderbell-bench",
+    about = "Load generator and latency measurement for Orderbell"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Bench,
@@ -32,260 +29,39 @@ enum Bench {
 }
 
 #[derive(Debug, clap::Args)]
-struct OrdersArgs {
+pub struct OrdersArgs {
     /// Base URL of a running server (with --key and --shop).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
-    url: String,
+    pub url: String,
     /// API key with orders:write.
     #[arg(long, env = "ORDERBELL_BENCH_KEY")]
-    key: Option<String>,
+    pub key: Option<String>,
     /// Shop slug.
     #[arg(long, default_value = "bench")]
-    shop: String,
+    pub shop: String,
     /// Start this `orderbell` binary on a fresh database instead of using --url.
     #[arg(long)]
-    spawn: Option<PathBuf>,
+    pub spawn: Option<PathBuf>,
     /// With --spawn: the database URL (default: a new SQLite file in a temporary directory).
     #[arg(long)]
-    database: Option<String>,
+    pub database: Option<String>,
     /// Concurrent clients.
     #[arg(long, short = 'c', default_value_t = 64)]
-    concurrency: usize,
+    pub concurrency: usize,
     /// Seconds to run (after warm-up).
     #[arg(long, short = 'd', default_value_t = 30)]
-    duration: u64,
+    pub duration: u64,
     /// Seconds of warm-up whose requests are not counted.
     #[arg(long, default_value_t = 2)]
-    warmup: u64,
+    pub warmup: u64,
     /// Fixed arrival rate in orders/s (open loop); without it every client goes as fast as it can.
     #[arg(long)]
-    rate: Option<u64>,
-}
-
-struct Server {
-    child: Child,
-    url: String,
-    key: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn admin(bin: &PathBuf, database: &str, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
-    let mut child = Command::new(bin)
-        .args(args)
-        .args(["--database", database])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("running {}", bin.display()))?;
-    if let Some(mut input) = child.stdin.take() {
-        if let Some(text) = stdin {
-            input.write_all(text.as_bytes()).await?;
-        }
-    }
-    let out = child.wait_with_output().await?;
-    if !out.status.success() {
-        bail!("{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-async fn spawn_server(bin: &PathBuf, database: Option<&str>, shop: &str) -> anyhow::Result<Server> {
-    let dir = tempfile::tempdir()?;
-    let database = database.map_or_else(
-        || format!("sqlite://{}/orderbell.db", dir.path().display()),
-        str::to_owned,
-    );
-    let email = format!("bench-{}@example.com", std::process::id());
-    admin(bin, &database, &["user", "add", &email], Some("a long bench password\n")).await?;
-    admin(bin, &database, &["shop", "add", "--slug", shop, "--name", "Bench", "--owner", &email], None).await?;
-    let key = admin(bin, &database, &["apikey", "add", "--shop", shop, "--name", "bench"], None).await?;
-    let mut child = Command::new(bin)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database, "--log", "warn"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = child.stdout.take().context("no stdout")?;
-    let mut lines = BufReader::new(stdout).lines();
-    while let Some(line) = lines.next_line().await? {
-        if let Some(addr) = line.strip_prefix("Orderbell is listening on ") {
-            let url = addr.to_owned();
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(Server {
-                child,
-                url,
-                key,
-                _dir: dir,
-            });
-        }
-    }
-    bail!("the server exited before listening")
-}
-
-/// Resident set size of a process, from /proc (Linux).
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-}
-
-fn order_body(i: u64) -> serde_json::Value {
-    json!({
-        "items": [
-            {"name": "Americano", "quantity": 2, "unit_price": 4500, "options": [{"name": "Extra shot", "price": 500}]},
-            {"name": "Caffè Latte", "quantity": 1, "unit_price": 5000},
-            {"name": "Cheesecake", "quantity": 1, "unit_price": 6500}
-        ],
-        "customer": {"name": format!("Guest {}", i % 1000), "phone": format!("+8210{:08}", i % 100_000)},
-        "fulfillment": {"type": "pickup"},
-        "note": "bench"
-    })
-}
-
-struct Recorder {
-    started: Instant,
-    warmup: Duration,
-    latencies: std::sync::Mutex<Vec<u32>>,
-    errors: AtomicU64,
-}
-
-impl Recorder {
-    fn record(&self, scheduled: Instant, ok: bool) {
-        if scheduled.duration_since(self.started) < self.warmup {
-            return;
-        }
-        if ok {
-            let micros = u32::try_from(scheduled.elapsed().as_micros()).unwrap_or(u32::MAX);
-            if let Ok(mut l) = self.latencies.lock() {
-                l.push(micros);
-            }
-        } else {
-            self.errors.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-}
-
-async fn post(http: &reqwest::Client, url: &str, key: &str, i: u64) -> bool {
-    match http.post(url).bearer_auth(key).json(&order_body(i)).send().await {
-        Ok(res) => {
-            let ok = res.status().as_u16() == 201;
-            let _ = res.bytes().await;
-            ok
-        }
-        Err(_) => false,
-    }
-}
-
-fn percentile(sorted: &[u32], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss, reason = "an index into a sorted sample")]
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
-}
-
-async fn orders(args: OrdersArgs) -> anyhow::Result<()> {
-    let server = match &args.spawn {
-        Some(bin) => Some(spawn_server(bin, args.database.as_deref(), &args.shop).await?),
-        None => None,
-    };
-    let (base, key) = match &server {
-        Some(s) => (s.url.clone(), s.key.clone()),
-        None => (args.url.clone(), args.key.clone().context("--key (or --spawn) is needed")?),
-    };
-    let url = format!("{base}/api/v1/shops/{}/orders", args.shop);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.concurrency)
-        .tcp_nodelay(true)
-        .build()?;
-    if !post(&http, &url, &key, 0).await {
-        bail!("a first order to {url} was not answered 201");
-    }
-    let pid = server.as_ref().and_then(|s| s.child.id());
-    let rss_before = pid.and_then(rss_kib);
-    let recorder = Arc::new(Recorder {
-        started: Instant::now(),
-        warmup: Duration::from_secs(args.warmup),
-        latencies: std::sync::Mutex::new(Vec::with_capacity(200_000)),
-        errors: AtomicU64::new(0),
-    });
-    let end = recorder.started + Duration::from_secs(args.warmup + args.duration);
-    let counter = Arc::new(AtomicU64::new(1));
-    let mut tasks = vec![];
-    match args.rate {
-        None => {
-            for _ in 0..args.concurrency {
-                let (http, url, key, recorder, counter) =
-                    (http.clone(), url.clone(), key.clone(), recorder.clone(), counter.clone());
-                tasks.push(tokio::spawn(async move {
-                    while Instant::now() < end {
-                        let start = Instant::now();
-                        let ok = post(&http, &url, &key, counter.fetch_add(1, Ordering::Relaxed)).await;
-                        recorder.record(start, ok);
-                    }
-                }));
-            }
-        }
-        Some(rate) => {
-            let gate = Arc::new(tokio::sync::Semaphore::new(args.concurrency.max(1) * 16));
-            let interval = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
-            let mut next = Instant::now();
-            while next < end {
-                tokio::time::sleep_until(next.into()).await;
-                let scheduled = next;
-                next += interval;
-                let Ok(permit) = gate.clone().acquire_owned().await else { break };
-                let (http, url, key, recorder, counter) =
-                    (http.clone(), url.clone(), key.clone(), recorder.clone(), counter.clone());
-                tasks.push(tokio::spawn(async move {
-                    let ok = post(&http, &url, &key, counter.fetch_add(1, Ordering::Relaxed)).await;
-                    recorder.record(scheduled, ok);
-                    drop(permit);
-                }));
-            }
-        }
-    }
-    for t in tasks {
-        let _ = t.await;
-    }
-    let rss_after = pid.and_then(rss_kib);
-    let mut latencies = recorder.latencies.lock().map(|l| l.clone()).unwrap_or_default();
-    latencies.sort_unstable();
-    let measured = Duration::from_secs(args.duration).as_secs_f64();
-    #[expect(clippy::cast_precision_loss, reason = "a rate for people to read")]
-    let throughput = latencies.len() as f64 / measured;
-    println!(
-        "mode: {}",
-        match args.rate {
-            Some(r) => format!("open loop at {r} orders/s (max in flight {})", args.concurrency * 16),
-            None => format!("closed loop, {} clients", args.concurrency),
-        }
-    );
-    println!("orders: {} ok, {} failed in {:.0} s", latencies.len(), recorder.errors.load(Ordering::Relaxed), measured);
-    println!("throughput: {throughput:.0} orders/s");
-    println!(
-        "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.90),
-        percentile(&latencies, 0.99),
-        percentile(&latencies, 1.0)
-    );
-    if let (Some(before), Some(after)) = (rss_before, rss_after) {
-        println!("server RSS: {:.1} MiB before, {:.1} MiB after", before as f64 / 1024.0, after as f64 / 1024.0);
-    }
-    if let Some(mut s) = server {
-        let _ = s.child.kill().await;
-    }
-    Ok(())
+    pub rate: Option<u64>,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Bench::Orders(args) => orders(args).await,
+        Bench::Orders(args) => orders::run(args).await,
     }
 }

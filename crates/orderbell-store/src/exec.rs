@@ -15,12 +15,22 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
 use crate::db::Db;
+use crate::queries::orders;
+use crate::records::{CreatedOrder, NewOrder};
 
 /// Most jobs committed together.
 const MAX_BATCH: usize = 512;
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
-type WriteJob = Box<dyn FnOnce(&mut dyn Db, bool) -> (bool, Completion) + Send>;
+type RunJob = Box<dyn FnOnce(&mut dyn Db, bool) -> (bool, Completion) + Send>;
+type OrderReply = oneshot::Sender<Result<CreatedOrder, StoreError>>;
+
+/// A job for the writer. New orders get a path of their own: the orders waiting together are
+/// stored with a few multi-row statements instead of a few statements each.
+enum WriteJob {
+    Run(RunJob),
+    Order(Box<NewOrder>, OrderReply),
+}
 type ReadJob = Box<dyn FnOnce(&mut dyn Db) + Send>;
 
 /// Statements that open a transaction on a backend.
@@ -70,7 +80,7 @@ impl Writer {
         F: FnOnce(&mut dyn Db) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: WriteJob = Box::new(move |db: &mut dyn Db, savepoint: bool| {
+        let job: RunJob = Box::new(move |db: &mut dyn Db, savepoint: bool| {
             let result = run_job(db, savepoint, f);
             let ok = result.is_ok();
             let completion: Completion = Box::new(move |commit: Result<(), String>| {
@@ -83,13 +93,85 @@ impl Writer {
             (ok, completion)
         });
         self.jobs
-            .send(job)
+            .send(WriteJob::Run(job))
             .await
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
     }
+
+    /// Stores a new order; answers after it is committed.
+    pub async fn create_order(&self, order: NewOrder) -> Result<CreatedOrder, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(WriteJob::Order(Box::new(order), reply))
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
+    }
+}
+
+fn order_completion(reply: OrderReply, result: Result<CreatedOrder, StoreError>) -> Completion {
+    Box::new(move |commit: Result<(), String>| {
+        let outcome = match commit {
+            Ok(()) => result,
+            Err(e) => Err(StoreError::Unavailable(format!("commit failed: {e}"))),
+        };
+        let _ = reply.send(outcome);
+    })
+}
+
+/// Stores the orders waiting together; falls back to one by one if the batch as a whole fails.
+fn run_orders(
+    db: &mut dyn Db,
+    orders: Vec<(NewOrder, OrderReply)>,
+    savepoint: bool,
+    completions: &mut Vec<Completion>,
+) -> bool {
+    if orders.is_empty() {
+        return true;
+    }
+    if !savepoint {
+        // The only job of its transaction.
+        let mut all_ok = true;
+        for (order, reply) in orders {
+            let result = run_job(db, false, |db| orders::create_order(db, &order));
+            all_ok &= result.is_ok();
+            completions.push(order_completion(reply, result));
+        }
+        return all_ok;
+    }
+    let (batch, replies): (Vec<NewOrder>, Vec<OrderReply>) = orders.into_iter().unzip();
+    let together = db.batch("SAVEPOINT orders").and_then(|()| {
+        catch_unwind(AssertUnwindSafe(|| orders::create_orders(&mut *db, &batch))).unwrap_or_else(
+            |_| {
+                Err(StoreError::Backend(
+                    "storing a batch of orders panicked".into(),
+                ))
+            },
+        )
+    });
+    match together {
+        Ok(results) if db.batch("RELEASE orders").is_ok() => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                completions.push(order_completion(reply, result));
+            }
+        }
+        other => {
+            if let Err(e) = &other {
+                tracing::warn!(error = %e, orders = batch.len(), "a batch of orders failed; storing them one by one");
+            }
+            let _ = db.batch("ROLLBACK TO orders; RELEASE orders");
+            for (order, reply) in batch.iter().zip(replies) {
+                let result = run_job(db, true, |db| orders::create_order(db, order));
+                completions.push(order_completion(reply, result));
+            }
+        }
+    }
+    true
 }
 
 fn run_job<T>(
@@ -117,8 +199,15 @@ fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
         tracing::error!(error = %message, "could not begin a write transaction");
         for job in jobs {
             // Run nothing; answer each caller with the failure.
-            let (_, completion) = (job)(&mut FailingDb(message.clone()), false);
-            completion(Err(message.clone()));
+            match job {
+                WriteJob::Run(job) => {
+                    let (_, completion) = job(&mut FailingDb(message.clone()), false);
+                    completion(Err(message.clone()));
+                }
+                WriteJob::Order(_, reply) => {
+                    let _ = reply.send(Err(StoreError::Unavailable(message.clone())));
+                }
+            }
         }
         return;
     }
@@ -126,11 +215,25 @@ fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
     let savepoints = jobs.len() > 1;
     let mut all_ok = true;
     let mut completions = Vec::with_capacity(jobs.len());
+    let mut orders = Vec::new();
     for job in jobs {
-        let (ok, completion) = job(db, savepoints);
-        all_ok &= ok;
-        completions.push(completion);
+        match job {
+            WriteJob::Order(order, reply) => orders.push((*order, reply)),
+            WriteJob::Run(job) => {
+                // Keep the callers' order: orders queued before this job go first.
+                all_ok &= run_orders(
+                    db,
+                    std::mem::take(&mut orders),
+                    savepoints,
+                    &mut completions,
+                );
+                let (ok, completion) = job(db, savepoints);
+                all_ok &= ok;
+                completions.push(completion);
+            }
+        }
     }
+    all_ok &= run_orders(db, orders, savepoints, &mut completions);
     let outcome = if !savepoints && !all_ok {
         db.batch("ROLLBACK").map_err(|e| e.to_string())
     } else {

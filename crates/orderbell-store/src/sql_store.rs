@@ -442,7 +442,7 @@ impl Store for SqlStore {
     }
 
     async fn create_order(&self, order: NewOrder) -> Result<CreatedOrder> {
-        self.write(move |db| orders::create_order(db, &order)).await
+        self.writer.create_order(order).await
     }
 
     async fn order(&self, shop: &ShopId, id: &OrderId) -> Result<Option<Order>> {

@@ -156,6 +156,7 @@ stories!(
     order_listing,
     idempotency_keys,
     concurrent_orders_are_group_committed,
+    concurrent_retries_with_one_key_make_one_order,
     a_failing_job_leaves_its_batch_alone,
     settings_keep_their_first_value,
     expired_rows_are_purged,
@@ -1023,6 +1024,62 @@ async fn concurrent_orders_are_group_committed(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(page.orders.len(), 200);
     assert_eq!(page.next_before_number, Some(1101));
+}
+
+async fn concurrent_retries_with_one_key_make_one_order(store: Arc<dyn Store>) {
+    let owner = user(&store, "o@example.com").await;
+    let s = shop(&store, "retry", &owner).await;
+    let mut tasks = vec![];
+    for _ in 0..60 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .create_order(new_order(&s, Some("+821055554444"), Some(("same", "h"))))
+                .await
+                .unwrap()
+        }));
+    }
+    let mut new = vec![];
+    let mut replayed = vec![];
+    for t in tasks {
+        match t.await.unwrap() {
+            CreatedOrder::New(o) => new.push(o),
+            CreatedOrder::Replayed(o) => replayed.push(o),
+        }
+    }
+    assert_eq!(new.len(), 1, "one order for one key");
+    assert_eq!(replayed.len(), 59);
+    assert!(replayed.iter().all(|o| *o == new[0]));
+    let page = store
+        .orders(
+            &s,
+            OrderFilter {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.orders.len(), 1);
+    // Customers by phone: many orders, one customer.
+    let mut tasks = vec![];
+    for _ in 0..40 {
+        let store = store.clone();
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            created(
+                store
+                    .create_order(new_order(&s, Some("+821055554444"), None))
+                    .await
+                    .unwrap(),
+            )
+            .customer_id
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), new[0].customer_id);
+    }
 }
 
 async fn a_failing_job_leaves_its_batch_alone(store: Arc<dyn Store>) {

@@ -8,6 +8,8 @@ use orderbell_core::order::{
     Actor, Applied, CustomerInfo, Fulfillment, Order, OrderAction, OrderEvent, OrderItem,
     OrderStatus,
 };
+use std::collections::HashMap;
+
 use orderbell_core::{Currency, CustomerId, OrderId, ShopId, Timestamp};
 
 use crate::db::{Db, Row, Value};
@@ -114,49 +116,35 @@ fn upsert_customer(db: &mut dyn Db, o: &NewOrder) -> Result<Option<CustomerId>> 
 }
 
 fn insert_event(db: &mut dyn Db, order: &OrderId, event: &OrderEvent) -> Result<()> {
-    db.execute(
-        "INSERT INTO order_events (order_id, at, kind, status, actor_kind, actor_id, actor_name, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        params![
-            order.as_str(),
-            event.at,
-            &event.kind,
-            event.status.as_str(),
-            &event.actor.kind,
-            event.actor.id.clone(),
-            event.actor.name.clone(),
-            event.detail.clone()
-        ],
-    )?;
-    Ok(())
+    let mut values = Vec::with_capacity(8);
+    event_values(order, event, &mut values);
+    insert_rows(db, EVENT_INSERT, 8, &values)
 }
 
-pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
-    if let Some(key) = &o.idempotency {
-        let seen = db.query_opt(
-            "SELECT request_hash, order_id FROM idempotency_keys WHERE shop_id = $1 AND key = $2",
-            params![o.shop_id.as_str(), &key.key],
-        )?;
-        if let Some(row) = seen {
-            if row.text(0)? != key.request_hash {
-                return Err(StoreError::IdempotencyConflict);
-            }
-            let id = OrderId::from_stored(row.text(1)?);
-            let stored = order(db, &o.shop_id, &id)?.ok_or(StoreError::NotFound)?;
-            return Ok(CreatedOrder::Replayed(stored));
-        }
+/// Looks an idempotency key up: `Some` answers the request (a replay or a conflict).
+fn seen_key(db: &mut dyn Db, o: &NewOrder) -> Result<Option<Result<CreatedOrder>>> {
+    let Some(key) = &o.idempotency else {
+        return Ok(None);
+    };
+    let seen = db.query_opt(
+        "SELECT request_hash, order_id FROM idempotency_keys WHERE shop_id = $1 AND key = $2",
+        params![o.shop_id.as_str(), &key.key],
+    )?;
+    let Some(row) = seen else {
+        return Ok(None);
+    };
+    if row.text(0)? != key.request_hash {
+        return Ok(Some(Err(StoreError::IdempotencyConflict)));
     }
-    let number = db
-        .query_opt(
-            "UPDATE shops SET next_order_number = next_order_number + 1 WHERE id = $1 RETURNING next_order_number - 1",
-            params![o.shop_id.as_str()],
-        )?
-        .ok_or(StoreError::NotFound)?
-        .int(0)?;
-    let customer_id = upsert_customer(db, o)?;
+    let id = OrderId::from_stored(row.text(1)?);
+    let stored = order(db, &o.shop_id, &id)?.ok_or(StoreError::NotFound)?;
+    Ok(Some(Ok(CreatedOrder::Replayed(stored))))
+}
+
+/// The order a request becomes, once it has its number and customer.
+fn build_order(o: &NewOrder, number: i64, customer_id: Option<CustomerId>) -> Order {
     let p = &o.priced;
-    let items = serde_json::to_string(&p.items).map_err(|e| StoreError::Backend(e.to_string()))?;
-    let order = Order {
+    Order {
         id: o.id.clone(),
         shop_id: o.shop_id.clone(),
         number,
@@ -178,58 +166,307 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
         accepted_at: None,
         ready_at: None,
         closed_at: None,
-    };
-    db.execute(
-        &format!(
-            "INSERT INTO orders ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-             $16, $17, $18, $19, $20, $21, $22, $23, $24)"
-        ),
-        &[
-            order.id.as_str().into(),
-            order.shop_id.as_str().into(),
-            number.into(),
-            order.status.as_str().into(),
-            order.currency.code().into(),
-            order.subtotal.into(),
-            order.total.into(),
-            items.into(),
-            order.customer_id.as_ref().map(|c| c.as_str()).into(),
-            order.customer.name.clone().into(),
-            order.customer.phone.clone().into(),
-            order.customer.email.clone().into(),
-            order.fulfillment.kind().into(),
-            order.fulfillment.detail().into(),
-            order.note.clone().into(),
-            order.source.as_str().into(),
-            Value::Null,
-            Value::Null,
-            order.created_at.into(),
-            order.updated_at.into(),
-            Value::Null,
-            Value::Null,
-            Value::Null,
-            Value::Null,
-        ],
-    )?;
-    insert_event(
-        db,
-        &order.id,
-        &OrderEvent {
-            at: o.created_at,
-            kind: "created".into(),
-            actor: o.actor.clone(),
-            status: OrderStatus::Pending,
-            detail: None,
-        },
-    )?;
+    }
+}
+
+/// The 24 column values of a new order row, in `COLUMNS` order.
+fn order_values(order: &Order, out: &mut Vec<Value>) -> Result<()> {
+    let items =
+        serde_json::to_string(&order.items).map_err(|e| StoreError::Backend(e.to_string()))?;
+    out.extend([
+        order.id.as_str().into(),
+        order.shop_id.as_str().into(),
+        order.number.into(),
+        order.status.as_str().into(),
+        order.currency.code().into(),
+        order.subtotal.into(),
+        order.total.into(),
+        items.into(),
+        order.customer_id.as_ref().map(|c| c.as_str()).into(),
+        order.customer.name.clone().into(),
+        order.customer.phone.clone().into(),
+        order.customer.email.clone().into(),
+        order.fulfillment.kind().into(),
+        order.fulfillment.detail().into(),
+        order.note.clone().into(),
+        order.source.as_str().into(),
+        Value::Null,
+        Value::Null,
+        order.created_at.into(),
+        order.updated_at.into(),
+        Value::Null,
+        Value::Null,
+        Value::Null,
+        Value::Null,
+    ]);
+    Ok(())
+}
+
+fn created_event(o: &NewOrder) -> OrderEvent {
+    OrderEvent {
+        at: o.created_at,
+        kind: "created".into(),
+        actor: o.actor.clone(),
+        status: OrderStatus::Pending,
+        detail: None,
+    }
+}
+
+fn event_values(order: &OrderId, event: &OrderEvent, out: &mut Vec<Value>) {
+    out.extend([
+        order.as_str().into(),
+        event.at.into(),
+        event.kind.as_str().into(),
+        event.status.as_str().into(),
+        event.actor.kind.as_str().into(),
+        event.actor.id.clone().into(),
+        event.actor.name.clone().into(),
+        event.detail.clone().into(),
+    ]);
+}
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` placeholders.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts rows with multi-row statements. Chunks are powers of two (at most 64 rows), so
+/// only a handful of distinct statements are prepared and cached.
+fn insert_rows(db: &mut dyn Db, head: &str, cols: usize, values: &[Value]) -> Result<()> {
+    let mut rest = values;
+    while !rest.is_empty() {
+        let rows = rest.len() / cols;
+        let chunk = if rows >= 64 {
+            64
+        } else {
+            1 << (usize::BITS - 1 - rows.leading_zeros())
+        };
+        let (now, later) = rest.split_at(chunk * cols);
+        db.execute(&format!("{head} VALUES {}", placeholders(chunk, cols)), now)?;
+        rest = later;
+    }
+    Ok(())
+}
+
+const EVENT_INSERT: &str = "INSERT INTO order_events (order_id, at, kind, status, actor_kind, actor_id, actor_name, detail)";
+const KEY_INSERT: &str =
+    "INSERT INTO idempotency_keys (shop_id, key, request_hash, order_id, created_at)";
+
+/// Stores one new order with its first event, its effects and its idempotency key.
+pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
+    if let Some(answer) = seen_key(db, o)? {
+        return answer;
+    }
+    let number = db
+        .query_opt(
+            "UPDATE shops SET next_order_number = next_order_number + 1 WHERE id = $1 RETURNING next_order_number - 1",
+            params![o.shop_id.as_str()],
+        )?
+        .ok_or(StoreError::NotFound)?
+        .int(0)?;
+    let customer_id = upsert_customer(db, o)?;
+    let order = build_order(o, number, customer_id);
+    let mut values = Vec::with_capacity(24);
+    order_values(&order, &mut values)?;
+    insert_rows(db, &format!("INSERT INTO orders ({COLUMNS})"), 24, &values)?;
+    insert_event(db, &order.id, &created_event(o))?;
     super::effects::order_created(db, &order)?;
     if let Some(key) = &o.idempotency {
         db.execute(
-            "INSERT INTO idempotency_keys (shop_id, key, request_hash, order_id, created_at) VALUES ($1, $2, $3, $4, $5)",
-            params![o.shop_id.as_str(), &key.key, &key.request_hash, order.id.as_str(), o.created_at],
+            &format!("{KEY_INSERT} VALUES ($1, $2, $3, $4, $5)"),
+            params![
+                o.shop_id.as_str(),
+                &key.key,
+                &key.request_hash,
+                order.id.as_str(),
+                o.created_at
+            ],
         )?;
     }
     Ok(CreatedOrder::New(order))
+}
+
+/// Stores many new orders at once (group commit): one counter update per shop, one customer
+/// upsert and multi-row inserts for the whole batch. The answer has one result per request, in
+/// order; a request that cannot be stored (idempotency conflict, unknown shop) fails alone
+/// without writing anything. An `Err` for the whole call means nothing usable was written: the
+/// caller rolls the batch back and stores each order on its own.
+pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<CreatedOrder>>> {
+    let n = batch.len();
+    let mut results: Vec<Option<Result<CreatedOrder>>> = (0..n).map(|_| None).collect();
+    let mut replay_of: Vec<Option<usize>> = vec![None; n];
+
+    // Idempotency: keys seen before, and the same key twice within this batch.
+    let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, o) in batch.iter().enumerate() {
+        let Some(key) = &o.idempotency else { continue };
+        let k = (o.shop_id.as_str(), key.key.as_str());
+        if let Some(&j) = first_with_key.get(&k) {
+            let same = batch[j]
+                .idempotency
+                .as_ref()
+                .is_some_and(|f| f.request_hash == key.request_hash);
+            if same {
+                replay_of[i] = Some(j);
+            } else {
+                results[i] = Some(Err(StoreError::IdempotencyConflict));
+            }
+            continue;
+        }
+        if let Some(answer) = seen_key(db, o)? {
+            results[i] = Some(answer);
+            continue;
+        }
+        first_with_key.insert(k, i);
+    }
+    let fresh =
+        |results: &[Option<Result<CreatedOrder>>], replay_of: &[Option<usize>]| -> Vec<usize> {
+            (0..n)
+                .filter(|&i| results[i].is_none() && replay_of[i].is_none())
+                .collect()
+        };
+
+    // Numbers: one counter update per shop, numbers handed out in arrival order.
+    let mut shops: Vec<(&str, Vec<usize>)> = Vec::new();
+    for i in fresh(&results, &replay_of) {
+        let shop = batch[i].shop_id.as_str();
+        match shops.iter_mut().find(|(s, _)| *s == shop) {
+            Some((_, idx)) => idx.push(i),
+            None => shops.push((shop, vec![i])),
+        }
+    }
+    let mut numbers = vec![0i64; n];
+    for (shop, idx) in &shops {
+        let count = i64::try_from(idx.len()).unwrap_or(i64::MAX);
+        let first = db.query_opt(
+            "UPDATE shops SET next_order_number = next_order_number + $1 WHERE id = $2 RETURNING next_order_number - $1",
+            params![count, *shop],
+        )?;
+        match first {
+            None => idx
+                .iter()
+                .for_each(|&i| results[i] = Some(Err(StoreError::NotFound))),
+            Some(row) => {
+                let first = row.int(0)?;
+                for (k, &i) in idx.iter().enumerate() {
+                    numbers[i] = first + i64::try_from(k).unwrap_or(i64::MAX);
+                }
+            }
+        }
+    }
+
+    // Customers: one upsert for every phone in the batch; e-mail-only customers one by one.
+    let todo = fresh(&results, &replay_of);
+    let mut customer_ids: Vec<Option<CustomerId>> = vec![None; n];
+    let mut by_phone: Vec<((&str, &str), usize)> = Vec::new();
+    for &i in &todo {
+        let o = &batch[i];
+        match &o.priced.customer.phone {
+            Some(phone) => {
+                let key = (o.shop_id.as_str(), phone.as_str());
+                match by_phone.iter_mut().find(|(k, _)| *k == key) {
+                    // The latest order's name and e-mail win, as they would one by one.
+                    Some((_, last)) => *last = i,
+                    None => by_phone.push((key, i)),
+                }
+            }
+            None => customer_ids[i] = upsert_customer(db, o)?,
+        }
+    }
+    if !by_phone.is_empty() {
+        let mut values = Vec::with_capacity(by_phone.len() * 7);
+        for (_, i) in &by_phone {
+            let o = &batch[*i];
+            let c = &o.priced.customer;
+            values.extend([
+                o.new_customer_id.as_str().into(),
+                o.shop_id.as_str().into(),
+                c.name.clone().into(),
+                c.phone.clone().into(),
+                c.email.clone().into(),
+                o.created_at.into(),
+                o.created_at.into(),
+            ]);
+        }
+        let mut ids: HashMap<(String, String), CustomerId> = HashMap::new();
+        for chunk in values.chunks(64 * 7) {
+            let rows = db.query(
+                &format!(
+                    "INSERT INTO customers (id, shop_id, name, phone, email, created_at, updated_at) VALUES {} \
+                     ON CONFLICT (shop_id, phone) WHERE phone IS NOT NULL DO UPDATE SET \
+                     name = COALESCE(excluded.name, customers.name), email = COALESCE(excluded.email, customers.email), \
+                     updated_at = excluded.updated_at RETURNING id, shop_id, phone",
+                    placeholders(chunk.len() / 7, 7)
+                ),
+                chunk,
+            )?;
+            for r in rows {
+                ids.insert(
+                    (r.text(1)?, r.text(2)?),
+                    CustomerId::from_stored(r.text(0)?),
+                );
+            }
+        }
+        for &i in &todo {
+            let o = &batch[i];
+            if let Some(phone) = &o.priced.customer.phone {
+                customer_ids[i] = ids.get(&(o.shop_id.to_string(), phone.clone())).cloned();
+            }
+        }
+    }
+
+    // The orders, their first events, their effects, their keys.
+    let mut built: Vec<Option<Order>> = (0..n).map(|_| None).collect();
+    let mut order_rows = Vec::with_capacity(todo.len() * 24);
+    let mut event_rows = Vec::with_capacity(todo.len() * 8);
+    let mut key_rows = Vec::new();
+    for &i in &todo {
+        let o = &batch[i];
+        let order = build_order(o, numbers[i], customer_ids[i].take());
+        order_values(&order, &mut order_rows)?;
+        event_values(&order.id, &created_event(o), &mut event_rows);
+        if let Some(key) = &o.idempotency {
+            key_rows.extend([
+                o.shop_id.as_str().into(),
+                key.key.as_str().into(),
+                key.request_hash.as_str().into(),
+                order.id.as_str().into(),
+                o.created_at.into(),
+            ]);
+        }
+        built[i] = Some(order);
+    }
+    insert_rows(
+        db,
+        &format!("INSERT INTO orders ({COLUMNS})"),
+        24,
+        &order_rows,
+    )?;
+    insert_rows(db, EVENT_INSERT, 8, &event_rows)?;
+    for order in built.iter().flatten() {
+        super::effects::order_created(db, order)?;
+    }
+    insert_rows(db, KEY_INSERT, 5, &key_rows)?;
+
+    Ok((0..n)
+        .map(|i| {
+            if let Some(result) = results[i].take() {
+                return result;
+            }
+            let source = replay_of[i].unwrap_or(i);
+            match &built[source] {
+                Some(order) if source == i => Ok(CreatedOrder::New(order.clone())),
+                Some(order) => Ok(CreatedOrder::Replayed(order.clone())),
+                None => Err(StoreError::NotFound),
+            }
+        })
+        .collect())
 }
 
 pub fn orders(db: &mut dyn Db, shop: &ShopId, f: &OrderFilter) -> Result<OrderPage> {

@@ -81,6 +81,10 @@ id_type! {
     ApiKeyId;
     /// A session.
     SessionId;
+    /// A receipt printer (device).
+    PrinterId;
+    /// One print job: one copy of one ticket for one printer.
+    PrintJobId;
 }
 
 fn encode_id(unix_ms: i64, random: [u8; 10]) -> String {

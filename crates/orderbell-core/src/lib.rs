@@ -15,7 +15,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiKeyId, CategoryId, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId, ShopId, UserId,
+    ApiKeyId, CategoryId, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId, PrintJobId,
+    PrinterId, ShopId, UserId,
 };
 pub use money::Currency;
 pub use validation::{FieldError, ValidationErrors};

@@ -35,6 +35,7 @@ pub async fn state(
         clock,
         tracking,
         events: crate::events::Hub::new(),
+        devices: crate::devices::hub::Hub::default(),
     })))
 }
 

@@ -46,6 +46,26 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand, name = "apikey")]
     ApiKey(ApiKeyCommand),
+    /// Manage receipt printers.
+    #[command(subcommand)]
+    Printer(PrinterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrinterCommand {
+    /// Add a printer to a shop; prints its device token, alone (it is shown only once).
+    Add {
+        #[arg(long)]
+        shop: String,
+        #[arg(long)]
+        name: String,
+        /// When it prints on its own: on_create, on_accept or manual.
+        #[arg(long, default_value = "on_create")]
+        auto_print: String,
+        /// Copies of each ticket (1 to 5).
+        #[arg(long, default_value_t = 1)]
+        copies: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,7 +180,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", created.key);
             Ok(())
         }
+        Command::Printer(PrinterCommand::Add {
+            shop,
+            name,
+            auto_print,
+            copies,
+        }) => printer_add(config, &shop, &name, &auto_print, copies).await,
     }
+}
+
+async fn printer_add(
+    config: Config,
+    shop: &str,
+    name: &str,
+    auto_print: &str,
+    copies: i64,
+) -> anyhow::Result<()> {
+    let state = open(config).await?;
+    let shop = state
+        .store
+        .shop_by_slug(shop)
+        .await?
+        .with_context(|| format!("no shop {shop}"))?;
+    let request = crate::devices::api::PrinterRequest {
+        name: Some(name.to_owned()),
+        auto_print: Some(auto_print.to_owned()),
+        copies: Some(copies),
+        category_ids: None,
+    };
+    let change = crate::devices::api::check(&request, true).map_err(describe)?;
+    let created = crate::devices::api::add_printer(&state, &shop, change)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    println!("{}", created.token);
+    Ok(())
 }
 
 fn describe(errors: orderbell_core::ValidationErrors) -> anyhow::Error {

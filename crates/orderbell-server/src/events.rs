@@ -16,8 +16,10 @@ use tokio::sync::broadcast;
 pub enum EventKind {
     OrderCreated,
     OrderUpdated,
-    /// Print jobs were queued or changed (new order, reprint, acknowledgement).
+    /// Print jobs changed state (acknowledged, expired).
     PrintJobs,
+    /// Print jobs were queued outside an order change (a reprint).
+    PrintJobsQueued,
     /// A printer connected, disconnected or reported its status.
     PrinterStatus,
     /// Notifications were queued.

@@ -4,6 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{accounts, health, menu, orders, shops, tracking};
+use crate::devices;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,12 +22,14 @@ use crate::api::{accounts, health, menu, orders, shops, tracking};
         orders::create, orders::list, orders::get, orders::events,
         orders::acknowledge, orders::accept, orders::reject, orders::ready, orders::complete, orders::cancel,
         tracking::get,
+        devices::api::list, devices::api::create, devices::api::update, devices::api::revoke, devices::api::print,
     ),
     tags(
         (name = "orders", description = "Taking orders and moving them through their lifecycle"),
         (name = "menu", description = "The shop's menu"),
         (name = "shops", description = "Shops and members"),
         (name = "apikeys", description = "Keys for the shop's own systems"),
+        (name = "printers", description = "Receipt printers and print jobs"),
         (name = "accounts", description = "Sign-up, sessions, passwords"),
         (name = "health", description = "Liveness and readiness"),
     )

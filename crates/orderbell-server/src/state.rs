@@ -60,6 +60,8 @@ pub struct Inner {
     pub limits: RateLimits,
     /// Live events of this process (dashboard, device hub, dispatcher).
     pub events: crate::events::Hub,
+    /// Printers connected to this process.
+    pub devices: crate::devices::hub::Hub,
 }
 
 impl std::ops::Deref for AppState {

@@ -13,7 +13,7 @@ use orderbell_core::{CustomerId, OrderId, Timestamp, ValidationErrors};
 use orderbell_store::{CreatedOrder, IdempotencyKey, NewOrder, OrderFilter, StoreError};
 use serde::Deserialize;
 
-use super::views::{OrderPageView, OrderView};
+use super::views::{OrderPageView, OrderView, order_with_jobs, orders_with_jobs};
 use crate::events::{EventKind, ShopEvent};
 use crate::http::auth::{Caller, Need, shop_access};
 use crate::http::client::ClientIp;
@@ -159,7 +159,7 @@ pub async fn create(
         publish(&state, EventKind::OrderCreated, &order);
     }
     let location = format!("/api/v1/shops/{}/orders/{}", shop.slug, order.id);
-    let view = OrderView::new(&state, &shop.slug, order);
+    let view = order_with_jobs(&state, &shop.slug, order).await?;
     let mut response = (status, Json(view)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);
@@ -265,11 +265,7 @@ pub async fn list(
         .await?;
     Ok(Json(OrderPageView {
         next_cursor: page.next_before_number.map(encode_cursor),
-        orders: page
-            .orders
-            .into_iter()
-            .map(|o| OrderView::new(&state, &shop.slug, o))
-            .collect(),
+        orders: orders_with_jobs(&state, &shop.slug, page.orders).await?,
     }))
 }
 
@@ -343,7 +339,7 @@ async fn act(
         .apply_order_action(&shop.id, &id, action, caller.actor(), state.now())
         .await?;
     publish(state, EventKind::OrderUpdated, &order);
-    Ok(Json(OrderView::new(state, &shop.slug, order)))
+    Ok(Json(order_with_jobs(state, &shop.slug, order).await?))
 }
 
 fn reason(r: ReasonRequest) -> ApiResult<Option<String>> {

@@ -98,6 +98,37 @@ impl OrderView {
     }
 }
 
+/// Order views with their print jobs, read in one query.
+pub async fn orders_with_jobs(
+    state: &AppState,
+    shop_slug: &str,
+    orders: Vec<Order>,
+) -> Result<Vec<OrderView>, orderbell_store::StoreError> {
+    let ids = orders.iter().map(|o| o.id.clone()).collect();
+    let mut jobs = state.store.print_jobs_of(ids).await?;
+    Ok(orders
+        .into_iter()
+        .map(|o| {
+            let id = o.id.clone();
+            let mut view = OrderView::new(state, shop_slug, o);
+            let (mine, rest): (Vec<_>, Vec<_>) = jobs.drain(..).partition(|j| j.order_id == id);
+            jobs = rest;
+            view.print_jobs = mine.into_iter().map(PrintJobView::from).collect();
+            view
+        })
+        .collect())
+}
+
+/// One order view with its print jobs.
+pub async fn order_with_jobs(
+    state: &AppState,
+    shop_slug: &str,
+    order: Order,
+) -> Result<OrderView, orderbell_store::StoreError> {
+    let mut views = orders_with_jobs(state, shop_slug, vec![order]).await?;
+    views.pop().ok_or(orderbell_store::StoreError::NotFound)
+}
+
 /// A page of orders, newest first.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderPageView {

@@ -1,23 +1,146 @@
-//! Printers (devices): the printers API, the device WebSocket and print-job delivery (issue 3).
+//! Printers (devices): the printers API, the device WebSocket and print-job delivery.
+//!
+//! Jobs are rows (written with the order); this module only moves them: when a printer
+//! connects, and whenever its shop has new jobs, its session asks the store what is owed and
+//! sends it, oldest first. The [`hub::Hub`] only knows which printers are connected to this
+//! process, to wake or disconnect them.
 
+pub mod api;
+pub mod hub;
+pub mod receipt;
+pub mod session;
+
+use std::time::Duration;
+
+use anyhow::Context;
 use axum::Router;
+use axum::routing::{get, patch, post};
+use serde::Deserialize;
 
+use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
 /// Printing settings (`[printing]` in the TOML file).
-#[derive(Debug, Clone, Default)]
-pub struct PrintingConfig {}
+#[derive(Debug, Clone)]
+pub struct PrintingConfig {
+    /// Jobs not printed within this age expire and the shop is told (default 12 h).
+    pub job_expiry: Duration,
+    /// The server pings each printer this often (default 15 s).
+    pub heartbeat: Duration,
+    /// A printer silent for this long is taken as gone (default 45 s).
+    pub dead_after: Duration,
+}
+
+impl Default for PrintingConfig {
+    fn default() -> Self {
+        PrintingConfig {
+            job_expiry: Duration::from_secs(3600 * u64::from(orderbell_protocol::JOB_EXPIRY_HOURS)),
+            heartbeat: Duration::from_secs(u64::from(orderbell_protocol::DEFAULT_HEARTBEAT_SECS)),
+            dead_after: Duration::from_secs(u64::from(orderbell_protocol::DEAD_AFTER_SECS)),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrintingSection {
+    job_expiry_hours: Option<u64>,
+    heartbeat_secs: Option<u64>,
+    dead_after_secs: Option<u64>,
+}
 
 impl PrintingConfig {
-    pub fn load(_section: Option<&toml::Value>) -> anyhow::Result<PrintingConfig> {
-        Ok(PrintingConfig {})
+    pub fn load(section: Option<&toml::Value>) -> anyhow::Result<PrintingConfig> {
+        let section: PrintingSection = match section {
+            Some(v) => v.clone().try_into().context("unknown or malformed key")?,
+            None => PrintingSection::default(),
+        };
+        let defaults = PrintingConfig::default();
+        let config = PrintingConfig {
+            job_expiry: section
+                .job_expiry_hours
+                .map_or(defaults.job_expiry, |h| Duration::from_secs(h * 3600)),
+            heartbeat: section
+                .heartbeat_secs
+                .map_or(defaults.heartbeat, Duration::from_secs),
+            dead_after: section
+                .dead_after_secs
+                .map_or(defaults.dead_after, Duration::from_secs),
+        };
+        if config.heartbeat.is_zero() || config.dead_after <= config.heartbeat {
+            anyhow::bail!("dead_after_secs must be longer than heartbeat_secs");
+        }
+        Ok(config)
     }
 }
 
 /// Routes of this module (full paths).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route(orderbell_protocol::DEVICE_WS_PATH, get(session::upgrade))
+        .route(
+            "/api/v1/shops/{slug}/printers",
+            get(api::list).post(api::create),
+        )
+        .route(
+            "/api/v1/shops/{slug}/printers/{id}",
+            patch(api::update).delete(api::revoke),
+        )
+        .route("/api/v1/shops/{slug}/orders/{id}/print", post(api::print))
 }
 
-/// Background work of this module, started with the server.
-pub fn spawn(_state: &AppState) {}
+/// Background work: waking printers of shops with new jobs, expiring old jobs.
+pub fn spawn(state: &AppState) {
+    tokio::spawn(route_events(state.clone()));
+    tokio::spawn(expire_jobs(state.clone()));
+}
+
+/// Wakes the connected printers of every shop whose orders or jobs changed.
+async fn route_events(state: AppState) {
+    let mut events = state.events.subscribe();
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if matches!(
+                    event.kind,
+                    EventKind::OrderCreated | EventKind::OrderUpdated | EventKind::PrintJobsQueued
+                ) {
+                    state.devices.wake_shop(&event.shop_id);
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => state.devices.wake_all(),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+        }
+    }
+}
+
+/// Expires jobs that were not printed in time; the shop sees it on the order and live.
+async fn expire_jobs(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = state.now();
+        let Ok(age) = jiff::SignedDuration::try_from(state.config.printing.job_expiry) else {
+            continue;
+        };
+        let Ok(before) = now.checked_sub(age) else {
+            continue;
+        };
+        match state.store.expire_jobs(before, now).await {
+            Ok(jobs) => {
+                for job in jobs {
+                    tracing::warn!(printer = %job.printer_name, order = %job.order_id, "a print job expired unprinted");
+                    state.events.publish(ShopEvent {
+                        shop_id: job.shop_id,
+                        kind: EventKind::PrintJobs,
+                        order_id: Some(job.order_id),
+                        number: None,
+                        status: None,
+                        at: now,
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not expire print jobs"),
+        }
+    }
+}

@@ -6,10 +6,12 @@ use orderbell_core::order::{Actor, Order, OrderAction};
 use crate::Result;
 use crate::db::Db;
 
-/// Called once for every new order, inside the transaction that stores it.
-pub fn order_created(db: &mut dyn Db, order: &Order) -> Result<()> {
-    super::printing::order_created(db, order)?;
-    super::notifications::order_created(db, order)?;
+/// Called for new orders (a group-commit batch, or one), inside the transaction that stores them.
+pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
+    super::printing::orders_created(db, orders)?;
+    for order in orders {
+        super::notifications::order_created(db, order)?;
+    }
     Ok(())
 }
 

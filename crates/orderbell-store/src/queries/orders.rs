@@ -115,6 +115,23 @@ fn upsert_customer(db: &mut dyn Db, o: &NewOrder) -> Result<Option<CustomerId>> 
     }
 }
 
+/// Adds an entry to an order's history (also for printing and notification events).
+pub fn record_event(db: &mut dyn Db, order: &OrderId, event: &OrderEvent) -> Result<()> {
+    insert_event(db, order, event)
+}
+
+/// An order's current status.
+pub fn status_of(db: &mut dyn Db, order: &OrderId) -> Result<OrderStatus> {
+    let row = db.query_opt(
+        "SELECT status FROM orders WHERE id = $1",
+        params![order.as_str()],
+    )?;
+    row.ok_or(StoreError::NotFound)?
+        .text(0)?
+        .parse()
+        .map_err(|e| bad("status", e))
+}
+
 fn insert_event(db: &mut dyn Db, order: &OrderId, event: &OrderEvent) -> Result<()> {
     let mut values = Vec::with_capacity(8);
     event_values(order, event, &mut values);
@@ -276,7 +293,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
     order_values(&order, &mut values)?;
     insert_rows(db, &format!("INSERT INTO orders ({COLUMNS})"), 24, &values)?;
     insert_event(db, &order.id, &created_event(o))?;
-    super::effects::order_created(db, &order)?;
+    super::effects::orders_created(db, &[&order])?;
     if let Some(key) = &o.idempotency {
         db.execute(
             &format!("{KEY_INSERT} VALUES ($1, $2, $3, $4, $5)"),
@@ -449,9 +466,8 @@ pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<C
         &order_rows,
     )?;
     insert_rows(db, EVENT_INSERT, 8, &event_rows)?;
-    for order in built.iter().flatten() {
-        super::effects::order_created(db, order)?;
-    }
+    let new_orders: Vec<&Order> = built.iter().flatten().collect();
+    super::effects::orders_created(db, &new_orders)?;
     insert_rows(db, KEY_INSERT, 5, &key_rows)?;
 
     Ok((0..n)

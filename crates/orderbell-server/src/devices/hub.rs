@@ -1,0 +1,87 @@
+//! Which printers are connected to this process, so they can be woken (new jobs for their
+//! shop) or disconnected (revoked). What a printer is owed is always read from the store.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use orderbell_core::{PrinterId, ShopId};
+use tokio::sync::Notify;
+
+/// One connected session.
+pub struct Connection {
+    pub id: u64,
+    pub printer: PrinterId,
+    /// New jobs may be owed.
+    pub wake: Arc<Notify>,
+    /// The printer was revoked: close now.
+    pub close: Arc<Notify>,
+}
+
+#[derive(Default)]
+pub struct Hub {
+    next: AtomicU64,
+    shops: Mutex<HashMap<ShopId, Vec<Connection>>>,
+}
+
+/// What a session keeps to hear from the hub.
+pub struct Registration {
+    pub id: u64,
+    pub wake: Arc<Notify>,
+    pub close: Arc<Notify>,
+}
+
+impl Hub {
+    pub fn register(&self, shop: &ShopId, printer: &PrinterId) -> Registration {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let (wake, close) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        let mut shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        shops.entry(shop.clone()).or_default().push(Connection {
+            id,
+            printer: printer.clone(),
+            wake: wake.clone(),
+            close: close.clone(),
+        });
+        Registration { id, wake, close }
+    }
+
+    pub fn unregister(&self, shop: &ShopId, id: u64) {
+        let mut shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = shops.get_mut(shop) {
+            list.retain(|c| c.id != id);
+            if list.is_empty() {
+                shops.remove(shop);
+            }
+        }
+    }
+
+    /// Tells the shop's connected printers to look for owed jobs.
+    pub fn wake_shop(&self, shop: &ShopId) {
+        let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        for c in shops.get(shop).into_iter().flatten() {
+            c.wake.notify_one();
+        }
+    }
+
+    /// After missed events: every connected printer looks.
+    pub fn wake_all(&self) {
+        let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        for c in shops.values().flatten() {
+            c.wake.notify_one();
+        }
+    }
+
+    /// Closes every connection of a printer (revoked).
+    pub fn disconnect(&self, printer: &PrinterId) {
+        let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        for c in shops.values().flatten().filter(|c| &c.printer == printer) {
+            c.close.notify_one();
+        }
+    }
+
+    /// How many printer connections this process holds.
+    pub fn connections(&self) -> usize {
+        let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        shops.values().map(Vec::len).sum()
+    }
+}

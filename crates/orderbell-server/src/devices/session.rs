@@ -1,0 +1,524 @@
+//! One printer's WebSocket session (docs/protocol.md): hello → welcome, then every owed job
+//! oldest first, acknowledgements and status reports into the store, heartbeats both ways.
+//! Unknown or malformed frames get an error frame and the connection stays usable; a frame
+//! over 64 KiB closes it with 1009.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Instant;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use orderbell_core::order::Order;
+use orderbell_core::shop::Shop;
+use orderbell_core::{OrderId, PrintJobId};
+use orderbell_protocol::{
+    AckStage, ClientFrame, ErrorCode, ErrorFrame, Job, Pong, ServerFrame, ShopInfo, Welcome,
+    parse_client_frame,
+};
+use orderbell_store::printing::{DeviceHello, JobAck, PrintJob, Printer};
+
+use crate::events::{EventKind, ShopEvent};
+use crate::http::error::ApiError;
+use crate::security::token;
+use crate::state::AppState;
+
+/// Device tokens start with this, so they are recognisable.
+pub const DEVICE_TOKEN_PREFIX: &str = "obd_";
+
+/// Jobs sent per look at the store.
+const BATCH: i64 = 100;
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// `GET /api/v1/devices/ws`: checks the device token before upgrading (401 otherwise).
+pub async fn upgrade(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let Some(token) = bearer(&headers).filter(|t| t.starts_with(DEVICE_TOKEN_PREFIX)) else {
+        return ApiError::unauthenticated("send the printer's device token as a Bearer token")
+            .into_response();
+    };
+    let printer = match state.store.printer_by_token(&token::hash(token)).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return ApiError::unauthenticated("the device token is wrong or revoked")
+                .into_response();
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let shop = match state.store.shop(&printer.shop_id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return ApiError::unauthenticated("the device token is wrong or revoked")
+                .into_response();
+        }
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let Ok(ws) = ws else {
+        return ApiError::new(
+            axum::http::StatusCode::UPGRADE_REQUIRED,
+            "upgrade_required",
+            "this endpoint speaks WebSocket",
+        )
+        .into_response();
+    };
+    // Oversized frames are read whole (up to 1 MiB) so they can be refused with 1009 here.
+    ws.max_message_size(1 << 20)
+        .max_frame_size(1 << 20)
+        .on_upgrade(move |socket| async move {
+            Session::new(state, printer, shop).run(socket).await;
+        })
+}
+
+struct Session {
+    state: AppState,
+    printer: Printer,
+    shop: Shop,
+    /// Jobs sent on this connection; resent only after a reconnect.
+    sent: HashSet<PrintJobId>,
+    orders: HashMap<OrderId, Order>,
+    item_categories: Option<HashMap<String, String>>,
+    last_heard: Instant,
+    last_seen_saved: Instant,
+}
+
+enum Next {
+    Continue,
+    Close(Option<(u16, &'static str)>),
+}
+
+fn error_frame(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+    ServerFrame::Error(ErrorFrame {
+        code,
+        message: message.into(),
+    })
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> bool {
+    match frame.to_json() {
+        Ok(text) => socket
+            .send(Message::Text(Utf8Bytes::from(text)))
+            .await
+            .is_ok(),
+        Err(e) => {
+            tracing::error!(error = %e, "could not encode a device frame");
+            true
+        }
+    }
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
+        .await;
+}
+
+impl Session {
+    fn new(state: AppState, printer: Printer, shop: Shop) -> Session {
+        Session {
+            state,
+            printer,
+            shop,
+            sent: HashSet::new(),
+            orders: HashMap::new(),
+            item_categories: None,
+            last_heard: Instant::now(),
+            last_seen_saved: Instant::now(),
+        }
+    }
+
+    async fn run(mut self, mut socket: WebSocket) {
+        let printer_id = self.printer.id.clone();
+        let Some(hello) = self.wait_for_hello(&mut socket).await else {
+            return;
+        };
+        let now = self.state.now();
+        if let Err(e) = self
+            .state
+            .store
+            .printer_connection(&printer_id, true, Some(hello), now)
+            .await
+        {
+            tracing::warn!(error = %e, "could not record a printer connection");
+        }
+        self.publish_status();
+        let reg = self.state.devices.register(&self.shop.id, &printer_id);
+        tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer connected");
+        let heartbeat = self.state.config.printing.heartbeat;
+        let dead_after = self.state.config.printing.dead_after;
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+        let mut nonce = 0u64;
+        let mut alive = self.send_owed(&mut socket).await;
+        while alive {
+            tokio::select! {
+                incoming = socket.recv() => {
+                    match incoming {
+                        Some(Ok(message)) => match self.on_message(&mut socket, message).await {
+                            Next::Continue => {}
+                            Next::Close(reason) => {
+                                if let Some((code, why)) = reason {
+                                    close(&mut socket, code, why).await;
+                                }
+                                break;
+                            }
+                        },
+                        _ => break,
+                    }
+                }
+                () = reg.wake.notified() => {
+                    alive = self.send_owed(&mut socket).await;
+                }
+                () = reg.close.notified() => {
+                    close(&mut socket, orderbell_protocol::CLOSE_POLICY_VIOLATION, "printer removed").await;
+                    break;
+                }
+                _ = tick.tick() => {
+                    if self.last_heard.elapsed() > dead_after {
+                        tracing::info!(printer = %self.printer.name, "printer silent too long; closing");
+                        break;
+                    }
+                    nonce += 1;
+                    alive = send(&mut socket, &ServerFrame::Ping(orderbell_protocol::Ping { nonce: Some(nonce) })).await;
+                    self.save_last_seen().await;
+                }
+            }
+        }
+        self.state.devices.unregister(&self.shop.id, reg.id);
+        let now = self.state.now();
+        if let Err(e) = self
+            .state
+            .store
+            .printer_connection(&printer_id, false, None, now)
+            .await
+        {
+            tracing::warn!(error = %e, "could not record a printer disconnection");
+        }
+        self.publish_status();
+        tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer disconnected");
+    }
+
+    /// The first frame must be `hello` (within the heartbeat window).
+    async fn wait_for_hello(&mut self, socket: &mut WebSocket) -> Option<DeviceHello> {
+        let deadline = tokio::time::Instant::now() + self.state.config.printing.dead_after;
+        loop {
+            let message = tokio::time::timeout_at(deadline, socket.recv())
+                .await
+                .ok()??
+                .ok()?;
+            let text = match message {
+                Message::Text(t) => t,
+                Message::Close(_) => return None,
+                Message::Ping(_) | Message::Pong(_) => continue,
+                Message::Binary(_) => {
+                    send(
+                        socket,
+                        &error_frame(ErrorCode::MalformedFrame, "frames are JSON text"),
+                    )
+                    .await;
+                    continue;
+                }
+            };
+            match parse_client_frame(text.as_str()) {
+                Ok(ClientFrame::Hello(h)) => {
+                    let welcome = ServerFrame::Welcome(Welcome {
+                        protocol: orderbell_protocol::PROTOCOL_VERSION,
+                        printer_id: self.printer.id.to_string(),
+                        printer_name: self.printer.name.clone(),
+                        shop: ShopInfo {
+                            slug: self.shop.slug.clone(),
+                            name: self.shop.name.clone(),
+                        },
+                        server_time: self.state.now().to_string(),
+                        heartbeat_secs: u32::try_from(
+                            self.state.config.printing.heartbeat.as_secs(),
+                        )
+                        .unwrap_or(15),
+                    });
+                    if !send(socket, &welcome).await {
+                        return None;
+                    }
+                    self.last_heard = Instant::now();
+                    return Some(DeviceHello {
+                        client_version: h.client_version.chars().take(100).collect(),
+                        paper: match h.capabilities.paper {
+                            orderbell_protocol::Paper::Mm58 => "58mm".into(),
+                            orderbell_protocol::Paper::Mm80 => "80mm".into(),
+                        },
+                        text_mode: h.capabilities.text_mode.chars().take(40).collect(),
+                    });
+                }
+                Ok(ClientFrame::Ping(p)) => {
+                    send(socket, &ServerFrame::Pong(Pong { nonce: p.nonce })).await;
+                }
+                Ok(other) => {
+                    let message = format!("send hello first, not {}", other.type_name());
+                    send(socket, &error_frame(ErrorCode::UnexpectedFrame, message)).await;
+                }
+                Err(e) => {
+                    if let Some(code) = e.close_code() {
+                        close(socket, code, "frame too big").await;
+                        return None;
+                    }
+                    send(socket, &ServerFrame::Error(e.error_frame())).await;
+                }
+            }
+        }
+    }
+
+    async fn on_message(&mut self, socket: &mut WebSocket, message: Message) -> Next {
+        self.last_heard = Instant::now();
+        let text = match message {
+            Message::Text(t) => t,
+            Message::Close(_) => return Next::Close(None),
+            Message::Ping(_) | Message::Pong(_) => return Next::Continue,
+            Message::Binary(_) => {
+                send(
+                    socket,
+                    &error_frame(ErrorCode::MalformedFrame, "frames are JSON text"),
+                )
+                .await;
+                return Next::Continue;
+            }
+        };
+        let frame = match parse_client_frame(text.as_str()) {
+            Ok(f) => f,
+            Err(e) => {
+                if let Some(code) = e.close_code() {
+                    return Next::Close(Some((code, "frame too big")));
+                }
+                send(socket, &ServerFrame::Error(e.error_frame())).await;
+                return Next::Continue;
+            }
+        };
+        let now = self.state.now();
+        match frame {
+            ClientFrame::Ack(ack) => {
+                let Some(job_id) = PrintJobId::parse(&ack.job_id) else {
+                    send(
+                        socket,
+                        &error_frame(ErrorCode::Other("unknown_job".into()), "no such job"),
+                    )
+                    .await;
+                    return Next::Continue;
+                };
+                let stage = match ack.stage {
+                    AckStage::Received => JobAck::Received,
+                    AckStage::Printed => JobAck::Printed,
+                    AckStage::Failed => JobAck::Failed(
+                        ack.reason
+                            .unwrap_or_else(|| "failed".into())
+                            .chars()
+                            .take(300)
+                            .collect(),
+                    ),
+                    AckStage::Unconfirmed => JobAck::Unconfirmed,
+                };
+                match self
+                    .state
+                    .store
+                    .ack_job(&self.printer.id, &job_id, stage, now)
+                    .await
+                {
+                    Ok(Some(job)) => self.publish_job(&job),
+                    Ok(None) => {
+                        send(
+                            socket,
+                            &error_frame(
+                                ErrorCode::Other("unknown_job".into()),
+                                "no such job for this printer",
+                            ),
+                        )
+                        .await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not record a print acknowledgement")
+                    }
+                }
+            }
+            ClientFrame::Status(report) => {
+                let detail: Option<String> = report.detail.map(|d| d.chars().take(300).collect());
+                if let Err(e) = self
+                    .state
+                    .store
+                    .printer_state(
+                        &self.printer.id,
+                        report.state.as_str(),
+                        detail.as_deref(),
+                        now,
+                    )
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not record a printer state");
+                }
+                if !report.state.can_print() {
+                    tracing::warn!(printer = %self.printer.name, state = report.state.as_str(), "printer reports a problem");
+                }
+                self.publish_status();
+            }
+            ClientFrame::Ping(p) => {
+                send(socket, &ServerFrame::Pong(Pong { nonce: p.nonce })).await;
+            }
+            ClientFrame::Pong(_) => {}
+            ClientFrame::Hello(_) => {
+                send(
+                    socket,
+                    &error_frame(ErrorCode::UnexpectedFrame, "hello was already received"),
+                )
+                .await;
+            }
+            ClientFrame::Error(e) => {
+                tracing::warn!(printer = %self.printer.name, code = e.code.as_str(), message = %e.message, "the printer client refused a frame");
+            }
+        }
+        Next::Continue
+    }
+
+    /// Sends every owed job not yet sent on this connection, oldest first. False when the
+    /// connection is gone.
+    async fn send_owed(&mut self, socket: &mut WebSocket) -> bool {
+        loop {
+            let owed = match self.state.store.owed_jobs(&self.printer.id, BATCH).await {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read owed print jobs");
+                    return true;
+                }
+            };
+            let fresh: Vec<PrintJob> = owed
+                .into_iter()
+                .filter(|j| !self.sent.contains(&j.id))
+                .collect();
+            if fresh.is_empty() {
+                return true;
+            }
+            let mut sent_now = vec![];
+            for job in fresh {
+                let Some(frame) = self.job_frame(&job).await else {
+                    continue;
+                };
+                if !send(socket, &ServerFrame::Job(frame)).await {
+                    return false;
+                }
+                self.sent.insert(job.id.clone());
+                sent_now.push(job.id);
+            }
+            let now = self.state.now();
+            if let Err(e) = self
+                .state
+                .store
+                .jobs_sent(&self.printer.id, sent_now, now)
+                .await
+            {
+                tracing::warn!(error = %e, "could not count print job deliveries");
+            }
+        }
+    }
+
+    async fn job_frame(&mut self, job: &PrintJob) -> Option<Job> {
+        if !self.orders.contains_key(&job.order_id) {
+            match self.state.store.order_by_id(&job.order_id).await {
+                Ok(Some(order)) => {
+                    if self.orders.len() > 1000 {
+                        self.orders.clear();
+                    }
+                    self.orders.insert(job.order_id.clone(), order);
+                }
+                Ok(None) => return None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the order of a print job");
+                    return None;
+                }
+            }
+        }
+        if self.printer.category_ids.is_some() && self.item_categories.is_none() {
+            let menu = self.state.store.menu(&self.shop.id).await.ok()?;
+            let map = menu
+                .categories
+                .iter()
+                .flat_map(|c| {
+                    c.items
+                        .iter()
+                        .map(move |i| (i.id.to_string(), c.id.to_string()))
+                })
+                .collect();
+            self.item_categories = Some(map);
+        }
+        let order = self.orders.get(&job.order_id)?;
+        let tracking_url = format!(
+            "{}/o/{}",
+            self.state.config.public_url,
+            self.state.tracking.token(&order.id)
+        );
+        let filter = self.printer.category_ids.clone();
+        let categories = self.item_categories.clone().unwrap_or_default();
+        let document =
+            super::receipt::build(&self.shop, order, &tracking_url, |item| match &filter {
+                None => true,
+                Some(keep) => item
+                    .menu_item_id
+                    .as_ref()
+                    .and_then(|id| categories.get(id))
+                    .is_some_and(|c| keep.iter().any(|k| k.as_str() == c)),
+            });
+        Some(Job {
+            job_id: job.id.to_string(),
+            order_number: order.number,
+            created_at: job.created_at.to_string(),
+            copy: u32::try_from(job.copy).unwrap_or(1),
+            copies: u32::try_from(job.copies).unwrap_or(1),
+            reprint: job.reprint,
+            kick_drawer: false,
+            document,
+        })
+    }
+
+    /// Keeps `last_seen_at` fresh (at most every 30 s) so the API can tell live printers.
+    async fn save_last_seen(&mut self) {
+        if self.last_seen_saved.elapsed().as_secs() < 30 {
+            return;
+        }
+        self.last_seen_saved = Instant::now();
+        let now = self.state.now();
+        if let Err(e) = self
+            .state
+            .store
+            .printer_connection(&self.printer.id, true, None, now)
+            .await
+        {
+            tracing::warn!(error = %e, "could not record a printer heartbeat");
+        }
+    }
+
+    fn publish_job(&self, job: &PrintJob) {
+        self.state.events.publish(ShopEvent {
+            shop_id: job.shop_id.clone(),
+            kind: EventKind::PrintJobs,
+            order_id: Some(job.order_id.clone()),
+            number: None,
+            status: None,
+            at: self.state.now(),
+        });
+    }
+
+    fn publish_status(&self) {
+        self.state.events.publish(ShopEvent {
+            shop_id: self.shop.id.clone(),
+            kind: EventKind::PrinterStatus,
+            order_id: None,
+            number: None,
+            status: None,
+            at: self.state.now(),
+        });
+    }
+}

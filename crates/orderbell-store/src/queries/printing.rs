@@ -214,8 +214,9 @@ pub fn printer_state(
 
 pub fn owed_jobs(db: &mut dyn Db, printer: &PrinterId, limit: i64) -> Result<Vec<PrintJob>> {
     let sql = format!(
-        "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.printer_id = $1 AND j.status IN ('queued', 'delivered')
-         ORDER BY j.created_at, j.id LIMIT $2"
+        "SELECT {JOB_COLUMNS} {JOB_FROM} JOIN orders o ON o.id = j.order_id
+         WHERE j.printer_id = $1 AND j.status IN ('queued', 'delivered')
+         ORDER BY j.created_at, o.number, j.copy, j.id LIMIT $2"
     );
     db.query(&sql, params![printer.as_str(), limit])?
         .iter()
@@ -475,7 +476,7 @@ pub fn print_jobs_of(db: &mut dyn Db, orders: &[OrderId]) -> Result<Vec<PrintJob
     for chunk in orders.chunks(100) {
         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
-            "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.order_id IN ({}) ORDER BY j.created_at, j.id",
+            "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.order_id IN ({}) ORDER BY j.created_at, j.copy, j.id",
             marks.join(", ")
         );
         let values: Vec<Value> = chunk.iter().map(|o| Value::from(o.as_str())).collect();

@@ -1,0 +1,423 @@
+//! Printing stories on both backends: printers, print jobs written with the order, delivery
+//! acknowledgements, reprints, revocation and expiry.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod support;
+
+use std::sync::Arc;
+
+use orderbell_core::menu::{CategoryInput, ItemInput};
+use orderbell_core::order::{
+    Actor, CustomerInfo, Fulfillment, OrderAction, OrderItem, OrderSource,
+};
+use orderbell_core::pricing::PricedOrder;
+use orderbell_core::shop::NewShopRequest;
+use orderbell_core::{
+    CategoryId, Currency, CustomerId, MenuItemId, OrderId, PrinterId, ShopId, Timestamp, UserId,
+};
+use orderbell_store::printing::{AutoPrint, JobAck, JobStatus, NewPrinter, PrinterChange};
+use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
+use support::{Backend, fresh};
+
+fn now() -> Timestamp {
+    orderbell_core::to_millis(Timestamp::now())
+}
+
+fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
+    let mut b = [0u8; 10];
+    getrandom::fill(&mut b).unwrap();
+    f(Timestamp::now().as_millisecond(), b)
+}
+
+async fn shop(store: &Arc<dyn Store>) -> ShopId {
+    let owner = store
+        .create_user(NewUser {
+            id: id(UserId::from_parts),
+            email: "o@example.com".into(),
+            name: "O".into(),
+            password_hash: None,
+            created_at: now(),
+        })
+        .await
+        .unwrap();
+    let new = NewShopRequest {
+        slug: "print".into(),
+        name: "Print".into(),
+        currency: None,
+        time_zone: None,
+        locale: None,
+        phone: None,
+    }
+    .validate()
+    .unwrap();
+    store
+        .create_shop(id(ShopId::from_parts), new, &owner.id, now())
+        .await
+        .unwrap()
+        .id
+}
+
+async fn printer(
+    store: &Arc<dyn Store>,
+    shop: &ShopId,
+    name: &str,
+    auto: AutoPrint,
+    copies: i64,
+    categories: Option<Vec<CategoryId>>,
+) -> PrinterId {
+    store
+        .create_printer(NewPrinter {
+            id: id(PrinterId::from_parts),
+            shop_id: shop.clone(),
+            name: name.into(),
+            token_hash: format!("hash-{name}"),
+            token_prefix: "obd_x".into(),
+            auto_print: auto,
+            copies,
+            category_ids: categories,
+            created_at: now(),
+        })
+        .await
+        .unwrap()
+        .id
+}
+
+fn order(shop: &ShopId, menu_item: Option<&MenuItemId>) -> NewOrder {
+    NewOrder {
+        id: id(OrderId::from_parts),
+        shop_id: shop.clone(),
+        currency: Currency::KRW,
+        priced: PricedOrder {
+            items: vec![OrderItem {
+                menu_item_id: menu_item.map(ToString::to_string),
+                name: "Latte".into(),
+                quantity: 1,
+                unit_price: 5000,
+                options: vec![],
+                line_total: 5000,
+            }],
+            subtotal: 5000,
+            total: 5000,
+            customer: CustomerInfo::default(),
+            fulfillment: Fulfillment::Pickup,
+            note: None,
+        },
+        source: OrderSource::Api,
+        actor: Actor::guest(),
+        new_customer_id: id(CustomerId::from_parts),
+        created_at: now(),
+        idempotency: None,
+    }
+}
+
+async fn place(store: &Arc<dyn Store>, o: NewOrder) -> orderbell_core::order::Order {
+    match store.create_order(o).await.unwrap() {
+        CreatedOrder::New(o) => o,
+        CreatedOrder::Replayed(_) => panic!("replayed"),
+    }
+}
+
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
+                super::$name(store).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
+                super::$name(store).await;
+            })*
+        }
+    };
+}
+
+stories!(
+    jobs_follow_the_order_and_its_acknowledgements,
+    auto_print_modes_and_categories,
+    batches_queue_jobs_too,
+    revoke_and_expire
+);
+
+async fn jobs_follow_the_order_and_its_acknowledgements(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let counter = printer(&store, &s, "Counter", AutoPrint::OnCreate, 2, None).await;
+    assert_eq!(
+        store
+            .printer_by_token("hash-Counter")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        counter
+    );
+    let o = place(&store, order(&s, None)).await;
+    let owed = store.owed_jobs(&counter, 10).await.unwrap();
+    assert_eq!(owed.len(), 2, "one job per copy");
+    assert_eq!((owed[0].copy, owed[1].copy, owed[0].copies), (1, 2, 2));
+    assert!(
+        owed.iter()
+            .all(|j| j.status == JobStatus::Queued && j.order_id == o.id && !j.reprint)
+    );
+
+    store
+        .jobs_sent(&counter, vec![owed[0].id.clone()], now())
+        .await
+        .unwrap();
+    let received = store
+        .ack_job(&counter, &owed[0].id, JobAck::Received, now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (received.status, received.attempts),
+        (JobStatus::Delivered, 1)
+    );
+    assert_eq!(
+        store.owed_jobs(&counter, 10).await.unwrap().len(),
+        2,
+        "delivered is still owed until final"
+    );
+    let printed = store
+        .ack_job(&counter, &owed[0].id, JobAck::Printed, now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(printed.status, JobStatus::Printed);
+    let late = store
+        .ack_job(&counter, &owed[0].id, JobAck::Received, now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        late.status,
+        JobStatus::Printed,
+        "final states never go back"
+    );
+    let failed = store
+        .ack_job(
+            &counter,
+            &owed[1].id,
+            JobAck::Failed("cutter jam".into()),
+            now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (failed.status, failed.error.as_deref()),
+        (JobStatus::Failed, Some("cutter jam"))
+    );
+    assert!(store.owed_jobs(&counter, 10).await.unwrap().is_empty());
+
+    // Another printer cannot acknowledge these jobs.
+    let other = printer(&store, &s, "Other", AutoPrint::Manual, 1, None).await;
+    assert!(
+        store
+            .ack_job(&other, &owed[0].id, JobAck::Printed, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A reprint is one copy on every active printer, marked.
+    let again = store.reprint(&s, &o.id, None, now()).await.unwrap();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|j| j.reprint && j.copies == 1));
+    let only = store
+        .reprint(&s, &o.id, Some(other.clone()), now())
+        .await
+        .unwrap();
+    assert_eq!(only.len(), 1);
+    let jobs = store.print_jobs_of(vec![o.id.clone()]).await.unwrap();
+    assert_eq!(jobs.len(), 5);
+    let events = store.order_events(&s, &o.id).await.unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["created", "print_printed", "print_failed"]);
+}
+
+async fn auto_print_modes_and_categories(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let drinks = store
+        .create_category(
+            &s,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("Drinks".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let food = store
+        .create_category(
+            &s,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("Food".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let item = |c: &CategoryId| ItemInput {
+        category_id: Some(c.to_string()),
+        name: Some("X".into()),
+        price: Some(1),
+        ..Default::default()
+    };
+    let latte = store
+        .create_item(
+            &s,
+            id(MenuItemId::from_parts),
+            item(&drinks.id).validate(true).unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let on_accept = printer(&store, &s, "Bar", AutoPrint::OnAccept, 1, None).await;
+    let manual = printer(&store, &s, "Office", AutoPrint::Manual, 1, None).await;
+    let kitchen = printer(
+        &store,
+        &s,
+        "Kitchen",
+        AutoPrint::OnCreate,
+        1,
+        Some(vec![food.id.clone()]),
+    )
+    .await;
+    let o = place(&store, order(&s, Some(&latte.id))).await;
+    for p in [&on_accept, &manual, &kitchen] {
+        assert!(
+            store.owed_jobs(p, 10).await.unwrap().is_empty(),
+            "nothing yet"
+        );
+    }
+    store
+        .apply_order_action(
+            &s,
+            &o.id,
+            OrderAction::Accept { eta_minutes: 10 },
+            Actor::system(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.owed_jobs(&on_accept, 10).await.unwrap().len(),
+        1,
+        "printed on acceptance"
+    );
+    assert!(store.owed_jobs(&manual, 10).await.unwrap().is_empty());
+    assert!(
+        store.owed_jobs(&kitchen, 10).await.unwrap().is_empty(),
+        "no food in this order"
+    );
+    // The kitchen printer takes drinks too once its filter says so.
+    store
+        .update_printer(
+            &s,
+            &kitchen,
+            PrinterChange {
+                category_ids: Some(Some(vec![drinks.id.clone()])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    place(&store, order(&s, Some(&latte.id))).await;
+    assert_eq!(store.owed_jobs(&kitchen, 10).await.unwrap().len(), 1);
+    let p = store.printer(&s, &kitchen).await.unwrap().unwrap();
+    assert_eq!(p.category_ids, Some(vec![drinks.id.clone()]));
+}
+
+async fn batches_queue_jobs_too(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let counter = printer(&store, &s, "Counter", AutoPrint::OnCreate, 1, None).await;
+    let mut tasks = vec![];
+    for _ in 0..100 {
+        let (store, s) = (store.clone(), s.clone());
+        tasks.push(tokio::spawn(async move {
+            place(&store, order(&s, None)).await.id
+        }));
+    }
+    let mut ids = vec![];
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    let owed = store.owed_jobs(&counter, 500).await.unwrap();
+    assert_eq!(owed.len(), 100, "every order of every batch has its job");
+    let jobs = store.print_jobs_of(ids).await.unwrap();
+    assert_eq!(jobs.len(), 100);
+}
+
+async fn revoke_and_expire(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let a = printer(&store, &s, "A", AutoPrint::OnCreate, 1, None).await;
+    let b = printer(&store, &s, "B", AutoPrint::OnCreate, 1, None).await;
+    place(&store, order(&s, None)).await;
+    store
+        .printer_connection(&a, true, None, now())
+        .await
+        .unwrap();
+    store
+        .printer_state(&a, "paper_out", Some("roll empty"), now())
+        .await
+        .unwrap();
+    let pa = store.printer(&s, &a).await.unwrap().unwrap();
+    assert!(pa.connected);
+    assert_eq!(
+        (pa.state.as_deref(), pa.state_detail.as_deref()),
+        (Some("paper_out"), Some("roll empty"))
+    );
+
+    store.revoke_printer(&s, &a, now()).await.unwrap();
+    assert!(store.printer_by_token("hash-A").await.unwrap().is_none());
+    let jobs = store
+        .print_jobs_of(
+            store
+                .owed_jobs(&b, 10)
+                .await
+                .unwrap()
+                .iter()
+                .map(|j| j.order_id.clone())
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let of_a: Vec<_> = jobs.iter().filter(|j| j.printer_id == a).collect();
+    assert_eq!(of_a[0].status, JobStatus::Failed);
+    assert!(matches!(
+        store.revoke_printer(&s, &a, now()).await,
+        Err(orderbell_store::StoreError::NotFound)
+    ));
+
+    let later = now()
+        .checked_add(jiff::SignedDuration::from_hours(13))
+        .unwrap();
+    let cutoff = later
+        .checked_sub(jiff::SignedDuration::from_hours(12))
+        .unwrap();
+    let expired = store.expire_jobs(cutoff, later).await.unwrap();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(
+        (expired[0].printer_id.clone(), expired[0].status),
+        (b.clone(), JobStatus::Expired)
+    );
+    assert!(store.owed_jobs(&b, 10).await.unwrap().is_empty());
+}

@@ -1,11 +1,91 @@
-//! Web pages rendered by the server: guest ordering, tracking, accounts, the dashboard PWA
-//! (issue 5).
+//! Web pages rendered by the server (issue 5): the guest's shop page and order tracking,
+//! accounts, the live dashboard (an installable PWA that rings until someone answers) and the
+//! shop settings. Pages work without JavaScript (forms post, then redirect); small script
+//! modules under `static/js` add live updates, the alarm and conveniences.
+//!
+//! - `guest`, `cart`, `ordering`: `/s/{slug}` and checkout
+//! - `tracking`: `/o/{token}`
+//! - `accounts`: `/login`, `/signup`, `/logout`, `/account`
+//! - `dashboard`, `live`: `/dashboard…` and the live links (SSE)
+//! - `settings`, `menu_editor`: `/dashboard/{slug}/settings|menu|members|apikeys|printers|channels`
+//! - `pwa`: `/`, `/manifest.webmanifest`, `/sw.js`, `/offline`, `/lang`
+//! - `assets`: `/static/{version}/…`
+//! - `render`, `error`, `session`, `form`, `i18n`, `views`: what every page shares
+
+mod accounts;
+pub mod assets;
+mod cart;
+mod dashboard;
+pub mod error;
+mod form;
+mod guest;
+pub mod i18n;
+mod live;
+mod menu_editor;
+mod ordering;
+mod pwa;
+pub mod render;
+mod session;
+mod settings;
+mod tracking;
+mod views;
 
 use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
 /// Routes of this module (full paths).
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/", get(pwa::landing))
+        .route("/lang", get(pwa::switch_language))
+        .route("/manifest.webmanifest", get(pwa::manifest))
+        .route("/sw.js", get(pwa::service_worker))
+        .route("/offline", get(pwa::offline))
+        .route("/favicon.ico", get(pwa::favicon))
+        .route("/static/{version}/{*path}", get(assets::serve))
+        .route("/s/{slug}", get(guest::show))
+        .route("/s/{slug}/cart", post(guest::cart))
+        .route("/s/{slug}/order", post(guest::order))
+        .route("/o/{token}", get(tracking::show))
+        .route("/o/{token}/status", get(tracking::status))
+        .route("/o/{token}/live", get(live::tracking))
+        .route("/login", get(accounts::login_form).post(accounts::login))
+        .route("/signup", get(accounts::signup_form).post(accounts::signup))
+        .route("/logout", post(accounts::logout))
+        .route("/account", get(accounts::account))
+        .route("/account/password", post(accounts::change_password))
+        .route(
+            "/dashboard",
+            get(dashboard::index).post(dashboard::create_shop),
+        )
+        .route("/dashboard/{slug}", get(dashboard::show))
+        .route("/dashboard/{slug}/board", get(dashboard::fragment))
+        .route("/dashboard/{slug}/live", get(live::dashboard))
+        .route("/dashboard/{slug}/orders/{id}", get(dashboard::order))
+        .route(
+            "/dashboard/{slug}/orders/{id}/{action}",
+            post(dashboard::act),
+        )
+        .route(
+            "/dashboard/{slug}/settings",
+            get(settings::profile).post(settings::save_profile),
+        )
+        .route(
+            "/dashboard/{slug}/menu",
+            get(menu_editor::show).post(menu_editor::save),
+        )
+        .route(
+            "/dashboard/{slug}/members",
+            get(settings::members).post(settings::save_members),
+        )
+        .route(
+            "/dashboard/{slug}/apikeys",
+            get(settings::api_keys).post(settings::save_api_keys),
+        )
+        .route("/dashboard/{slug}/printers", get(settings::printers))
+        .route("/dashboard/{slug}/channels", get(settings::channels))
+        .layer(middleware::from_fn(error::localize))
 }

@@ -1,0 +1,301 @@
+//! Account pages: `/login`, `/signup`, `/logout`, `/account` (change password). The same rules
+//! as the JSON API (`api::accounts`): the same session cookie, the same limits, the same
+//! password rules, and a failed login never says whether the e-mail exists.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::Response;
+use orderbell_core::text::normalize_email;
+use orderbell_core::user::check_password;
+use orderbell_store::StoreError;
+
+use super::error::PageError;
+use super::form::Form;
+use super::i18n::Lang;
+use super::render::{Cache, Chrome, local_path, render, see_other};
+use super::session::{check_origin, form_user, require, signed_in};
+use crate::api::accounts::{new_user, start_session};
+use crate::http::auth::SESSION_COOKIE;
+use crate::http::client::ClientIp;
+use crate::security::password;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Chrome,
+    next: String,
+    email: String,
+    error: Option<&'static str>,
+    allow_signup: bool,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    page: Chrome,
+    next: String,
+    email: String,
+    name: String,
+    errors: Vec<(&'static str, &'static str)>,
+    closed: bool,
+}
+
+impl SignupPage {
+    fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| *m)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    page: Chrome,
+    email: String,
+    error: Option<&'static str>,
+    done: bool,
+}
+
+fn next_of(uri: &Uri) -> String {
+    uri.query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "next").map(|(_, v)| v))
+        .and_then(|n| local_path(&n).map(str::to_owned))
+        .unwrap_or_else(|| "/dashboard".to_owned())
+}
+
+/// `GET /login`.
+pub async fn login_form(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let next = next_of(&uri);
+    if signed_in(&state, &headers).await?.is_some() {
+        return Ok(see_other(&next));
+    }
+    let lang = Lang::negotiate(&headers, None);
+    let view = LoginPage {
+        page: Chrome::new(lang, lang.texts().sign_in, "/login", "login"),
+        next,
+        email: String::new(),
+        error: None,
+        allow_signup: state.config.allow_signup,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// Moves the session cookie of an API answer onto a redirect.
+fn signed_in_redirect(session: &Response, to: &str) -> Response {
+    let mut response = see_other(to);
+    if let Some(cookie) = session.headers().get(header::SET_COOKIE) {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, cookie.clone());
+    }
+    response
+}
+
+/// `POST /login`.
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let lang = Lang::negotiate(&headers, None);
+    let t = lang.texts();
+    let raw_email = form.text("email");
+    let email = normalize_email(raw_email).unwrap_or_else(|| raw_email.trim().to_lowercase());
+    let pw = form.text("password").to_owned();
+    let next = local_path(form.text("next"))
+        .unwrap_or("/dashboard")
+        .to_owned();
+    state.limits.login(ip, &email)?;
+    let creds = if pw.len() > 1024 {
+        None
+    } else {
+        state.store.credentials(&email).await?
+    };
+    let stored = creds.as_ref().and_then(|c| c.password_hash.clone());
+    let ok = password::verify_blocking(pw, stored).await;
+    match creds {
+        Some(creds) if ok => {
+            let session = start_session(&state, &creds.user).await?;
+            Ok(signed_in_redirect(&session, &next))
+        }
+        _ => {
+            let view = LoginPage {
+                page: Chrome::new(lang, t.sign_in, "/login", "login"),
+                next,
+                email: raw_email.to_owned(),
+                error: Some(t.login_failed),
+                allow_signup: state.config.allow_signup,
+            };
+            render(&view, StatusCode::UNAUTHORIZED, Cache::Private)
+        }
+    }
+}
+
+/// `GET /signup`.
+pub async fn signup_form(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let lang = Lang::negotiate(&headers, None);
+    let view = SignupPage {
+        page: Chrome::new(lang, lang.texts().sign_up, "/signup", "login"),
+        next: next_of(&uri),
+        email: String::new(),
+        name: String::new(),
+        errors: vec![],
+        closed: !state.config.allow_signup,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `POST /signup`: creates the account and signs it in.
+pub async fn signup(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    let lang = Lang::negotiate(&headers, None);
+    let t = lang.texts();
+    let mut view = SignupPage {
+        page: Chrome::new(lang, t.sign_up, "/signup", "login"),
+        next: local_path(form.text("next"))
+            .unwrap_or("/dashboard")
+            .to_owned(),
+        email: form.text("email").to_owned(),
+        name: form.text("name").to_owned(),
+        errors: vec![],
+        closed: !state.config.allow_signup,
+    };
+    if view.closed {
+        return render(&view, StatusCode::FORBIDDEN, Cache::Private);
+    }
+    state.limits.anonymous_post(ip)?;
+    let new = match new_user(&state, &view.email, &view.name, form.text("password")).await {
+        Ok(new) => new,
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            for f in &e.fields {
+                let field = match f.field.as_str() {
+                    "email" => "email",
+                    "name" => "name",
+                    _ => "password",
+                };
+                let message = match field {
+                    "password" => t.password_hint,
+                    _ => t.field_error(f.code, &f.field),
+                };
+                view.errors.push((field, message));
+            }
+            return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let user = match state.store.create_user(new).await {
+        Err(StoreError::Conflict(_)) => {
+            view.errors.push(("email", t.email_taken));
+            return render(&view, StatusCode::CONFLICT, Cache::Private);
+        }
+        other => other?,
+    };
+    let session = start_session(&state, &user).await?;
+    Ok(signed_in_redirect(&session, &view.next))
+}
+
+/// `POST /logout`: ends the session.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    check_origin(&state, &headers)?;
+    if let Some(who) = signed_in(&state, &headers).await? {
+        who.check(&form)?;
+        state.store.delete_session(&who.token_hash).await?;
+    }
+    let secure = if state.config.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let mut response = see_other("/");
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(response)
+}
+
+/// `GET /account`.
+pub async fn account(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let who = require(&state, &headers, "/account").await?;
+    let lang = Lang::negotiate(&headers, None);
+    let view = AccountPage {
+        page: Chrome::new(lang, lang.texts().account, "/account", "account").user(Some(&who)),
+        email: who.user.email.clone(),
+        error: None,
+        done: uri.query() == Some("changed=1"),
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `POST /account/password`: every other session of the user ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    let lang = Lang::negotiate(&headers, None);
+    let t = lang.texts();
+    state.limits.login(ip, &who.user.email)?;
+    let stored = state
+        .store
+        .credentials(&who.user.email)
+        .await?
+        .and_then(|c| c.password_hash);
+    let current = form.text("current_password").to_owned();
+    let new = form.text("new_password").to_owned();
+    let error = if !password::verify_blocking(current, stored).await {
+        Some(t.wrong_current_password)
+    } else if check_password(&new).is_err() {
+        Some(t.password_hint)
+    } else {
+        None
+    };
+    if error.is_some() {
+        let view = AccountPage {
+            page: Chrome::new(lang, t.account, "/account", "account").user(Some(&who)),
+            email: who.user.email.clone(),
+            error,
+            done: false,
+        };
+        return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
+    }
+    let hash = password::hash_blocking(new)
+        .await
+        .map_err(|e| PageError::internal("password hashing", &e))?;
+    state.store.set_password(&who.user.id, &hash).await?;
+    state
+        .store
+        .delete_other_sessions(&who.user.id, &who.token_hash)
+        .await?;
+    Ok(see_other("/account?changed=1"))
+}

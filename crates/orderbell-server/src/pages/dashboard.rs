@@ -1,0 +1,447 @@
+//! The shop dashboard: `/dashboard` (your shops, create one), `/dashboard/{slug}` (the live
+//! board: new, in progress, ready), its fragment `/dashboard/{slug}/board` (what the page's
+//! script re-fetches on every live event), order detail with history, and the order actions
+//! as forms (`POST /dashboard/{slug}/orders/{id}/{action}`), which work without JavaScript.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use orderbell_core::order::{Order, OrderAction, OrderStatus};
+use orderbell_core::shop::{NewShopRequest, Shop};
+use orderbell_core::user::Role;
+use orderbell_core::{OrderId, ShopId, ValidationErrors};
+use orderbell_store::{OrderFilter, StoreError};
+
+use super::error::PageError;
+use super::form::Form;
+use super::i18n::{Lang, Texts};
+use super::render::{Cache, Chrome, ShopNav, render, see_other};
+use super::session::{SignedIn, form_user, member_of, require};
+use super::views::{ETA_PRESETS, OrderCard, date_time, shop_tz};
+use crate::events::{EventKind, ShopEvent};
+use crate::state::AppState;
+
+pub struct ShopLink {
+    pub slug: String,
+    pub name: String,
+    pub role: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/index.html")]
+struct IndexPage {
+    page: Chrome,
+    shops: Vec<ShopLink>,
+    errors: Vec<String>,
+    slug: String,
+    name: String,
+}
+
+/// What the board shows; shared by the page and its fragment.
+pub struct Board {
+    pub slug: String,
+    pub new: Vec<OrderCard>,
+    pub doing: Vec<OrderCard>,
+    pub ready: Vec<OrderCard>,
+    pub recent: Vec<OrderCard>,
+    pub presets: Vec<i64>,
+    pub reject_reasons: Vec<&'static str>,
+    pub cancel_reasons: Vec<&'static str>,
+    /// Pending orders nobody has seen yet: the alarm rings while this is above zero.
+    pub alarming: usize,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/board.html")]
+struct BoardPage {
+    page: Chrome,
+    board: Board,
+    shop_name: String,
+    accepting: bool,
+    stale: bool,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/_board.html")]
+struct BoardPart {
+    page: Chrome,
+    board: Board,
+}
+
+pub struct EventView {
+    pub at: String,
+    pub what: &'static str,
+    pub who: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/order.html")]
+struct OrderPage {
+    page: Chrome,
+    board: Board,
+    o: OrderCard,
+    events: Vec<EventView>,
+    tracking_path: String,
+}
+
+pub fn nav(shop: &Shop, role: Role, active: &'static str) -> ShopNav {
+    ShopNav {
+        slug: shop.slug.clone(),
+        name: shop.name.clone(),
+        owner: role == Role::Owner,
+        active,
+    }
+}
+
+/// `GET /dashboard`.
+pub async fn index(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let who = require(&state, &headers, "/dashboard").await?;
+    index_page(
+        &state,
+        &headers,
+        &who,
+        vec![],
+        String::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn index_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    who: &SignedIn,
+    errors: Vec<String>,
+    slug: String,
+    name: String,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let lang = Lang::negotiate(headers, None);
+    let t = lang.texts();
+    let shops = state.store.shops_of(&who.user.id).await?;
+    let view = IndexPage {
+        page: Chrome::new(lang, t.your_shops, "/dashboard", "dashboard").user(Some(who)),
+        shops: shops
+            .into_iter()
+            .map(|(s, r)| ShopLink {
+                slug: s.slug,
+                name: s.name,
+                role: if r == Role::Owner {
+                    t.role_owner
+                } else {
+                    t.role_staff
+                },
+            })
+            .collect(),
+        errors,
+        slug,
+        name,
+    };
+    render(&view, status, Cache::Private)
+}
+
+/// `POST /dashboard`: creates a shop owned by the signed-in user.
+pub async fn create_shop(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/dashboard").await?;
+    let lang = Lang::negotiate(&headers, None);
+    let request = NewShopRequest {
+        slug: form.text("slug").trim().to_lowercase(),
+        name: form.text("name").to_owned(),
+        currency: form.optional("currency"),
+        time_zone: form.optional("time_zone"),
+        locale: Some(lang.code().to_owned()),
+        phone: None,
+    };
+    let slug = request.slug.clone();
+    let problems = |e: ValidationErrors| e.0.into_iter().map(|f| f.message).collect::<Vec<_>>();
+    let created = match request.validate() {
+        Ok(new) => {
+            state
+                .store
+                .create_shop(
+                    state.new_id(ShopId::from_parts),
+                    new,
+                    &who.user.id,
+                    state.now(),
+                )
+                .await
+        }
+        Err(e) => Err(StoreError::Validation(e)),
+    };
+    match created {
+        Ok(shop) => Ok(see_other(&format!("/dashboard/{}", shop.slug))),
+        Err(StoreError::Validation(e)) => {
+            let name = form.text("name").to_owned();
+            index_page(
+                &state,
+                &headers,
+                &who,
+                problems(e),
+                slug,
+                name,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(StoreError::Conflict(m)) => {
+            let name = form.text("name").to_owned();
+            index_page(
+                &state,
+                &headers,
+                &who,
+                vec![m],
+                slug,
+                name,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageError> {
+    let open = state
+        .store
+        .orders(
+            &shop.id,
+            OrderFilter {
+                statuses: vec![
+                    OrderStatus::Pending,
+                    OrderStatus::Accepted,
+                    OrderStatus::Ready,
+                ],
+                since: None,
+                before_number: None,
+                limit: 100,
+            },
+        )
+        .await?;
+    let closed = state
+        .store
+        .orders(
+            &shop.id,
+            OrderFilter {
+                statuses: vec![
+                    OrderStatus::Completed,
+                    OrderStatus::Rejected,
+                    OrderStatus::Cancelled,
+                    OrderStatus::Missed,
+                ],
+                since: None,
+                before_number: None,
+                limit: 8,
+            },
+        )
+        .await?;
+    // Oldest first: the order waiting longest is at the top.
+    let cards = |status: OrderStatus| -> Vec<OrderCard> {
+        open.orders
+            .iter()
+            .rev()
+            .filter(|o| o.status == status)
+            .map(|o| OrderCard::new(o, shop, t))
+            .collect()
+    };
+    let new = cards(OrderStatus::Pending);
+    Ok(Board {
+        slug: shop.slug.clone(),
+        alarming: new.iter().filter(|o| o.alarming()).count(),
+        new,
+        doing: cards(OrderStatus::Accepted),
+        ready: cards(OrderStatus::Ready),
+        recent: closed
+            .orders
+            .iter()
+            .map(|o| OrderCard::new(o, shop, t))
+            .collect(),
+        presets: ETA_PRESETS.to_vec(),
+        reject_reasons: vec![
+            t.reason_busy,
+            t.reason_sold_out,
+            t.reason_closing,
+            t.reason_no_delivery,
+        ],
+        cancel_reasons: vec![
+            t.reason_guest_asked,
+            t.reason_sold_out,
+            t.reason_busy,
+            t.reason_closing,
+        ],
+    })
+}
+
+/// `GET /dashboard/{slug}`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}");
+    let who = require(&state, &headers, &path).await?;
+    let (shop, role) = member_of(&state, &who, &slug).await?;
+    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let t = lang.texts();
+    let view = BoardPage {
+        page: Chrome::new(lang, format!("{} · {}", t.board, shop.name), &path, "board")
+            .user(Some(&who))
+            .nav(nav(&shop, role, "board"))
+            .script("dashboard.js"),
+        board: board(&state, &shop, t).await?,
+        shop_name: shop.name.clone(),
+        accepting: shop.accepting_orders,
+        stale: uri.query() == Some("stale=1"),
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `GET /dashboard/{slug}/board`: the board alone.
+pub async fn fragment(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let who = require(&state, &headers, &format!("/dashboard/{slug}")).await?;
+    let (shop, _) = member_of(&state, &who, &slug).await?;
+    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let view = BoardPart {
+        page: Chrome::new(lang, "", "/", "board").user(Some(&who)),
+        board: board(&state, &shop, lang.texts()).await?,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+async fn find_order(state: &AppState, shop: &Shop, id: &str) -> Result<Order, PageError> {
+    let id = OrderId::parse(id).ok_or_else(PageError::not_found)?;
+    state
+        .store
+        .order(&shop.id, &id)
+        .await?
+        .ok_or_else(PageError::not_found)
+}
+
+/// `GET /dashboard/{slug}/orders/{id}`: one order with its history.
+pub async fn order(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/orders/{id}");
+    let who = require(&state, &headers, &path).await?;
+    let (shop, role) = member_of(&state, &who, &slug).await?;
+    let order = find_order(&state, &shop, &id).await?;
+    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let t = lang.texts();
+    let tz = shop_tz(&shop);
+    let events = state
+        .store
+        .order_events(&shop.id, &order.id)
+        .await?
+        .into_iter()
+        .map(|e| EventView {
+            at: date_time(e.at, &tz),
+            what: t.action(&e.kind),
+            who: match e.actor.kind.as_str() {
+                "guest" => t.by_guest.to_owned(),
+                "system" => t.by_system.to_owned(),
+                _ => e.actor.name.unwrap_or_default(),
+            },
+            detail: e.detail,
+        })
+        .collect();
+    let view = OrderPage {
+        page: Chrome::new(
+            lang,
+            format!("#{} · {}", order.number, shop.name),
+            &path,
+            "order",
+        )
+        .user(Some(&who))
+        .nav(nav(&shop, role, "board"))
+        .script("dashboard.js"),
+        board: board(&state, &shop, t).await?,
+        tracking_path: format!("/o/{}", state.tracking.token(&order.id)),
+        o: OrderCard::new(&order, &shop, t),
+        events,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+fn parse_action(action: &str, form: &Form) -> Result<OrderAction, PageError> {
+    let mut errors = ValidationErrors::new();
+    let reason =
+        |errors: &mut ValidationErrors| errors.text("reason", form.get("reason"), false, 200);
+    let action = match action {
+        "acknowledge" => OrderAction::Acknowledge,
+        "accept" => {
+            let raw = match form.text("eta_minutes") {
+                "custom" => form.text("eta_custom"),
+                other => other,
+            };
+            let eta = raw.trim().parse::<i64>().unwrap_or(0);
+            errors.range("eta_minutes", eta, 1, 240);
+            OrderAction::Accept { eta_minutes: eta }
+        }
+        "reject" => OrderAction::Reject {
+            reason: reason(&mut errors),
+        },
+        "ready" => OrderAction::Ready,
+        "complete" => OrderAction::Complete,
+        "cancel" => OrderAction::Cancel {
+            reason: reason(&mut errors),
+        },
+        _ => return Err(PageError::not_found()),
+    };
+    errors
+        .into_result()
+        .map_err(|_| PageError::new(super::error::ErrorKind::BadRequest))?;
+    Ok(action)
+}
+
+/// `POST /dashboard/{slug}/orders/{id}/{action}`: acknowledge, accept, reject, ready, complete
+/// or cancel; then back to where the form was.
+pub async fn act(
+    State(state): State<AppState>,
+    Path((slug, id, action)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let board_path = format!("/dashboard/{slug}");
+    let who = form_user(&state, &headers, &form, &board_path).await?;
+    let (shop, _) = member_of(&state, &who, &slug).await?;
+    let id = OrderId::parse(&id).ok_or_else(PageError::not_found)?;
+    let action = parse_action(&action, &form)?;
+    let back = super::render::local_path(form.text("back"))
+        .map_or_else(|| format!("{board_path}#order-{id}"), str::to_owned);
+    match state
+        .store
+        .apply_order_action(&shop.id, &id, action, who.caller().actor(), state.now())
+        .await
+    {
+        Ok(order) => {
+            state.events.publish(ShopEvent {
+                shop_id: order.shop_id.clone(),
+                kind: EventKind::OrderUpdated,
+                order_id: Some(order.id.clone()),
+                number: Some(order.number),
+                status: Some(order.status),
+                at: order.updated_at,
+            });
+            Ok(see_other(&back))
+        }
+        // Someone else moved the order first: show the board as it is now.
+        Err(StoreError::InvalidTransition(_)) => Ok(see_other(&format!("{board_path}?stale=1"))),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,121 @@
+//! Live links for pages, over Server-Sent Events: `/dashboard/{slug}/live` (every event of the
+//! shop) and `/o/{token}/live` (changes of one order).
+//!
+//! The first message of every connection is `hello`: on it the page re-reads what it shows
+//! (the board, or the order's status), which is how a reconnecting page catches up on what it
+//! missed. Events are hints; the page always fetches the truth. A stream ends after
+//! [`MAX_LIFETIME`] (the browser reconnects by itself) and when the process is asked to stop,
+//! so graceful shutdown is not held up by open pages.
+
+use std::convert::Infallible;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{self, StreamExt};
+use orderbell_core::{OrderId, ShopId};
+use tokio::sync::watch;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+use super::error::PageError;
+use super::session::{member_of, require};
+use crate::events::ShopEvent;
+use crate::state::AppState;
+
+/// How long one stream lives before the browser is asked to reconnect.
+const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
+
+/// Becomes true when the process receives SIGINT or SIGTERM.
+fn stopping() -> watch::Receiver<bool> {
+    static STOP: OnceLock<watch::Receiver<bool>> = OnceLock::new();
+    STOP.get_or_init(|| {
+        let (tx, rx) = watch::channel(false);
+        tokio::spawn(async move {
+            crate::app::shutdown_signal().await;
+            let _ = tx.send(true);
+        });
+        rx
+    })
+    .clone()
+}
+
+async fn end_of_stream() {
+    let mut stop = stopping();
+    tokio::select! {
+        _ = stop.wait_for(|s| *s) => {}
+        () = tokio::time::sleep(MAX_LIFETIME) => {}
+    }
+}
+
+fn sse(state: &AppState, keep: impl Fn(&ShopEvent) -> bool + Send + 'static) -> Response {
+    let hello = stream::once(async {
+        Ok::<Event, Infallible>(
+            Event::default()
+                .event("hello")
+                .retry(Duration::from_secs(2))
+                .data("{}"),
+        )
+    });
+    let events = BroadcastStream::new(state.events.subscribe()).filter_map(
+        move |item: Result<Arc<ShopEvent>, BroadcastStreamRecvError>| {
+            let out = match item {
+                Ok(event) if keep(&event) => Some(
+                    Event::default()
+                        .event("change")
+                        .json_data(&*event)
+                        .unwrap_or_else(|_| Event::default().event("resync").data("{}")),
+                ),
+                Ok(_) => None,
+                // Too slow to keep up: the page re-reads everything.
+                Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    Some(Event::default().event("resync").data("{}"))
+                }
+            };
+            std::future::ready(out.map(Ok::<Event, Infallible>))
+        },
+    );
+    let body = hello.chain(events).take_until(end_of_stream());
+    let mut response = Sse::new(body)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Tells proxies such as nginx not to buffer the stream.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+fn for_shop(shop: ShopId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
+    move |e| e.shop_id == shop
+}
+
+fn for_order(order: OrderId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
+    move |e| e.order_id.as_ref() == Some(&order)
+}
+
+/// `GET /dashboard/{slug}/live`: members only.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let who = require(&state, &headers, &format!("/dashboard/{slug}")).await?;
+    let (shop, _) = member_of(&state, &who, &slug).await?;
+    Ok(sse(&state, for_shop(shop.id)))
+}
+
+/// `GET /o/{token}/live`: anyone holding the tracking link.
+pub async fn tracking(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let id = state
+        .tracking
+        .order_id(&token)
+        .ok_or_else(PageError::not_found)?;
+    Ok(sse(&state, for_order(id)))
+}

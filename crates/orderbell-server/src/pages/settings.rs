@@ -1,0 +1,420 @@
+//! Shop settings pages: profile and the accepting-orders switch (`/settings`), members,
+//! API keys (shown once), and the printers and channels pages, whose content comes with the
+//! printing and notification work.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use orderbell_core::shop::{Shop, ShopPatchRequest};
+use orderbell_core::text::normalize_email;
+use orderbell_core::user::Role;
+use orderbell_core::{ApiKeyId, UserId};
+use orderbell_store::{Scope, StoreError};
+
+use super::dashboard::nav;
+use super::error::PageError;
+use super::form::Form;
+use super::i18n::Lang;
+use super::render::{Cache, Chrome, render, see_other};
+use super::session::{SignedIn, form_user, member_of, owner_of, require};
+use super::views::{date_time, shop_tz};
+use crate::api::shops::issue_api_key;
+use crate::state::AppState;
+
+async fn chrome(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    tab: &'static str,
+) -> Result<(SignedIn, Shop, Role, Chrome), PageError> {
+    let path = format!("/dashboard/{slug}/{tab}");
+    let who = require(state, headers, &path).await?;
+    let (shop, role) = member_of(state, &who, slug).await?;
+    let lang = Lang::negotiate(headers, Some(&shop.locale));
+    let t = lang.texts();
+    let title = match tab {
+        "menu" => t.menu_editor,
+        "printers" => t.printers,
+        "channels" => t.channels,
+        "members" => t.members,
+        "apikeys" => t.api_keys,
+        _ => t.settings,
+    };
+    let page = Chrome::new(lang, format!("{title} · {}", shop.name), &path, "settings")
+        .user(Some(&who))
+        .nav(nav(&shop, role, tab));
+    Ok((who, shop, role, page))
+}
+
+#[derive(Template)]
+#[template(path = "settings/profile.html")]
+struct ProfilePage {
+    page: Chrome,
+    slug: String,
+    name: String,
+    phone: String,
+    time_zone: String,
+    locale: String,
+    accepting: bool,
+    owner: bool,
+    saved: bool,
+    errors: Vec<String>,
+}
+
+/// `GET /dashboard/{slug}/settings`.
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+    let view = ProfilePage {
+        page,
+        slug: shop.slug,
+        name: shop.name,
+        phone: shop.phone.unwrap_or_default(),
+        time_zone: shop.time_zone,
+        locale: shop.locale,
+        accepting: shop.accepting_orders,
+        owner: role == Role::Owner,
+        saved: uri.query() == Some("saved=1"),
+        errors: vec![],
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `POST /dashboard/{slug}/settings`: `op=profile` or `op=accepting` (`accepting=on|off`).
+pub async fn save_profile(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/settings");
+    let who = form_user(&state, &headers, &form, &path).await?;
+    let shop = owner_of(&state, &who, &slug).await?;
+    let patch = if form.text("op") == "accepting" {
+        ShopPatchRequest {
+            accepting_orders: Some(form.text("accepting") == "on"),
+            ..ShopPatchRequest::default()
+        }
+    } else {
+        ShopPatchRequest {
+            name: Some(form.text("name").to_owned()),
+            time_zone: Some(form.text("time_zone").to_owned()),
+            locale: Some(form.text("locale").to_owned()),
+            phone: Some(form.text("phone").to_owned()),
+            accepting_orders: None,
+        }
+    };
+    match patch.validate() {
+        Ok(patch) => {
+            state
+                .store
+                .update_shop(&shop.id, patch, state.now())
+                .await?;
+            Ok(see_other(&format!("{path}?saved=1")))
+        }
+        Err(errors) => {
+            let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+            let view = ProfilePage {
+                page,
+                slug: shop.slug,
+                name: form.text("name").to_owned(),
+                phone: form.text("phone").to_owned(),
+                time_zone: form.text("time_zone").to_owned(),
+                locale: form.text("locale").to_owned(),
+                accepting: shop.accepting_orders,
+                owner: role == Role::Owner,
+                saved: false,
+                errors: errors.0.into_iter().map(|e| e.message).collect(),
+            };
+            render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private)
+        }
+    }
+}
+
+pub struct MemberView {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+    pub is_me: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings/members.html")]
+struct MembersPage {
+    page: Chrome,
+    slug: String,
+    members: Vec<MemberView>,
+    owner: bool,
+    error: Option<String>,
+}
+
+async fn members_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (who, shop, role, page) = chrome(state, headers, slug, "members").await?;
+    let t = page.t;
+    let members = state
+        .store
+        .members(&shop.id)
+        .await?
+        .into_iter()
+        .map(|m| MemberView {
+            is_me: m.user_id == who.user.id,
+            user_id: m.user_id.to_string(),
+            name: m.name,
+            email: m.email,
+            role: if m.role == Role::Owner {
+                t.role_owner
+            } else {
+                t.role_staff
+            },
+        })
+        .collect();
+    let view = MembersPage {
+        page,
+        slug: shop.slug,
+        members,
+        owner: role == Role::Owner,
+        error,
+    };
+    render(&view, status, Cache::Private)
+}
+
+/// `GET /dashboard/{slug}/members`.
+pub async fn members(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    members_page(&state, &headers, &slug, None, StatusCode::OK).await
+}
+
+/// `POST /dashboard/{slug}/members`: `op=add` (email, role) or `op=remove` (user).
+pub async fn save_members(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/members");
+    let who = form_user(&state, &headers, &form, &path).await?;
+    let shop = owner_of(&state, &who, &slug).await?;
+    let t = Lang::negotiate(&headers, Some(&shop.locale)).texts();
+    let result = if form.text("op") == "remove" {
+        let user = UserId::parse(form.text("user")).ok_or_else(PageError::not_found)?;
+        state.store.remove_member(&shop.id, &user).await
+    } else {
+        let role = if form.text("role") == "owner" {
+            Role::Owner
+        } else {
+            Role::Staff
+        };
+        let user = match normalize_email(form.text("email")) {
+            Some(email) => state.store.user_by_email(&email).await?,
+            None => None,
+        };
+        let Some(user) = user else {
+            let message = Some(t.member_unknown.to_owned());
+            return members_page(
+                &state,
+                &headers,
+                &slug,
+                message,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        };
+        state
+            .store
+            .set_member(&shop.id, &user.id, role, state.now())
+            .await
+            .map(|_| ())
+    };
+    match result {
+        Ok(()) => Ok(see_other(&path)),
+        Err(StoreError::Conflict(_)) => {
+            members_page(
+                &state,
+                &headers,
+                &slug,
+                Some(t.last_owner.to_owned()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub struct KeyView {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: String,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings/apikeys.html")]
+struct KeysPage {
+    page: Chrome,
+    slug: String,
+    keys: Vec<KeyView>,
+    new_key: Option<String>,
+    error: Option<String>,
+}
+
+async fn keys_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    new_key: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (who, shop, _, page) = chrome(state, headers, slug, "apikeys").await?;
+    owner_of(state, &who, slug).await?;
+    let tz = shop_tz(&shop);
+    let keys = state
+        .store
+        .api_keys(&shop.id)
+        .await?
+        .into_iter()
+        .map(|k| KeyView {
+            id: k.id.to_string(),
+            name: k.name,
+            prefix: k.prefix,
+            scopes: k
+                .scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            created: date_time(k.created_at, &tz),
+            last_used: k.last_used_at.map(|t| date_time(t, &tz)),
+            revoked: k.revoked_at.is_some(),
+        })
+        .collect();
+    let view = KeysPage {
+        page,
+        slug: shop.slug,
+        keys,
+        new_key,
+        error,
+    };
+    render(&view, status, Cache::Private)
+}
+
+/// `GET /dashboard/{slug}/apikeys` (owners).
+pub async fn api_keys(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    keys_page(&state, &headers, &slug, None, None, StatusCode::OK).await
+}
+
+/// `POST /dashboard/{slug}/apikeys`: `op=create` (name, scope…) shows the key once;
+/// `op=revoke` (id).
+pub async fn save_api_keys(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/apikeys");
+    let who = form_user(&state, &headers, &form, &path).await?;
+    let shop = owner_of(&state, &who, &slug).await?;
+    if form.text("op") == "revoke" {
+        let id = ApiKeyId::parse(form.text("id")).ok_or_else(PageError::not_found)?;
+        state
+            .store
+            .revoke_api_key(&shop.id, &id, state.now())
+            .await?;
+        return Ok(see_other(&path));
+    }
+    let mut scopes: Vec<Scope> = form.all("scope").filter_map(Scope::parse).collect();
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        scopes = vec![Scope::OrdersWrite, Scope::OrdersRead];
+    }
+    match issue_api_key(&state, &shop.id, form.text("name"), scopes).await {
+        Ok(created) => {
+            keys_page(
+                &state,
+                &headers,
+                &slug,
+                Some(created.key),
+                None,
+                StatusCode::CREATED,
+            )
+            .await
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            keys_page(
+                &state,
+                &headers,
+                &slug,
+                None,
+                Some(e.message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "settings/placeholder.html")]
+struct PlaceholderPage {
+    page: Chrome,
+    heading: &'static str,
+    text: &'static str,
+    hook: &'static str,
+}
+
+/// `GET /dashboard/{slug}/printers`.
+pub async fn printers(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let (_, _, _, page) = chrome(&state, &headers, &slug, "printers").await?;
+    let view = PlaceholderPage {
+        heading: page.t.printers,
+        text: page.t.printers_placeholder,
+        hook: "printers",
+        page,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `GET /dashboard/{slug}/channels`.
+pub async fn channels(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let (_, _, _, page) = chrome(&state, &headers, &slug, "channels").await?;
+    let view = PlaceholderPage {
+        heading: page.t.channels,
+        text: page.t.channels_placeholder,
+        hook: "channels",
+        page,
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}

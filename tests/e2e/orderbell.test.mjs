@@ -1,0 +1,234 @@
+// Orderbell in a real browser (Debian chromium driven by playwright-core).
+// Needs a running server with the demo shop: ORDERBELL_URL, ORDERBELL_DEMO_EMAIL,
+// ORDERBELL_DEMO_PASSWORD (crates/orderbell-server/tests/e2e_browser.rs starts one and sets them).
+// Screenshots go to ORDERBELL_SCREENSHOTS (default: ../../target/screenshots).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BASE = process.env.ORDERBELL_URL || 'http://127.0.0.1:8080';
+const EMAIL = process.env.ORDERBELL_DEMO_EMAIL || 'owner@demo.orderbell.example';
+const PASSWORD = process.env.ORDERBELL_DEMO_PASSWORD;
+const SHOTS = process.env.ORDERBELL_SCREENSHOTS || join(here, '..', '..', 'target', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// How soon a new order must show on an open dashboard.
+const LIVE_MS = Number(process.env.ORDERBELL_E2E_LIVE_MS || 1000);
+
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const DESKTOP = { viewport: { width: 1280, height: 900 } };
+
+let browser;
+const problems = [];
+
+before(async () => {
+  assert.ok(PASSWORD, 'ORDERBELL_DEMO_PASSWORD is required');
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+// Every page is watched for CSP violations, script errors and dialogs (an escaped `<script>`
+// must never run).
+function watch(page, name) {
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (/Content Security Policy|Refused to/.test(text)) problems.push(`${name}: ${text}`);
+  });
+  page.on('pageerror', (err) => problems.push(`${name}: page error ${err.message}`));
+  page.on('dialog', async (d) => { problems.push(`${name}: dialog ${d.message()}`); await d.dismiss(); });
+  return page;
+}
+
+async function newPage(options, name) {
+  const context = await browser.newContext({ baseURL: BASE, locale: 'en-US', timezoneId: 'Asia/Seoul', ...options });
+  return watch(await context.newPage(), name);
+}
+
+async function login(page) {
+  await page.goto('/login?next=/dashboard/demo');
+  await page.fill('#l-email', EMAIL);
+  await page.fill('#l-password', PASSWORD);
+  await Promise.all([page.waitForURL('**/dashboard/demo'), page.click('button[type=submit]')]);
+}
+
+async function dashboard(name) {
+  const page = await newPage({ ...DESKTOP }, name);
+  await page.context().grantPermissions(['notifications'], { origin: BASE });
+  await login(page);
+  await page.waitForSelector('body[data-live=up]');
+  const gate = page.locator('#sound-gate');
+  if (await gate.isVisible()) await gate.click();
+  await page.waitForFunction(() => document.getElementById('sound-gate')?.hidden);
+  return page;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+test('a guest orders on a phone; the dashboards ring, acknowledge, accept; tracking follows live', async () => {
+  const counter = await dashboard('dashboard A');
+  const kitchen = await dashboard('dashboard B');
+  for (const d of [counter, kitchen]) {
+    assert.equal(await d.evaluate(() => document.body.dataset.alarm), 'off');
+  }
+
+  const guest = await newPage({ ...PHONE }, 'guest');
+  await guest.goto('/s/demo');
+  const latte = guest.locator('li.item', { hasText: 'Caffè Latte' });
+  await latte.locator('label.opt', { hasText: 'Large' }).click();
+  await latte.locator('button[type=submit]').click();
+  await guest.waitForSelector('#cart-summary[data-count="1"]');
+  assert.equal(guest.url(), `${BASE}/s/demo`, 'the cart updates without leaving the page');
+  await guest.waitForSelector('#checkout:not([hidden])');
+  await guest.fill('#c-name', 'Kim "Tester" <b>');
+  await guest.fill('#c-phone', '010-1234-5678');
+  await guest.check('input[name=fulfillment][value=dine_in]');
+  await guest.fill('#c-table', '7');
+  await guest.fill('#c-note', 'less ice <script>alert("x")</script>');
+  await shot(guest, 'phone-shop-checkout');
+  await Promise.all([guest.waitForURL('**/o/**'), guest.click('#place-order')]);
+  const placed = Date.now();
+  await guest.waitForSelector('#order-status[data-status=pending]');
+  const number = (await guest.locator('h1 .number').textContent()).replace('#', '').trim();
+
+  // Both dashboards show it within a second, ringing.
+  for (const d of [counter, kitchen]) {
+    const card = d.locator(`.order-card[data-number="${number}"][data-status=pending]`);
+    await card.waitFor({ timeout: Math.max(100, LIVE_MS - (Date.now() - placed)) });
+    await d.waitForFunction(() => document.body.dataset.alarm === 'ringing', null, { timeout: 2000 });
+    assert.match(await card.textContent(), /less ice <script>alert\("x"\)<\/script>/);
+  }
+  await shot(counter, 'desktop-dashboard-ringing');
+
+  // Acknowledging on one dashboard stops the alarm on the other.
+  await kitchen.locator(`.order-card[data-number="${number}"] button.ack`).click();
+  for (const d of [counter, kitchen]) {
+    await d.waitForFunction(() => document.body.dataset.alarm === 'off', null, { timeout: 3000 });
+    await d.waitForSelector(`.order-card[data-number="${number}"][data-acknowledged=true]`);
+  }
+
+  // Accept with 15 minutes; the guest's page follows without reload.
+  await counter.locator(`.order-card[data-number="${number}"] button.preset[value="15"]`).click();
+  await counter.waitForSelector(`.order-card[data-number="${number}"][data-status=accepted]`);
+  const marker = await guest.evaluate(() => { window.__noReload = true; return true; });
+  assert.ok(marker);
+  await guest.waitForSelector('#order-status[data-status=accepted]', { timeout: 3000 });
+  assert.equal(await guest.evaluate(() => window.__noReload), true, 'the tracking page did not reload');
+  assert.match(await guest.locator('#order-hint').textContent(), /Ready about \d\d:\d\d/);
+  await shot(guest, 'phone-tracking-accepted');
+
+  // The service worker's push handler shows a notification.
+  const cdp = await counter.context().newCDPSession(counter);
+  const registrations = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+  await counter.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await cdp.send('ServiceWorker.enable');
+  const deadline = Date.now() + 5000;
+  let registration;
+  while (!registration && Date.now() < deadline) {
+    registration = registrations.find((r) => r.scopeURL === `${BASE}/` && !r.isDeleted);
+    if (!registration) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(registration, 'the dashboard registered /sw.js');
+  await cdp.send('ServiceWorker.deliverPushMessage', {
+    origin: BASE,
+    registrationId: registration.registrationId,
+    data: JSON.stringify({ number: Number(number), shop: 'demo', items: [{ quantity: 1, name: 'Caffè Latte' }] }),
+  });
+  let notes = [];
+  for (const end = Date.now() + 5000; notes.length === 0 && Date.now() < end;) {
+    notes = await counter.evaluate(async () => {
+      const reg = await navigator.serviceWorker.ready;
+      const list = await reg.getNotifications();
+      return list.map((n) => ({ title: n.title, body: n.body, url: n.data?.url }));
+    });
+    if (notes.length === 0) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(notes.length, 1, 'the push handler showed one notification');
+  assert.equal(notes[0].title, `New order #${number}`);
+  assert.equal(notes[0].body, '1× Caffè Latte');
+  assert.equal(notes[0].url, '/dashboard/demo');
+
+  // Ready and complete move it along; the guest sees each step.
+  await counter.locator(`.order-card[data-number="${number}"] form[action$="/ready"] button`).click();
+  await guest.waitForSelector('#order-status[data-status=ready]', { timeout: 3000 });
+
+  for (const d of [counter, kitchen, guest]) await d.context().close();
+  assert.deepEqual(problems, []);
+});
+
+test('the same guest order works with JavaScript disabled', async () => {
+  const guest = await newPage({ ...PHONE, javaScriptEnabled: false }, 'guest without JS');
+  await guest.goto('/s/demo');
+  const latte = guest.locator('li.item', { hasText: 'Caffè Latte' });
+  await latte.locator('label.opt', { hasText: 'Large' }).click();
+  await Promise.all([guest.waitForURL('**/s/demo?added=1**'), latte.locator('button[type=submit]').click()]);
+  await guest.waitForSelector('#cart-summary[data-count="1"]');
+  await guest.fill('#c-name', 'No Script');
+  await guest.fill('#c-phone', '+821055556666');
+  await guest.check('input[name=fulfillment][value=pickup]');
+  await Promise.all([guest.waitForURL('**/o/**'), guest.click('#place-order')]);
+  await guest.waitForSelector('#order-status[data-status=pending]');
+  assert.match(await guest.locator('.lines').first().textContent(), /Caffè Latte/);
+  await shot(guest, 'phone-tracking-nojs');
+  // A missing name is answered on the page itself.
+  await guest.goto('/s/demo');
+  const croissant = guest.locator('li.item', { hasText: 'Croissant' });
+  await Promise.all([guest.waitForURL('**added=1**'), croissant.locator('button[type=submit]').click()]);
+  await Promise.all([guest.waitForLoadState(), guest.click('#place-order')]);
+  await guest.waitForSelector('#c-name-err');
+  await guest.context().close();
+  assert.deepEqual(problems, []);
+});
+
+test('screenshots of every page at phone and desktop sizes', async () => {
+  for (const [size, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
+    const page = await newPage({ ...options }, `screens ${size}`);
+    await page.goto('/');
+    await shot(page, `${size}-landing`);
+    await page.goto('/s/demo');
+    await shot(page, `${size}-shop`);
+    await page.goto('/login');
+    await shot(page, `${size}-login`);
+    await page.goto('/signup');
+    await shot(page, `${size}-signup`);
+    await login(page);
+    await page.waitForSelector('body[data-live=up]');
+    await shot(page, `${size}-dashboard`);
+    const detail = page.locator('.order-card a.details').first();
+    if (await detail.count()) {
+      await detail.click();
+      await page.waitForSelector('.history');
+      await shot(page, `${size}-order-detail`);
+    }
+    for (const tab of ['menu', 'settings', 'members', 'apikeys', 'printers', 'channels']) {
+      await page.goto(`/dashboard/demo/${tab}`);
+      await shot(page, `${size}-${tab}`);
+    }
+    await page.goto('/account');
+    await shot(page, `${size}-account`);
+    await page.goto('/offline');
+    await shot(page, `${size}-offline`);
+    await page.goto('/lang?to=ko&next=/s/demo');
+    await page.waitForSelector('html[lang=ko]');
+    await shot(page, `${size}-shop-ko`);
+    await page.goto('/dashboard/demo');
+    await page.waitForSelector('body[data-live=up]');
+    await shot(page, `${size}-dashboard-ko`);
+    await page.context().close();
+  }
+  assert.deepEqual(problems, []);
+});

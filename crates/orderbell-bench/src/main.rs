@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod notify;
 mod orders;
 
 #[derive(Debug, Parser)]
@@ -26,6 +27,8 @@ struct Cli {
 enum Bench {
     /// Post API-key orders and measure throughput and latency.
     Orders(OrdersArgs),
+    /// Drive the notification dispatcher to loopback provider stubs; print notifications/s.
+    Notify(notify::NotifyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,5 +66,6 @@ pub struct OrdersArgs {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Orders(args) => orders::run(args).await,
+        Bench::Notify(args) => notify::run(args).await,
     }
 }

@@ -1,0 +1,523 @@
+//! The notifications API: an order's delivery log, the shop's settings, push subscriptions for
+//! members' devices and customers' browsers, FCM tokens, and chat link codes.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use orderbell_core::{OrderId, Timestamp, ValidationErrors};
+use orderbell_notify::webpush::{EndpointError, SubscriptionKeys, check_endpoint};
+use orderbell_store::notifications::{Channel, MemberSettings, NewLink, Notification};
+use serde::{Deserialize, Serialize};
+
+use super::links::{mask, new_member_code};
+use super::runtime::Notifier;
+use crate::http::auth::{Caller, Need, shop_access};
+use crate::http::client::ClientIp;
+use crate::http::error::{ApiError, ApiResult};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+
+fn notifier(state: &AppState) -> ApiResult<std::sync::Arc<Notifier>> {
+    Notifier::of(state)
+        .map_err(|e| ApiError::internal("notifications are not available", &format!("{e:#}")))
+}
+
+/// One notification in an order's delivery log.
+#[derive(Debug, Serialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    pub channel: &'static str,
+    /// `member` or `customer`.
+    pub recipient: &'static str,
+    pub event: &'static str,
+    /// Masked: enough to recognise, not to reuse.
+    pub destination: String,
+    /// `queued`, `sending`, `sent`, `delivered`, `read`, `failed` or `cancelled`.
+    pub status: String,
+    pub attempts: i64,
+    pub provider_message_id: Option<String>,
+    pub provider_status: Option<String>,
+    pub error_code: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    /// When the next attempt is due (queued rows).
+    pub next_attempt_at: Option<Timestamp>,
+}
+
+impl DeliveryView {
+    pub fn new(n: Notification) -> DeliveryView {
+        DeliveryView {
+            id: n.id,
+            channel: n.channel.as_str(),
+            recipient: n.recipient.as_str(),
+            event: n.event.as_str(),
+            destination: mask(n.channel, &n.destination),
+            next_attempt_at: (n.status == "queued").then_some(n.run_at),
+            status: n.status,
+            attempts: n.attempts,
+            provider_message_id: n.provider_message_id,
+            provider_status: n.provider_status,
+            error_code: n.error_code,
+            last_error: n.last_error,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+            sent_at: n.sent_at,
+        }
+    }
+}
+
+/// GET /api/v1/shops/{slug}/orders/{id}/notifications
+pub async fn delivery_log(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<DeliveryView>>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::ReadOrders).await?;
+    let id = OrderId::parse(&id).ok_or_else(ApiError::not_found)?;
+    state
+        .store
+        .order(&shop.id, &id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let rows = state.store.order_notifications(&shop.id, &id).await?;
+    Ok(Json(rows.into_iter().map(DeliveryView::new).collect()))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    /// Event → channels for members: `{"new_order":["telegram","webpush"],"ready":[],…}`.
+    pub members: serde_json::Value,
+}
+
+/// GET /api/v1/shops/{slug}/notification-settings (members)
+pub async fn get_settings(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<SettingsBody>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Member).await?;
+    let s = state.store.member_settings(&shop.id).await?;
+    Ok(Json(SettingsBody {
+        members: s.to_json(),
+    }))
+}
+
+/// PUT /api/v1/shops/{slug}/notification-settings (owners)
+pub async fn put_settings(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<SettingsBody>,
+) -> ApiResult<Json<SettingsBody>> {
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
+    let settings = MemberSettings::from_json(&body.members)
+        .map_err(|m| ApiError::field("members", "invalid", m))?;
+    state
+        .store
+        .set_member_settings(&shop.id, settings.clone(), state.now())
+        .await?;
+    Ok(Json(SettingsBody {
+        members: settings.to_json(),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct VapidKeyView {
+    /// For `pushManager.subscribe({applicationServerKey})`: base64url, 65-byte P-256 point.
+    pub public_key: String,
+}
+
+/// GET /api/v1/push/vapid-public-key
+pub async fn vapid_public_key(State(state): State<AppState>) -> ApiResult<Json<VapidKeyView>> {
+    let n = notifier(&state)?;
+    let client = n
+        .webpush
+        .client(&state)
+        .await
+        .map_err(|e| ApiError::internal("no VAPID key", &format!("{e:#}")))?;
+    Ok(Json(VapidKeyView {
+        public_key: client.vapid_public_key(),
+    }))
+}
+
+/// A browser's `PushSubscription.toJSON()` (extra fields such as `expirationTime` ignored).
+#[derive(Debug, Deserialize)]
+pub struct WebPushBody {
+    pub endpoint: String,
+    pub keys: Option<SubscriptionKeys>,
+    #[serde(default, rename = "expirationTime")]
+    pub _expiration_time: Option<serde_json::Value>,
+    /// `ko`, `en-US`…: the language of the texts.
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+fn check_key(
+    errors: &mut ValidationErrors,
+    field: &str,
+    value: &str,
+    len: std::ops::RangeInclusive<usize>,
+) {
+    use base64::Engine;
+    let decoded =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(value.trim_end_matches('='));
+    if !decoded.is_ok_and(|b| len.contains(&b.len())) {
+        errors.add(
+            field,
+            "invalid",
+            format!("{field} must be base64url of the browser's key"),
+        );
+    }
+}
+
+/// Validates a subscription: key sizes, and the endpoint through the SSRF guard.
+async fn subscription(state: &AppState, body: &WebPushBody) -> ApiResult<String> {
+    let mut errors = ValidationErrors::new();
+    if body.endpoint.len() > 2048 {
+        errors.add(
+            "endpoint",
+            "too_long",
+            "endpoint must be at most 2048 characters",
+        );
+    }
+    match &body.keys {
+        None => errors.add("keys", "required", "keys {p256dh, auth} are required"),
+        Some(k) => {
+            check_key(&mut errors, "keys.p256dh", &k.p256dh, 65..=65);
+            check_key(&mut errors, "keys.auth", &k.auth, 16..=16);
+        }
+    }
+    if let Some(l) = &body.locale {
+        if l.len() > 35 {
+            errors.add("locale", "too_long", "locale must be a language tag");
+        }
+    }
+    errors.into_result()?;
+    let n = notifier(state)?;
+    check_endpoint(&body.endpoint, n.webpush.policy)
+        .await
+        .map_err(|e| match e {
+            EndpointError::Unresolvable => {
+                ApiError::field("endpoint", "unresolvable", e.to_string())
+            }
+            _ => ApiError::field("endpoint", "forbidden", e.to_string()),
+        })?;
+    serde_json::to_string(&body.keys).map_err(|e| ApiError::internal("keys", &e))
+}
+
+/// POST /api/v1/me/push/webpush: a member's device.
+pub async fn add_member_webpush(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<WebPushBody>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?.clone();
+    let keys = subscription(&state, &body).await?;
+    state
+        .store
+        .upsert_link(NewLink {
+            channel: Channel::Webpush,
+            address: body.endpoint,
+            keys: Some(keys),
+            user_id: Some(user.id),
+            shop_id: None,
+            order_id: None,
+            locale: body.locale,
+            label: None,
+            inbound: false,
+            now: state.now(),
+        })
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EndpointBody {
+    pub endpoint: String,
+    #[serde(default)]
+    pub keys: Option<serde_json::Value>,
+    #[serde(default, rename = "expirationTime")]
+    pub _expiration_time: Option<serde_json::Value>,
+}
+
+/// DELETE /api/v1/me/push/webpush {endpoint}
+pub async fn remove_member_webpush(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<EndpointBody>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?.clone();
+    state
+        .store
+        .unlink_address(
+            Channel::Webpush,
+            &body.endpoint,
+            Some(&user.id),
+            state.now(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FcmBody {
+    pub token: String,
+    #[serde(default)]
+    pub locale: Option<String>,
+}
+
+fn check_fcm(body: &FcmBody) -> ApiResult<()> {
+    let t = &body.token;
+    if t.is_empty() || t.len() > 4096 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::field(
+            "token",
+            "invalid",
+            "token must be an FCM registration token",
+        ));
+    }
+    Ok(())
+}
+
+/// POST /api/v1/me/push/fcm {token}
+pub async fn add_member_fcm(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<FcmBody>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?.clone();
+    check_fcm(&body)?;
+    state
+        .store
+        .upsert_link(NewLink {
+            channel: Channel::Fcm,
+            address: body.token,
+            keys: None,
+            user_id: Some(user.id),
+            shop_id: None,
+            order_id: None,
+            locale: body.locale,
+            label: None,
+            inbound: false,
+            now: state.now(),
+        })
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+/// DELETE /api/v1/me/push/fcm {token}
+pub async fn remove_member_fcm(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<FcmBody>,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?.clone();
+    state
+        .store
+        .unlink_address(Channel::Fcm, &body.token, Some(&user.id), state.now())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// POST /api/v1/orders/{tracking_token}/push/webpush: a customer's browser follows the order.
+pub async fn add_customer_webpush(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ClientIp(ip): ClientIp,
+    ApiJson(body): ApiJson<WebPushBody>,
+) -> ApiResult<StatusCode> {
+    state.limits.anonymous_post(ip)?;
+    let id = state
+        .tracking
+        .order_id(&token)
+        .ok_or_else(ApiError::not_found)?;
+    let order = state
+        .store
+        .order_by_id(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let keys = subscription(&state, &body).await?;
+    state
+        .store
+        .upsert_link(NewLink {
+            channel: Channel::Webpush,
+            address: body.endpoint,
+            keys: Some(keys),
+            user_id: None,
+            shop_id: Some(order.shop_id),
+            order_id: Some(order.id),
+            locale: body.locale,
+            label: None,
+            inbound: false,
+            now: state.now(),
+        })
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    /// Open this on the phone: `https://t.me/<bot>?start=<code>` or a `wa.me` link.
+    pub url: String,
+    /// WhatsApp: the message to send if the link cannot prefill it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    pub expires_at: Timestamp,
+}
+
+/// The `t.me` deep link for a member (API and CLI).
+pub async fn telegram_member_link(
+    state: &AppState,
+    user: &orderbell_core::UserId,
+    shop: &orderbell_core::ShopId,
+) -> anyhow::Result<(String, Timestamp)> {
+    let n = Notifier::of(state)?;
+    let tg = n.telegram.as_ref().ok_or_else(|| {
+        anyhow::anyhow!("Telegram is not configured (ORDERBELL_TELEGRAM_BOT_TOKEN)")
+    })?;
+    let bot = match state
+        .store
+        .setting(super::runtime::SETTING_TELEGRAM_USERNAME)
+        .await?
+    {
+        Some(name) => name,
+        None => tg.username(state).await?,
+    };
+    let (code, expires_at) = new_member_code(state, user, shop, Channel::Telegram).await?;
+    Ok((format!("https://t.me/{bot}?start={code}"), expires_at))
+}
+
+/// POST /api/v1/shops/{slug}/telegram/link: a one-time deep link for the signed-in member.
+pub async fn telegram_link(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<LinkView>> {
+    let (shop, caller) = shop_access(&state, &caller, &slug, Need::Member).await?;
+    let user = caller.user()?;
+    let (url, expires_at) = telegram_member_link(&state, &user.id, &shop.id)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                format!("{e:#}"),
+            )
+        })?;
+    Ok(Json(LinkView {
+        url,
+        text: None,
+        expires_at,
+    }))
+}
+
+fn wa_number(from: &str) -> String {
+    from.trim_start_matches("whatsapp:")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
+}
+
+/// POST /api/v1/shops/{slug}/whatsapp/link: a `wa.me` link prefilled with `link <code>`.
+pub async fn whatsapp_link(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<LinkView>> {
+    let (shop, caller) = shop_access(&state, &caller, &slug, Need::Member).await?;
+    let user = caller.user()?;
+    let n = notifier(&state)?;
+    let tw = n.twilio.as_ref().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "WhatsApp is not configured",
+        )
+    })?;
+    let (code, expires_at) = new_member_code(&state, &user.id, &shop.id, Channel::Whatsapp).await?;
+    let text = format!("link {code}");
+    Ok(Json(LinkView {
+        url: format!(
+            "https://wa.me/{}?text={}",
+            wa_number(&tw.settings.whatsapp_from),
+            text.replace(' ', "%20")
+        ),
+        text: Some(text),
+        expires_at,
+    }))
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct CustomerChannelsView {
+    /// `https://t.me/<bot>?start=o_<tracking token>`.
+    pub telegram: Option<String>,
+    /// `https://wa.me/<number>?text=link%20o_<tracking token>`.
+    pub whatsapp: Option<String>,
+    /// Web Push: subscribe, then POST the subscription to `…/push/webpush`.
+    pub webpush: bool,
+}
+
+/// GET /api/v1/orders/{tracking_token}/channels: how a customer can follow the order.
+pub async fn customer_channels(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> ApiResult<Json<CustomerChannelsView>> {
+    state
+        .tracking
+        .order_id(&token)
+        .ok_or_else(ApiError::not_found)?;
+    let n = notifier(&state)?;
+    let mut view = CustomerChannelsView {
+        webpush: true,
+        ..Default::default()
+    };
+    if let Some(tg) = &n.telegram {
+        if let Ok(bot) = tg.username(&state).await {
+            view.telegram = Some(format!("https://t.me/{bot}?start=o_{token}"));
+        }
+    }
+    if let Some(tw) = &n.twilio {
+        view.whatsapp = Some(format!(
+            "https://wa.me/{}?text=link%20o_{token}",
+            wa_number(&tw.settings.whatsapp_from)
+        ));
+    }
+    Ok(Json(view))
+}
+
+#[derive(Debug, Serialize)]
+pub struct MyLinkView {
+    pub channel: &'static str,
+    pub destination: String,
+    pub shop_id: Option<String>,
+    pub label: Option<String>,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// GET /api/v1/me/channels: the signed-in member's linked chats, numbers and devices.
+pub async fn my_channels(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<MyLinkView>>> {
+    let user = caller.user()?;
+    let links = state.store.links_of_user(&user.id).await?;
+    Ok(Json(
+        links
+            .into_iter()
+            .map(|l| MyLinkView {
+                channel: l.channel.as_str(),
+                destination: mask(l.channel, &l.address),
+                shop_id: l.shop_id.map(|s| s.to_string()),
+                label: l.label,
+                status: l.status,
+                status_reason: l.status_reason,
+                created_at: l.created_at,
+            })
+            .collect(),
+    ))
+}

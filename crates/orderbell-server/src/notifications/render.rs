@@ -1,0 +1,239 @@
+//! Message texts from an outbox row: the order snapshot written with the row, rendered with
+//! `orderbell_notify::templates` in the recipient's language at send time.
+
+use orderbell_core::Currency;
+use orderbell_core::order::OrderItem;
+use orderbell_notify::telegram::{InlineKeyboardButton, InlineKeyboardMarkup};
+use orderbell_notify::templates::{self, Format, Locale, OrderEvent, OrderText, Rendered};
+use orderbell_store::notifications::NotifyEvent;
+use serde::Deserialize;
+
+/// The order snapshot in a notification's payload (`queries::notifications::payload`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Payload {
+    pub shop: String,
+    pub order_id: String,
+    pub number: i64,
+    pub status: String,
+    pub currency: String,
+    pub total: i64,
+    pub items: Vec<OrderItem>,
+    pub fulfillment: FulfillmentText,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub eta_minutes: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Telegram status edits: the message to edit.
+    #[serde(default)]
+    pub message_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FulfillmentText {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl Payload {
+    pub fn parse(json: &str) -> Result<Payload, String> {
+        serde_json::from_str(json).map_err(|e| format!("unreadable notification payload: {e}"))
+    }
+}
+
+fn item_line(item: &OrderItem) -> String {
+    let mut line = format!("{}× {}", item.quantity, item.name);
+    if !item.options.is_empty() {
+        let names: Vec<&str> = item.options.iter().map(|o| o.name.as_str()).collect();
+        line.push_str(&format!(" ({})", names.join(", ")));
+    }
+    line
+}
+
+fn fulfillment(p: &Payload, locale: Locale) -> String {
+    let detail = p.fulfillment.detail.clone().unwrap_or_default();
+    let mut text = match (p.fulfillment.kind.as_str(), locale) {
+        ("pickup", Locale::En) => "Pickup".to_owned(),
+        ("pickup", Locale::Ko) => "포장".to_owned(),
+        ("dine_in", Locale::En) if detail.is_empty() => "Dine in".to_owned(),
+        ("dine_in", Locale::En) => format!("Dine in, table {detail}"),
+        ("dine_in", Locale::Ko) if detail.is_empty() => "매장".to_owned(),
+        ("dine_in", Locale::Ko) => format!("매장 {detail}번 테이블"),
+        ("delivery", Locale::En) => format!("Delivery: {detail}"),
+        ("delivery", Locale::Ko) => format!("배달: {detail}"),
+        (other, _) => other.to_owned(),
+    };
+    if let Some(note) = p.note.as_deref().filter(|n| !n.is_empty()) {
+        let label = match locale {
+            Locale::En => "Note",
+            Locale::Ko => "요청",
+        };
+        text.push_str(&format!("\n{label}: {note}"));
+    }
+    text
+}
+
+fn missed_reason(locale: Locale) -> &'static str {
+    match locale {
+        Locale::En => "the shop could not answer in time",
+        Locale::Ko => "가게가 제시간에 응답하지 못했습니다",
+    }
+}
+
+/// The title, body and chat text of a notification.
+pub fn render(event: NotifyEvent, locale: &str, format: Format, p: &Payload) -> Rendered {
+    let locale = Locale::from_tag(locale);
+    let items: Vec<String> = p.items.iter().map(item_line).collect();
+    let total = Currency::from_code(&p.currency).map_or_else(
+        || format!("{} {}", p.total, p.currency),
+        |c| c.format(p.total),
+    );
+    let fulfillment = fulfillment(p, locale);
+    let reason = match event {
+        NotifyEvent::Missed => Some(missed_reason(locale)),
+        _ => p.reason.as_deref(),
+    };
+    let text = OrderText {
+        number: u64::try_from(p.number).unwrap_or_default(),
+        items: &items,
+        total: &total,
+        fulfillment: &fulfillment,
+        eta_minutes: p.eta_minutes.and_then(|m| u32::try_from(m).ok()),
+        reason,
+    };
+    let kind = match event {
+        NotifyEvent::NewOrder | NotifyEvent::StatusEdit => OrderEvent::NewOrder,
+        NotifyEvent::Accepted => OrderEvent::Accepted,
+        NotifyEvent::Ready => OrderEvent::Ready,
+        NotifyEvent::Rejected | NotifyEvent::Missed => OrderEvent::Rejected,
+        NotifyEvent::Cancelled => OrderEvent::Cancelled,
+        NotifyEvent::Completed => OrderEvent::Completed,
+    };
+    templates::render(kind, locale, format, &text)
+}
+
+/// The status line under an edited Telegram new-order message: what happened and who did it.
+pub fn status_line(p: &Payload, locale: &str) -> String {
+    let locale = Locale::from_tag(locale);
+    let by = p
+        .actor
+        .as_deref()
+        .map(templates::escape_html)
+        .map(|a| match locale {
+            Locale::En => format!(" — {a}"),
+            Locale::Ko => format!(" — {a}"),
+        })
+        .unwrap_or_default();
+    let eta = p.eta_minutes.unwrap_or_default();
+    let what = match (p.status.as_str(), locale) {
+        ("accepted", Locale::En) => format!("✅ Accepted, ready in {eta} min"),
+        ("accepted", Locale::Ko) => format!("✅ 접수, {eta}분 후 준비"),
+        ("ready", Locale::En) => "🔔 Ready".to_owned(),
+        ("ready", Locale::Ko) => "🔔 준비 완료".to_owned(),
+        ("completed", Locale::En) => "✔️ Completed".to_owned(),
+        ("completed", Locale::Ko) => "✔️ 완료".to_owned(),
+        ("rejected", Locale::En) => "❌ Rejected".to_owned(),
+        ("rejected", Locale::Ko) => "❌ 거절".to_owned(),
+        ("cancelled", Locale::En) => "🚫 Cancelled".to_owned(),
+        ("cancelled", Locale::Ko) => "🚫 취소".to_owned(),
+        ("missed", Locale::En) => "⏰ Missed".to_owned(),
+        ("missed", Locale::Ko) => "⏰ 응답 없음".to_owned(),
+        (other, _) => other.to_owned(),
+    };
+    format!("<b>{what}</b>{by}")
+}
+
+/// Callback data: `a:<order id>:<eta>` accept, `r:` reject, `p:` print, `d:` ready, `c:` complete.
+/// An order id is 32 characters, so every button stays under Telegram's 64 bytes.
+pub fn keyboard(p: &Payload, locale: &str) -> Option<InlineKeyboardMarkup> {
+    let ko = Locale::from_tag(locale) == Locale::Ko;
+    let id = &p.order_id;
+    let b = |label: &str, data: String| InlineKeyboardButton::callback(label, data);
+    let rows = match p.status.as_str() {
+        "pending" => vec![
+            [10, 20, 30]
+                .iter()
+                .map(|m| {
+                    let label = if ko {
+                        format!("수락 {m}분")
+                    } else {
+                        format!("Accept {m}")
+                    };
+                    b(&label, format!("a:{id}:{m}"))
+                })
+                .collect(),
+            vec![
+                b(if ko { "거절" } else { "Reject" }, format!("r:{id}")),
+                b(if ko { "인쇄" } else { "Print" }, format!("p:{id}")),
+            ],
+        ],
+        "accepted" => vec![vec![
+            b(if ko { "준비 완료" } else { "Ready" }, format!("d:{id}")),
+            b(if ko { "인쇄" } else { "Print" }, format!("p:{id}")),
+        ]],
+        "ready" => vec![vec![b(
+            if ko { "완료" } else { "Complete" },
+            format!("c:{id}"),
+        )]],
+        _ => return None,
+    };
+    Some(InlineKeyboardMarkup {
+        inline_keyboard: rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payload(status: &str) -> Payload {
+        Payload::parse(&format!(
+            r#"{{"shop":"cafe","order_id":"0123456789abcdef0123456789abcdef","number":1042,"status":"{status}",
+               "currency":"KRW","total":10000,"items":[{{"name":"Americano","quantity":2,"unit_price":4500,
+               "options":[{{"name":"Extra shot","price":500}}],"line_total":10000}}],
+               "fulfillment":{{"type":"dine_in","detail":"7"}},"note":"less ice","eta_minutes":20,"actor":"Kim <3"}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn texts_in_both_languages() {
+        let p = payload("pending");
+        let en = render(NotifyEvent::NewOrder, "en", Format::Plain, &p);
+        assert_eq!(
+            en.text,
+            "New order #1042\n• 2× Americano (Extra shot)\nTotal: ₩10,000\nDine in, table 7\nNote: less ice"
+        );
+        let ko = render(NotifyEvent::NewOrder, "ko-KR", Format::Plain, &p);
+        assert!(ko.text.contains("매장 7번 테이블"), "{}", ko.text);
+        let accepted = render(
+            NotifyEvent::Accepted,
+            "ko",
+            Format::Plain,
+            &payload("accepted"),
+        );
+        assert_eq!(accepted.body, "약 20분 후 준비됩니다.");
+        assert_eq!(
+            status_line(&payload("accepted"), "en"),
+            "<b>✅ Accepted, ready in 20 min</b> — Kim &lt;3"
+        );
+    }
+
+    #[test]
+    fn buttons_fit_telegram() {
+        let kb = keyboard(&payload("pending"), "en").unwrap();
+        let all: Vec<&InlineKeyboardButton> = kb.inline_keyboard.iter().flatten().collect();
+        assert_eq!(all.len(), 5);
+        assert_eq!(all[1].text, "Accept 20");
+        for button in all {
+            let data = button.callback_data.as_deref().unwrap();
+            assert!((1..=64).contains(&data.len()), "{data}");
+        }
+        assert!(keyboard(&payload("completed"), "en").is_none());
+    }
+}

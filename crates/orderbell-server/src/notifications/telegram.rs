@@ -1,0 +1,352 @@
+//! Telegram: start-up (getMe, setWebhook with a secret token, or long polling), the webhook,
+//! and what updates do — `/start <code>` links a member's chat, `/start o_<tracking token>` a
+//! customer's, `/stop` unlinks, and the buttons under a new-order message act on the order as
+//! the member behind the chat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use orderbell_core::OrderId;
+use orderbell_core::order::OrderAction;
+use orderbell_notify::telegram::{
+    CallbackQuery, Message, SECRET_HEADER, SendMessage, Update, UpdateKind, verify_webhook_secret,
+};
+use orderbell_notify::templates::Locale;
+use orderbell_store::StoreError;
+use orderbell_store::notifications::Channel;
+
+use super::config::TelegramMode;
+use super::links::{Acted, Linked, act_as_member, link_with};
+use super::runtime::{Notifier, Telegram};
+use crate::state::AppState;
+
+const ALLOWED_UPDATES: [&str; 2] = ["message", "callback_query"];
+
+/// At start: the bot's name, then the webhook (with its secret) or the polling loop. Failures
+/// are retried with backoff; the rest of the server does not wait for Telegram.
+pub fn spawn(state: &AppState, notifier: Arc<Notifier>) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let Some(tg) = notifier.telegram.as_ref() else {
+            return;
+        };
+        let mut delay = Duration::from_secs(1);
+        loop {
+            match set_up(&state, tg).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), retry_in_secs = delay.as_secs(), "Telegram set-up failed");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(300));
+                }
+            }
+        }
+        if tg.mode == TelegramMode::Polling {
+            poll(&state, tg).await;
+        }
+    });
+}
+
+async fn set_up(state: &AppState, tg: &Telegram) -> anyhow::Result<()> {
+    let name = tg.username(state).await?;
+    match tg.mode {
+        TelegramMode::Webhook => {
+            let url = format!("{}/webhooks/telegram", state.config.public_url);
+            let secret = tg.secret(state).await?;
+            tg.client
+                .set_webhook(&url, secret, &ALLOWED_UPDATES)
+                .await?;
+            tracing::info!(bot = %name, %url, "Telegram bot ready (webhook)");
+        }
+        TelegramMode::Polling => {
+            tg.client.delete_webhook(false).await?;
+            tracing::info!(bot = %name, "Telegram bot ready (polling)");
+        }
+    }
+    Ok(())
+}
+
+async fn poll(state: &AppState, tg: &Telegram) {
+    let mut offset: Option<i64> = None;
+    loop {
+        match tg.client.get_updates(offset, 25, &ALLOWED_UPDATES).await {
+            Ok(updates) => {
+                for update in updates {
+                    offset = Some(update.update_id + 1);
+                    let body = format!("{{\"update_id\":{}}}", update.update_id);
+                    let (kind, outcome) = handle(state, tg, update).await;
+                    keep(state, kind, &body, &outcome).await;
+                }
+            }
+            Err(e) => {
+                let wait = e.retry_after().unwrap_or(Duration::from_secs(5));
+                tracing::warn!(error = %e, "Telegram getUpdates failed");
+                tokio::time::sleep(wait).await;
+            }
+        }
+    }
+}
+
+async fn keep(state: &AppState, kind: &str, body: &str, outcome: &str) {
+    if let Err(e) = state
+        .store
+        .log_webhook("telegram", kind, body, Some(outcome), state.now())
+        .await
+    {
+        tracing::warn!(error = %e, "could not keep a Telegram update in the webhook log");
+    }
+}
+
+/// POST /webhooks/telegram. The secret header is checked (in constant time) before anything
+/// else; without it nothing is read or stored.
+pub async fn webhook(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let Ok(notifier) = Notifier::of(&state) else {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    };
+    let Some(tg) = notifier.telegram.as_ref() else {
+        return StatusCode::NOT_FOUND;
+    };
+    let secret = match tg.secret(&state).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "no Telegram webhook secret");
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+    };
+    let received = headers.get(SECRET_HEADER).map(|v| v.as_bytes());
+    if !verify_webhook_secret(secret, received) {
+        return StatusCode::UNAUTHORIZED;
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let Ok(update) = serde_json::from_slice::<Update>(&body) else {
+        keep(&state, "unreadable", &text, "ignored").await;
+        return StatusCode::OK;
+    };
+    let (kind, outcome) = handle(&state, tg, update).await;
+    keep(&state, kind, &text, &outcome).await;
+    if outcome.starts_with("error: storage unavailable") {
+        // Telegram retries non-2xx answers: worth it when our database was away.
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    StatusCode::OK
+}
+
+/// Handles one update; returns its kind and what came of it (for the webhook log).
+async fn handle(state: &AppState, tg: &Telegram, update: Update) -> (&'static str, String) {
+    match update.kind {
+        UpdateKind::Message(m) => ("message", outcome(on_message(state, tg, m).await)),
+        UpdateKind::CallbackQuery(q) => {
+            ("callback_query", outcome(on_callback(state, tg, q).await))
+        }
+        UpdateKind::Other => ("other", "ignored".into()),
+    }
+}
+
+fn outcome(r: Result<&'static str, StoreError>) -> String {
+    match r {
+        Ok(s) => s.to_owned(),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not handle a Telegram update");
+            format!("error: {e}")
+        }
+    }
+}
+
+async fn reply(tg: &Telegram, chat_id: i64, text: String) {
+    let msg = SendMessage {
+        chat_id,
+        text,
+        parse_mode: None,
+        reply_markup: None,
+    };
+    if let Err(e) = tg.client.send_message(&msg).await {
+        tracing::warn!(error = %e, "could not answer a Telegram chat");
+    }
+}
+
+async fn on_message(
+    state: &AppState,
+    tg: &Telegram,
+    m: Message,
+) -> Result<&'static str, StoreError> {
+    let Some(text) = m.text.as_deref() else {
+        return Ok("ignored");
+    };
+    let chat = m.chat.id;
+    let lang = m.from.as_ref().and_then(|f| f.language_code.clone());
+    let ko = lang.as_deref().map(Locale::from_tag) == Some(Locale::Ko);
+    let label = m.from.as_ref().map(|f| match &f.username {
+        Some(u) => format!("@{u}"),
+        None => f.first_name.clone(),
+    });
+    let mut words = text.split_whitespace();
+    let command = words.next().unwrap_or("");
+    // "/start@OrderbellBot code" in groups.
+    let command = command.split('@').next().unwrap_or(command);
+    match command {
+        "/start" => {
+            let Some(code) = words.next() else {
+                let help = if ko {
+                    "Orderbell 알림 봇입니다. 대시보드나 주문 페이지의 링크로 연결하세요."
+                } else {
+                    "This is the Orderbell notification bot. Open the link from your dashboard or order page to connect."
+                };
+                reply(tg, chat, help.into()).await;
+                return Ok("help");
+            };
+            let linked = link_with(
+                state,
+                Channel::Telegram,
+                &chat.to_string(),
+                code,
+                lang,
+                label,
+            )
+            .await?;
+            let (text, outcome) = match (linked, ko) {
+                (Linked::Member { shop_name }, false) => (
+                    format!(
+                        "Linked: new orders of {shop_name} will arrive here. Send /stop to unlink."
+                    ),
+                    "linked member",
+                ),
+                (Linked::Member { shop_name }, true) => (
+                    format!("연결됨: {shop_name}의 새 주문이 여기로 옵니다. 해제하려면 /stop"),
+                    "linked member",
+                ),
+                (Linked::Customer { number }, false) => (
+                    format!("You'll get updates about order #{number} here. Send /stop to unlink."),
+                    "linked customer",
+                ),
+                (Linked::Customer { number }, true) => (
+                    format!("주문 #{number}의 진행 상황을 여기로 알려 드립니다. 해제하려면 /stop"),
+                    "linked customer",
+                ),
+                (Linked::Invalid, false) => (
+                    "This link has expired or was already used. Ask for a new one.".to_owned(),
+                    "invalid code",
+                ),
+                (Linked::Invalid, true) => (
+                    "링크가 만료되었거나 이미 사용되었습니다. 새 링크를 받아 주세요.".to_owned(),
+                    "invalid code",
+                ),
+            };
+            reply(tg, chat, text).await;
+            Ok(outcome)
+        }
+        "/stop" => {
+            let n = state
+                .store
+                .unlink_address(Channel::Telegram, &chat.to_string(), None, state.now())
+                .await?;
+            let text = match (n, ko) {
+                (0, false) => "This chat was not linked.",
+                (0, true) => "연결된 알림이 없습니다.",
+                (_, false) => "Unlinked: no more notifications here.",
+                (_, true) => "알림 연결을 해제했습니다.",
+            };
+            reply(tg, chat, text.into()).await;
+            Ok("unlinked")
+        }
+        _ => Ok("ignored"),
+    }
+}
+
+/// `a:<order id>:<eta>`, `r:<id>`, `d:<id>` (ready), `c:<id>` (complete), `p:<id>` (print).
+fn parse_callback(data: &str) -> Option<(char, OrderId, Option<i64>)> {
+    let mut parts = data.split(':');
+    let kind = parts.next()?.chars().next()?;
+    let id = OrderId::parse(parts.next()?)?;
+    let eta = parts.next().and_then(|m| m.parse().ok());
+    Some((kind, id, eta))
+}
+
+async fn on_callback(
+    state: &AppState,
+    tg: &Telegram,
+    q: CallbackQuery,
+) -> Result<&'static str, StoreError> {
+    let ko = q.from.language_code.as_deref().map(Locale::from_tag) == Some(Locale::Ko);
+    let chat = q.message.as_ref().map_or(q.from.id, |m| m.chat.id);
+    let answer = |text: String, alert: bool| {
+        let id = q.id.clone();
+        async move {
+            if let Err(e) = tg
+                .client
+                .answer_callback_query(&id, Some(&text), alert)
+                .await
+            {
+                tracing::warn!(error = %e, "could not answer a Telegram button");
+            }
+        }
+    };
+    let Some((kind, order, eta)) = q.data.as_deref().and_then(parse_callback) else {
+        answer(String::new(), false).await;
+        return Ok("unknown button");
+    };
+    let action = match (kind, eta) {
+        ('a', Some(eta)) if (1..=240).contains(&eta) => OrderAction::Accept { eta_minutes: eta },
+        ('r', _) => OrderAction::Reject { reason: None },
+        ('d', _) => OrderAction::Ready,
+        ('c', _) => OrderAction::Complete,
+        ('p', _) => {
+            // Printing from a chat needs the printing module's reprint; until then, say where.
+            let text = if ko {
+                "인쇄는 대시보드에서 해 주세요."
+            } else {
+                "Print from the dashboard for now."
+            };
+            answer(text.into(), false).await;
+            return Ok("print not available");
+        }
+        _ => {
+            answer(String::new(), false).await;
+            return Ok("unknown button");
+        }
+    };
+    let result = act_as_member(state, Channel::Telegram, &chat.to_string(), &order, action).await?;
+    let (text, alert, outcome) = match (result, ko) {
+        (Acted::Done(o), false) => (
+            format!("Order #{} is now {}", o.number, o.status),
+            false,
+            "acted",
+        ),
+        (Acted::Done(o), true) => (format!("주문 #{} → {}", o.number, o.status), false, "acted"),
+        (Acted::Refused(o), false) => (
+            format!("Order #{} is already {}", o.number, o.status),
+            true,
+            "refused",
+        ),
+        (Acted::Refused(o), true) => (
+            format!("주문 #{}은 이미 {} 상태입니다", o.number, o.status),
+            true,
+            "refused",
+        ),
+        (Acted::NotAMember, false) => (
+            "You are not a member of this shop.".into(),
+            true,
+            "not a member",
+        ),
+        (Acted::NotAMember, true) => ("이 가게의 멤버가 아닙니다.".into(), true, "not a member"),
+        (Acted::NotFound, _) => ("?".into(), true, "no such order"),
+    };
+    answer(text, alert).await;
+    Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_data() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let (k, o, eta) = parse_callback(&format!("a:{id}:20")).unwrap();
+        assert_eq!((k, o.as_str(), eta), ('a', id, Some(20)));
+        assert!(parse_callback("a:nope:20").is_none());
+        assert!(parse_callback("").is_none());
+    }
+}

@@ -1,0 +1,851 @@
+//! Notifications end to end, as a new user would try them, with loopback stand-ins for the
+//! providers: link Telegram with /start, take an order, the chat gets it with buttons, "Accept
+//! 20" accepts it and the message is edited; link WhatsApp, status callbacks move the delivery
+//! log to delivered and read; a Web Push subscription and an FCM token each receive the order
+//! (the push decrypted by http_ece); a provider failing for a while delivers everything once
+//! afterwards; a blocked chat is marked dead; a bad signature stores nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+#[path = "support/notify.rs"]
+mod stubs;
+mod support;
+
+use std::time::Duration;
+
+use orderbell_notify::SecretString;
+use orderbell_notify::twilio::RequestValidator;
+use orderbell_server::config::Config;
+use orderbell_server::notifications::config::{
+    DispatchSettings, FcmSettings, NotificationsConfig, TelegramMode, TelegramSettings,
+    TwilioSettings, WebPushSettings,
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stubs::{Stub, eventually};
+use support::{As, TestApp, americano_order};
+
+const PUBLIC: &str = "http://orderbell.test";
+const VAPID: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";
+
+struct Providers {
+    telegram: Stub,
+    twilio: Stub,
+    push: Stub,
+    push_base: String,
+    fcm: Stub,
+    _prism: Option<tokio::process::Child>,
+}
+
+async fn app_with_providers(with_prism: bool) -> (TestApp, Providers) {
+    let (tg_url, telegram) = stubs::telegram().await;
+    let prism = if with_prism {
+        stubs::prism().await
+    } else {
+        None
+    };
+    let (prism_child, prism_url) = match prism {
+        Some((c, u)) => (Some(c), Some(u)),
+        None => (None, None),
+    };
+    let (tw_url, twilio) = stubs::twilio(prism_url).await;
+    let (push_base, push) = stubs::push_service().await;
+    let (fcm_url, fcm) = stubs::fcm().await;
+    let dir = tempfile::tempdir().unwrap();
+    let account = stubs::service_account(dir.path(), &format!("{fcm_url}/token"));
+    let mut config = Config::for_database(
+        &format!("sqlite://{}/orderbell.db", dir.path().display()),
+        PUBLIC,
+    );
+    config.notifications = NotificationsConfig {
+        public_url: PUBLIC.into(),
+        telegram: Some(TelegramSettings {
+            api_url: tg_url.parse().unwrap(),
+            bot_token: SecretString::from(stubs::BOT_TOKEN.to_owned()),
+            mode: TelegramMode::Webhook,
+        }),
+        twilio: Some(TwilioSettings {
+            api_url: tw_url.parse().unwrap(),
+            account_sid: stubs::TWILIO_SID.into(),
+            auth_token: SecretString::from(stubs::TWILIO_TOKEN.to_owned()),
+            whatsapp_from: stubs::TWILIO_FROM.into(),
+            templates: Default::default(),
+            messages_per_second: 80,
+        }),
+        webpush: WebPushSettings {
+            vapid_private_key: Some(SecretString::from(VAPID.to_owned())),
+            subject: Some("mailto:test@orderbell.test".into()),
+            allow_http_endpoints: true,
+        },
+        fcm: Some(FcmSettings {
+            service_account_file: account,
+            api_url: fcm_url.parse().unwrap(),
+        }),
+        dispatch: DispatchSettings {
+            poll_interval: Duration::from_millis(50),
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(30),
+            max_attempts: 50,
+            retry_window: Duration::from_secs(3600),
+            ..DispatchSettings::default()
+        },
+    };
+    let app = TestApp::spawn_with(config, Some(dir), None).await;
+    (
+        app,
+        Providers {
+            telegram,
+            twilio,
+            push,
+            push_base,
+            fcm,
+            _prism: prism_child,
+        },
+    )
+}
+
+async fn webhook_secret(p: &Providers) -> String {
+    eventually("setWebhook", async || {
+        p.telegram
+            .calls_of("setWebhook")
+            .first()
+            .map(|c| c["request"]["secret_token"].as_str().unwrap().to_owned())
+    })
+    .await
+}
+
+async fn tg_update(app: &TestApp, secret: Option<&str>, update: Value) -> StatusCode {
+    let mut req = app
+        .http
+        .post(format!("{}/webhooks/telegram", app.base))
+        .json(&update);
+    if let Some(s) = secret {
+        req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+    }
+    req.send().await.unwrap().status()
+}
+
+fn start(update_id: i64, chat: i64, text: &str) -> Value {
+    json!({"update_id": update_id, "message": {"message_id": update_id, "date": 1_764_306_000,
+        "chat": {"id": chat, "type": "private", "first_name": "Kim"},
+        "from": {"id": chat, "is_bot": false, "first_name": "Kim", "language_code": "en"},
+        "text": text}})
+}
+
+async fn delivery_log(app: &TestApp, who: &As, slug: &str, id: &str) -> Vec<Value> {
+    let res = app
+        .get(
+            &format!("/api/v1/shops/{slug}/orders/{id}/notifications"),
+            who,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    res.body.as_array().unwrap().clone()
+}
+
+/// Links a member's Telegram chat through the API's deep link and `/start <code>`.
+async fn link_telegram(
+    app: &TestApp,
+    p: &Providers,
+    cookie: &As,
+    slug: &str,
+    chat: i64,
+    update_id: i64,
+) {
+    let secret = webhook_secret(p).await;
+    let res = app
+        .post(
+            &format!("/api/v1/shops/{slug}/telegram/link"),
+            cookie,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let url = res.body["url"].as_str().unwrap().to_owned();
+    let prefix = format!("https://t.me/{}?start=", stubs::BOT_USERNAME);
+    let code = url.strip_prefix(&prefix).unwrap();
+    assert_eq!(
+        tg_update(
+            app,
+            Some(&secret),
+            start(update_id, chat, &format!("/start {code}"))
+        )
+        .await,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn telegram_link_order_buttons_and_edit() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let secret = webhook_secret(&p).await;
+    assert_eq!(
+        p.telegram.calls_of("setWebhook")[0]["request"]["url"],
+        format!("{PUBLIC}/webhooks/telegram")
+    );
+
+    // Without the secret (or with a wrong one) nothing is read or kept.
+    assert_eq!(
+        tg_update(&app, None, start(1, 42, "/start x")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        tg_update(&app, Some("nope"), start(1, 42, "/start x")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    assert!(
+        app.state
+            .store
+            .webhook_log("telegram", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Unknown update kinds are acknowledged and ignored.
+    let reaction = json!({"update_id": 5, "message_reaction": {"chat": {"id": 42, "type": "private"},
+        "message_id": 9, "date": 1, "old_reaction": [], "new_reaction": []}});
+    assert_eq!(
+        tg_update(&app, Some(&secret), reaction).await,
+        StatusCode::OK
+    );
+
+    link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+    let reply = eventually("the link confirmation", async || {
+        p.telegram
+            .calls_of("sendMessage")
+            .into_iter()
+            .find(|c| c["request"]["chat_id"] == 42)
+    })
+    .await;
+    assert!(
+        reply["request"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Linked"),
+        "{reply}"
+    );
+    // The code is one-time: using it again links nothing.
+    let log = app.state.store.webhook_log("telegram", 10).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.outcome.as_deref() == Some("linked member"))
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.kind == "other" && e.outcome.as_deref() == Some("ignored"))
+    );
+
+    // An order arrives in the chat with Accept 10/20/30, Reject and Print.
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED);
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let sent = eventually("the new-order message", async || {
+        p.telegram
+            .calls_of("sendMessage")
+            .into_iter()
+            .find(|c| c["request"]["reply_markup"].is_object())
+    })
+    .await;
+    let text = sent["request"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("#1001") && text.contains("Americano") && text.contains("10,000"),
+        "{text}"
+    );
+    let buttons: Vec<Value> = sent["request"]["reply_markup"]["inline_keyboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().clone())
+        .collect();
+    let labels: Vec<&str> = buttons
+        .iter()
+        .map(|b| b["text"].as_str().unwrap())
+        .collect();
+    // The shop's locale is Korean (the member's chat said "en" but the link came first).
+    assert_eq!(labels.len(), 5, "{labels:?}");
+    let accept20 = buttons[1]["callback_data"].as_str().unwrap().to_owned();
+    assert_eq!(accept20, format!("a:{id}:20"));
+    let message_id = sent["response"]["result"]["message_id"].as_i64().unwrap();
+
+    // Someone who is not a member presses the button: refused, nothing changes.
+    let press = |from: i64, update_id: i64| {
+        json!({"update_id": update_id, "callback_query": {"id": format!("cb{update_id}"), "chat_instance": "-1",
+            "from": {"id": from, "is_bot": false, "first_name": "Kim", "language_code": "en"},
+            "message": {"message_id": message_id, "date": 0, "chat": {"id": from, "type": "private"}},
+            "data": accept20}})
+    };
+    assert_eq!(
+        tg_update(&app, Some(&secret), press(777, 20)).await,
+        StatusCode::OK
+    );
+    let answer = p.telegram.calls_of("answerCallbackQuery");
+    assert_eq!(answer.last().unwrap()["request"]["show_alert"], true);
+    // The member presses "Accept 20".
+    assert_eq!(
+        tg_update(&app, Some(&secret), press(42, 21)).await,
+        StatusCode::OK
+    );
+    let got = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(got.body["status"], "accepted");
+    assert_eq!(got.body["eta_minutes"], 20);
+    let events = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}/events"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(events.body[1]["actor"]["name"], "Test User");
+    let answered = p.telegram.calls_of("answerCallbackQuery");
+    assert_eq!(
+        answered.last().unwrap()["request"]["callback_query_id"],
+        "cb21"
+    );
+    let edit = eventually("the edited message", async || {
+        p.telegram.calls_of("editMessageText").into_iter().next()
+    })
+    .await;
+    assert_eq!(edit["request"]["message_id"], message_id);
+    let edited = edit["request"]["text"].as_str().unwrap();
+    assert!(
+        edited.contains("20") && edited.contains("Test User"),
+        "{edited}"
+    );
+
+    // The delivery log shows both, sent, with Telegram's message id.
+    let log = eventually("the log to settle", async || {
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await;
+        (log.len() == 2 && log.iter().all(|n| n["status"] == "sent")).then_some(log)
+    })
+    .await;
+    assert_eq!(log[0]["channel"], "telegram");
+    assert_eq!(log[0]["event"], "new_order");
+    assert_eq!(log[0]["destination"], "chat …42");
+    assert_eq!(log[0]["provider_message_id"], message_id.to_string());
+    assert_eq!(log[1]["event"], "status_edit");
+
+    // A second member whose chat blocked the bot: marked dead, not used again.
+    let staff = app.user("staff@cafe.example", "a long password").await;
+    app.state
+        .store
+        .set_member(
+            &app.state
+                .store
+                .shop_by_slug("cafe")
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            &staff.id,
+            orderbell_core::user::Role::Staff,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+    let staff_cookie = As::Session(app.login("staff@cafe.example", "a long password").await);
+    link_telegram(&app, &p, &staff_cookie, "cafe", stubs::BLOCKED_CHAT, 30).await;
+    let second = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id2 = second.body["id"].as_str().unwrap().to_owned();
+    let log = eventually("the blocked chat to fail", async || {
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id2).await;
+        log.iter().any(|n| n["status"] == "failed").then_some(log)
+    })
+    .await;
+    let failed = log.iter().find(|n| n["status"] == "failed").unwrap();
+    assert_eq!(failed["error_code"], "403");
+    assert_eq!(failed["attempts"], 1, "not retried");
+    let links = app.get("/api/v1/me/channels", &staff_cookie).await;
+    assert_eq!(links.body[0]["status"], "dead", "{}", links.body);
+    let third = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id3 = third.body["id"].as_str().unwrap().to_owned();
+    let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id3).await;
+    assert_eq!(log.len(), 1, "the dead chat gets nothing: {log:?}");
+
+    // /stop unlinks.
+    assert_eq!(
+        tg_update(&app, Some(&secret), start(40, 42, "/stop")).await,
+        StatusCode::OK
+    );
+    let links = app.get("/api/v1/me/channels", &cookie).await;
+    assert_eq!(links.body[0]["status"], "unlinked");
+
+    stubs::validate_with_aiogram(&p.telegram).await;
+}
+
+fn signed(url: &str, params: &[(&str, &str)], token: &str) -> String {
+    RequestValidator::new(SecretString::from(token.to_owned())).compute_signature(url, params)
+}
+
+async fn twilio_post(
+    app: &TestApp,
+    path: &str,
+    params: &[(&str, &str)],
+    signature: Option<String>,
+) -> reqwest::Response {
+    let mut req = app.http.post(format!("{}{path}", app.base)).form(params);
+    if let Some(s) = signature {
+        req = req.header("X-Twilio-Signature", s);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whatsapp_link_order_and_status_callbacks() {
+    let (app, p) = app_with_providers(true).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let res = app
+        .post("/api/v1/shops/cafe/whatsapp/link", &cookie, json!({}))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        res.body["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://wa.me/14155238886?text=link%20")
+    );
+    let text = res.body["text"].as_str().unwrap().to_owned();
+
+    let incoming = format!("{PUBLIC}/webhooks/twilio/whatsapp");
+    let from = "whatsapp:+821012345678";
+    let params = [
+        ("From", from),
+        ("To", "whatsapp:+14155238886"),
+        ("Body", text.as_str()),
+        ("MessageSid", "SM00000000000000000000000000000001"),
+        ("AccountSid", stubs::TWILIO_SID),
+    ];
+    // A bad signature (wrong token, or the signature of another URL): 403, nothing stored.
+    for bad in [
+        Some(signed(&incoming, &params, "wrong-token")),
+        Some(signed(
+            &format!("{}/webhooks/twilio/whatsapp", app.base),
+            &params,
+            stubs::TWILIO_TOKEN,
+        )),
+        None,
+    ] {
+        let r = twilio_post(&app, "/webhooks/twilio/whatsapp", &params, bad).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    assert!(
+        app.state
+            .store
+            .webhook_log("twilio", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app.get("/api/v1/me/channels", &cookie)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    let r = twilio_post(
+        &app,
+        "/webhooks/twilio/whatsapp",
+        &params,
+        Some(signed(&incoming, &params, stubs::TWILIO_TOKEN)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<Message>"));
+    let links = app.get("/api/v1/me/channels", &cookie).await;
+    assert_eq!(links.body[0]["channel"], "whatsapp");
+    assert_eq!(links.body[0]["status"], "active");
+
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let log = eventually("the WhatsApp message", async || {
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await;
+        log.iter().any(|n| n["status"] == "sent").then_some(log)
+    })
+    .await;
+    let sid = log[0]["provider_message_id"].as_str().unwrap().to_owned();
+    let call = &p.twilio.calls_of("Messages")[0];
+    assert_eq!(
+        call["status"], 201,
+        "Twilio's description refused our request: {call}"
+    );
+    let form: Vec<(String, String)> = serde_json::from_value(call["form"].clone()).unwrap();
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(field("To"), Some("whatsapp:+821012345678"));
+    assert_eq!(field("From"), Some("whatsapp:+14155238886"));
+    assert_eq!(
+        field("StatusCallback"),
+        Some("http://orderbell.test/webhooks/twilio/status")
+    );
+    assert!(
+        field("Body").unwrap().contains("#1001"),
+        "inside the 24-hour window: free text"
+    );
+
+    let status_url = format!("{PUBLIC}/webhooks/twilio/status");
+    for status in ["sent", "delivered", "read"] {
+        let params = [
+            ("MessageSid", sid.as_str()),
+            ("MessageStatus", status),
+            ("AccountSid", stubs::TWILIO_SID),
+        ];
+        let r = twilio_post(
+            &app,
+            "/webhooks/twilio/status",
+            &params,
+            Some(signed(&status_url, &params, stubs::TWILIO_TOKEN)),
+        )
+        .await;
+        assert!(r.status().is_success(), "{}", r.status());
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await;
+        assert_eq!(log[0]["status"], status);
+    }
+    // A forged callback changes nothing.
+    let params = [
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "failed"),
+        ("ErrorCode", "30008"),
+    ];
+    let r = twilio_post(
+        &app,
+        "/webhooks/twilio/status",
+        &params,
+        Some("AAAA".into()),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await[0]["status"],
+        "read"
+    );
+
+    // The member answers "accept 1001 15".
+    let params = [("From", from), ("Body", "accept 1001 15")];
+    let r = twilio_post(
+        &app,
+        "/webhooks/twilio/whatsapp",
+        &params,
+        Some(signed(&incoming, &params, stubs::TWILIO_TOKEN)),
+    )
+    .await;
+    assert!(r.text().await.unwrap().contains("accepted"));
+    let got = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(
+        (
+            got.body["status"].as_str(),
+            got.body["eta_minutes"].as_i64()
+        ),
+        (Some("accepted"), Some(15))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_push_and_fcm_receive_the_order() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let vapid = app.get("/api/v1/push/vapid-public-key", &As::Nobody).await;
+    assert_eq!(
+        vapid.body["public_key"],
+        "BP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A8"
+    );
+    let endpoint = format!("{}/push/device-1", p.push_base);
+    let sub = json!({"endpoint": endpoint, "expirationTime": null, "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}});
+    assert_eq!(
+        app.post("/api/v1/me/push/webpush", &As::Nobody, sub.clone())
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let bad = json!({"endpoint": endpoint, "keys": {"p256dh": "AAAA", "auth": stubs::UA_AUTH}});
+    assert_eq!(
+        app.post("/api/v1/me/push/webpush", &cookie, bad)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.post("/api/v1/me/push/webpush", &cookie, sub)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let gone = json!({"endpoint": format!("{}/push/gone-1", p.push_base), "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}});
+    assert_eq!(
+        app.post("/api/v1/me/push/webpush", &cookie, gone)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/me/push/fcm",
+            &cookie,
+            json!({"token": "fcm-device-1"})
+        )
+        .await
+        .status,
+        StatusCode::CREATED
+    );
+
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let log = eventually("push and FCM", async || {
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await;
+        (log.len() == 3
+            && log
+                .iter()
+                .all(|n| n["status"] != "queued" && n["status"] != "sending"))
+        .then_some(log)
+    })
+    .await;
+    let statuses: Vec<(&str, &str)> = log
+        .iter()
+        .map(|n| {
+            (
+                n["channel"].as_str().unwrap(),
+                n["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![("webpush", "sent"), ("webpush", "failed"), ("fcm", "sent")]
+    );
+
+    let push = p
+        .push
+        .calls()
+        .into_iter()
+        .find(|c| c["id"] == "device-1")
+        .unwrap();
+    assert_eq!(push["headers"]["urgency"], "high");
+    assert_eq!(push["headers"]["content-encoding"], "aes128gcm");
+    assert!(
+        push["headers"]["ttl"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    if let Some(checked) = stubs::decrypt_with_python(&push, &endpoint, VAPID).await {
+        let plain: Value = serde_json::from_str(checked["plaintext"].as_str().unwrap()).unwrap();
+        assert_eq!(plain["number"], 1001);
+        assert_eq!(plain["order_id"], id.as_str());
+        assert!(plain["title"].as_str().unwrap().contains("1001"));
+        assert_eq!(plain["url"], "http://orderbell.test/dashboard/cafe");
+    }
+    // 410 Gone: the subscription is removed (dead) and not used again.
+    let links = app.get("/api/v1/me/channels", &cookie).await;
+    let dead: Vec<&Value> = links
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["status"] == "dead")
+        .collect();
+    assert_eq!(dead.len(), 1);
+
+    let sent = p.fcm.calls_of("send");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["shape_ok"], true);
+    let m = &sent[0]["message"]["message"];
+    assert_eq!(m["token"], "fcm-device-1");
+    assert_eq!(m["data"]["order_id"], id.as_str());
+    assert_eq!(m["android"]["priority"], "high");
+    assert_eq!(p.fcm.calls_of("token").len(), 1);
+
+    // A customer's browser follows the order by its tracking token, and hears it accepted.
+    let token = order.body["tracking_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let customer = json!({"endpoint": format!("{}/push/customer-1", p.push_base), "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}, "locale": "ko"});
+    let r = app
+        .post(
+            &format!("/api/v1/orders/{token}/push/webpush"),
+            &As::Nobody,
+            customer,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .post(
+            &format!("/api/v1/shops/cafe/orders/{id}/accept"),
+            &As::Key(key.clone()),
+            json!({"eta_minutes": 15}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let call = eventually("the customer's push", async || {
+        p.push.calls().into_iter().find(|c| c["id"] == "customer-1")
+    })
+    .await;
+    if let Some(checked) =
+        stubs::decrypt_with_python(&call, &format!("{}/push/customer-1", p.push_base), VAPID).await
+    {
+        let plain: Value = serde_json::from_str(checked["plaintext"].as_str().unwrap()).unwrap();
+        assert_eq!(plain["event"], "accepted");
+        assert_eq!(plain["body"], "약 15분 후 준비됩니다.");
+        assert_eq!(plain["url"], format!("http://orderbell.test/o/{token}"));
+    }
+
+    // Not a push endpoint at all (the SSRF guard itself is tested in orderbell-notify; this
+    // server runs with the dev flag for its loopback push service).
+    let r = app.post("/api/v1/me/push/webpush", &cookie, json!({"endpoint": "ftp://x", "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_provider_delivers_everything_once_afterwards() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    for i in 0..3 {
+        let r = app
+            .post(
+                "/api/v1/me/push/fcm",
+                &cookie,
+                json!({"token": format!("fcm-{i}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+    }
+    p.fcm
+        .failing
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut ids = vec![];
+    for _ in 0..4 {
+        let o = app
+            .post(
+                "/api/v1/shops/cafe/orders",
+                &As::Key(key.clone()),
+                americano_order(),
+            )
+            .await;
+        ids.push(o.body["id"].as_str().unwrap().to_owned());
+    }
+    // "Two minutes" of 503s on the injected clock: every attempt fails and is rescheduled.
+    let mut minutes = 0;
+    while minutes < 2 * 60 {
+        eventually("the due rows to be tried", async || {
+            let next = app.state.store.next_notification_at().await.unwrap();
+            next.is_some_and(|t| t > app.state.now()).then_some(())
+        })
+        .await;
+        app.clock.advance(jiff::SignedDuration::from_secs(10));
+        minutes += 10;
+    }
+    // Every row tried and back in the queue (none in flight).
+    for id in &ids {
+        eventually("the rows to be back in the queue", async || {
+            let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
+            log.iter().all(|n| n["status"] == "queued").then_some(())
+        })
+        .await;
+    }
+    let failed_sends = p.fcm.calls_of("send").len();
+    assert!(failed_sends >= 12 * 2, "retried: {failed_sends}");
+    for id in &ids {
+        for n in delivery_log(&app, &As::Key(key.clone()), "cafe", id).await {
+            assert_eq!(n["status"], "queued");
+            assert_eq!(n["error_code"], "UNAVAILABLE");
+            assert!(n["attempts"].as_i64().unwrap() >= 2);
+        }
+    }
+    p.fcm
+        .failing
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    app.clock.advance(jiff::SignedDuration::from_secs(60));
+    for id in &ids {
+        eventually("delivery after the outage", async || {
+            let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
+            log.iter().all(|n| n["status"] == "sent").then_some(())
+        })
+        .await;
+    }
+    // Nothing twice: one successful send per (order, token).
+    let ok: Vec<(String, String)> = p
+        .fcm
+        .calls_of("send")
+        .iter()
+        .skip(failed_sends)
+        .map(|c| {
+            let m = &c["message"]["message"];
+            (
+                m["data"]["order_id"].as_str().unwrap().to_owned(),
+                m["token"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut unique = ok.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(ok.len(), 12, "{ok:?}");
+    assert_eq!(unique.len(), 12);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        p.fcm.calls_of("send").len(),
+        failed_sends + 12,
+        "no late duplicates"
+    );
+}

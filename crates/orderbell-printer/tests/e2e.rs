@@ -21,7 +21,6 @@ use orderbell_protocol::{
     AckStage, Amount, ClientFrame, Job, PrinterState, Receipt, ReceiptItem, ServerFrame, ShopInfo,
     Welcome, parse_client_frame,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 mod orders;
+mod printing;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -26,6 +27,27 @@ struct Cli {
 enum Bench {
     /// Post API-key orders and measure throughput and latency.
     Orders(OrdersArgs),
+    /// Simulated printers: order 201 to job frame latency, jobs/s, memory per idle printer.
+    Printing(PrintingArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PrintingArgs {
+    /// The `orderbell` binary to start on a fresh database.
+    #[arg(long)]
+    pub spawn: PathBuf,
+    /// The database URL (default: a new SQLite file in a temporary directory).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Printers connected: one measured, the rest idle.
+    #[arg(long, default_value_t = 1)]
+    pub devices: usize,
+    /// Orders per second.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
+    /// Seconds of posting.
+    #[arg(long, short = 'd', default_value_t = 30)]
+    pub duration: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,5 +85,6 @@ pub struct OrdersArgs {
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Orders(args) => orders::run(args).await,
+        Bench::Printing(args) => printing::run(args).await,
     }
 }

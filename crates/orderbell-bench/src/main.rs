@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 mod notify;
 mod orders;
+mod printing;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -29,6 +30,27 @@ enum Bench {
     Orders(OrdersArgs),
     /// Drive the notification dispatcher to loopback provider stubs; print notifications/s.
     Notify(notify::NotifyArgs),
+    /// Simulated printers: order 201 to job frame latency, jobs/s, memory per idle printer.
+    Printing(PrintingArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PrintingArgs {
+    /// The `orderbell` binary to start on a fresh database.
+    #[arg(long)]
+    pub spawn: PathBuf,
+    /// The database URL (default: a new SQLite file in a temporary directory).
+    #[arg(long)]
+    pub database: Option<String>,
+    /// Printers connected: one measured, the rest idle.
+    #[arg(long, default_value_t = 1)]
+    pub devices: usize,
+    /// Orders per second.
+    #[arg(long, default_value_t = 500)]
+    pub rate: u64,
+    /// Seconds of posting.
+    #[arg(long, short = 'd', default_value_t = 30)]
+    pub duration: u64,
 }
 
 #[derive(Debug, clap::Args)]
@@ -67,5 +89,6 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Bench::Orders(args) => orders::run(args).await,
         Bench::Notify(args) => notify::run(args).await,
+        Bench::Printing(args) => printing::run(args).await,
     }
 }

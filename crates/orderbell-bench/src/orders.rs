@@ -77,7 +77,16 @@ pub async fn spawn_server(
     let key = admin(
         bin,
         &database,
-        &["apikey", "add", "--shop", shop, "--name", "bench"],
+        &[
+            "apikey",
+            "add",
+            "--shop",
+            shop,
+            "--name",
+            "bench",
+            "--scope",
+            "orders:write,orders:read,manage",
+        ],
         None,
     )
     .await?;

@@ -1,7 +1,7 @@
 //! KS X 1001 mode: Hangul outside KS X 1001 never goes out as Windows-949 extension
 //! bytes; such lines are drawn instead.
 
-#![expect(clippy::unwrap_used, reason = "test code")]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use orderbell_escpos::text_mode::encode_ks_x_1001;
 use orderbell_escpos::{Columns, Document, Paper, Profile, Style, TextMode, render};

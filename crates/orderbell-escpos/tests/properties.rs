@@ -1,7 +1,7 @@
 //! Property tests: any text, in any text mode and on either paper, renders without
 //! panicking and never exceeds the paper width.
 
-#![expect(clippy::unwrap_used, reason = "test code")]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use orderbell_escpos::{
     Block, CodePage, Columns, Document, Paper, Profile, Size, Style, TextMode, render,

@@ -7,7 +7,7 @@
 //! test is skipped with a loud message, unless `ORDERBELL_REQUIRE_PYTHON_ESCPOS=1`
 //! (set by CI), where it fails.
 
-#![expect(
+#![allow(
     clippy::panic,
     clippy::unwrap_used,
     clippy::expect_used,

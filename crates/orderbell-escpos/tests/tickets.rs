@@ -4,7 +4,7 @@
 //!
 //! Review changes with `cargo insta review` (or set `INSTA_UPDATE=always` to accept).
 
-#![expect(clippy::unwrap_used, reason = "test code")]
+#![allow(clippy::unwrap_used, reason = "test code")]
 
 use orderbell_escpos::dump::dump;
 use orderbell_escpos::receipt::{Amount, Labels, ReceiptData, ReceiptItem};

@@ -3,7 +3,7 @@
 //! bytes and answers DLE EOT status queries, with a paper-out phase.
 //!
 //! Timeouts here only stop a hung test; nothing asserts on timing.
-#![expect(
+#![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

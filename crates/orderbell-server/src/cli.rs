@@ -49,6 +49,9 @@ pub enum Command {
     /// Manage receipt printers.
     #[command(subcommand)]
     Printer(PrinterCommand),
+    /// Telegram: link a member's chat.
+    #[command(subcommand)]
+    Telegram(crate::notifications::cli::TelegramCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,6 +189,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             auto_print,
             copies,
         }) => printer_add(config, &shop, &name, &auto_print, copies).await,
+        Command::Telegram(cmd) => crate::notifications::cli::run(open(config).await?, cmd).await,
     }
 }
 

@@ -285,7 +285,7 @@ pub async fn get(
         .order(&shop.id, &id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(OrderView::new(&state, &shop.slug, order)))
+    Ok(Json(order_with_jobs(&state, &shop.slug, order).await?))
 }
 
 /// Who did what to the order, oldest first.

@@ -293,14 +293,60 @@ async fn on_callback(
         ('d', _) => OrderAction::Ready,
         ('c', _) => OrderAction::Complete,
         ('p', _) => {
-            // Printing from a chat needs the printing module's reprint; until then, say where.
-            let text = if ko {
-                "인쇄는 대시보드에서 해 주세요."
-            } else {
-                "Print from the dashboard for now."
+            // Acknowledging first proves the chat is a member's (and someone saw the order).
+            let acted = act_as_member(
+                state,
+                Channel::Telegram,
+                &chat.to_string(),
+                &order,
+                OrderAction::Acknowledge,
+            )
+            .await?;
+            let (text, outcome) = match acted {
+                Acted::Done(o) | Acted::Refused(o) => {
+                    match state
+                        .store
+                        .reprint(&o.shop_id, &o.id, None, state.now())
+                        .await
+                    {
+                        Ok(jobs) if !jobs.is_empty() => {
+                            state.events.publish(crate::events::ShopEvent {
+                                shop_id: o.shop_id.clone(),
+                                kind: crate::events::EventKind::PrintJobsQueued,
+                                order_id: Some(o.id.clone()),
+                                number: Some(o.number),
+                                status: Some(o.status),
+                                at: state.now(),
+                            });
+                            let text = if ko {
+                                format!("주문 #{} 인쇄 중", o.number)
+                            } else {
+                                format!("Printing order #{}", o.number)
+                            };
+                            (text, "printed")
+                        }
+                        Ok(_) => {
+                            let text = if ko {
+                                "설정된 프린터가 없습니다."
+                            } else {
+                                "No printer is set up for this shop."
+                            };
+                            (text.to_owned(), "no printer")
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                _ => {
+                    let text = if ko {
+                        "이 가게의 멤버가 아닙니다."
+                    } else {
+                        "You are not a member of this shop."
+                    };
+                    (text.to_owned(), "refused")
+                }
             };
-            answer(text.into(), false).await;
-            return Ok("print not available");
+            answer(text, false).await;
+            return Ok(outcome);
         }
         _ => {
             answer(String::new(), false).await;

@@ -50,6 +50,17 @@ pub struct Board {
     pub cancel_reasons: Vec<&'static str>,
     /// Pending orders nobody has seen yet: the alarm rings while this is above zero.
     pub alarming: usize,
+    /// The shop's active printers and how they are.
+    pub printers: Vec<PrinterBadge>,
+    /// Some printer is offline, out of paper or open.
+    pub printer_problem: bool,
+}
+
+/// One printer on the board: connected and able to print, or what is wrong.
+pub struct PrinterBadge {
+    pub name: String,
+    pub ok: bool,
+    pub text: String,
 }
 
 #[derive(Template)]
@@ -254,7 +265,33 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
             .collect()
     };
     let new = cards(OrderStatus::Pending);
+    let printers: Vec<PrinterBadge> = state
+        .store
+        .printers(&shop.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.revoked_at.is_none())
+        .map(|p| {
+            let view = crate::devices::api::PrinterView::new(state, p);
+            let online = view.connection == "online";
+            let state = view.status.unwrap_or_else(|| "online".into());
+            let ok = online && matches!(state.as_str(), "online" | "paper_near_end");
+            let text = if online {
+                state
+            } else {
+                t.printer_offline.to_owned()
+            };
+            PrinterBadge {
+                name: view.name,
+                ok,
+                text,
+            }
+        })
+        .collect();
+    let printer_problem = printers.iter().any(|p| !p.ok);
     Ok(Board {
+        printers,
+        printer_problem,
         slug: shop.slug.clone(),
         alarming: new.iter().filter(|o| o.alarming()).count(),
         new,

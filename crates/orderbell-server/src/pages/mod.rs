@@ -85,7 +85,10 @@ pub fn routes() -> Router<AppState> {
             "/dashboard/{slug}/apikeys",
             get(settings::api_keys).post(settings::save_api_keys),
         )
-        .route("/dashboard/{slug}/printers", get(settings::printers))
+        .route(
+            "/dashboard/{slug}/printers",
+            get(settings::printers).post(settings::save_printers),
+        )
         .route("/dashboard/{slug}/channels", get(settings::channels))
         .layer(middleware::from_fn(error::localize))
 }

@@ -387,20 +387,145 @@ struct PlaceholderPage {
     hook: &'static str,
 }
 
-/// `GET /dashboard/{slug}/printers`.
+pub struct PrinterRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub online: bool,
+    pub state: Option<String>,
+    pub state_detail: Option<String>,
+    pub last_seen: Option<String>,
+    pub mode: &'static str,
+    pub copies: i64,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "settings/printers.html")]
+struct PrintersPage {
+    page: Chrome,
+    slug: String,
+    owner: bool,
+    printers: Vec<PrinterRow>,
+    new_token: Option<String>,
+    server: String,
+    error: Option<String>,
+}
+
+async fn printers_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    new_token: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let (_, shop, role, page) = chrome(state, headers, slug, "printers").await?;
+    let tz = shop_tz(&shop);
+    let t = page.t;
+    let printers = state
+        .store
+        .printers(&shop.id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let view = crate::devices::api::PrinterView::new(state, p);
+            PrinterRow {
+                online: view.connection == "online",
+                mode: match view.auto_print.as_str() {
+                    "on_accept" => t.mode_on_accept,
+                    "manual" => t.mode_manual,
+                    _ => t.mode_on_create,
+                },
+                id: view.id,
+                name: view.name,
+                prefix: view.token_prefix,
+                state: view.status,
+                state_detail: view.status_detail,
+                last_seen: view.last_seen_at.map(|at| date_time(at, &tz)),
+                copies: view.copies,
+                revoked: view.revoked_at.is_some(),
+            }
+        })
+        .collect();
+    let view = PrintersPage {
+        page,
+        slug: shop.slug,
+        owner: role == Role::Owner,
+        printers,
+        new_token,
+        server: state.config.public_url.clone(),
+        error,
+    };
+    render(&view, status, Cache::Private)
+}
+
+/// `GET /dashboard/{slug}/printers`: the printers with their connection and paper state.
 pub async fn printers(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let (_, _, _, page) = chrome(&state, &headers, &slug, "printers").await?;
-    let view = PlaceholderPage {
-        heading: page.t.printers,
-        text: page.t.printers_placeholder,
-        hook: "printers",
-        page,
+    printers_page(&state, &headers, &slug, None, None, StatusCode::OK).await
+}
+
+/// `POST /dashboard/{slug}/printers` (owners): `op=create` (name, auto_print, copies) shows the
+/// device token once with the command to run; `op=revoke` (id) disconnects the printer.
+pub async fn save_printers(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/printers");
+    let who = form_user(&state, &headers, &form, &path).await?;
+    let shop = owner_of(&state, &who, &slug).await?;
+    if form.text("op") == "revoke" {
+        let id =
+            orderbell_core::PrinterId::parse(form.text("id")).ok_or_else(PageError::not_found)?;
+        state
+            .store
+            .revoke_printer(&shop.id, &id, state.now())
+            .await?;
+        state.devices.disconnect(&id);
+        return Ok(see_other(&path));
+    }
+    let request = crate::devices::api::PrinterRequest {
+        name: Some(form.text("name").to_owned()),
+        auto_print: Some(form.text("auto_print").to_owned()).filter(|s| !s.is_empty()),
+        copies: form.text("copies").parse().ok(),
+        category_ids: None,
     };
-    render(&view, StatusCode::OK, Cache::Private)
+    let change = match crate::devices::api::check(&request, true) {
+        Ok(change) => change,
+        Err(errors) => {
+            let message = errors
+                .0
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return printers_page(
+                &state,
+                &headers,
+                &slug,
+                None,
+                Some(message),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let created = crate::devices::api::add_printer(&state, &shop, change).await?;
+    printers_page(
+        &state,
+        &headers,
+        &slug,
+        Some(created.token),
+        None,
+        StatusCode::CREATED,
+    )
+    .await
 }
 
 /// `GET /dashboard/{slug}/channels`.

@@ -115,9 +115,8 @@ async function start() {
   if (app?.dataset.live) {
     setLive(false);
     connect(app.dataset.live, { onsync: sync, onchange: (event) => {
-      if (event.kind === 'printer_status') {
+      if (event.kind === 'printer_status' || event.kind === 'print_jobs') {
         document.dispatchEvent(new CustomEvent('orderbell:printer-status', { detail: event }));
-        return;
       }
       if (event.kind === 'notifications') {
         document.dispatchEvent(new CustomEvent('orderbell:notifications', { detail: event }));

@@ -361,11 +361,13 @@ fn auto_printers(db: &mut dyn Db, shop: &ShopId, mode: AutoPrint) -> Result<Vec<
         .collect()
 }
 
+/// A shop's auto-printing printers, and its menu items' categories when a printer filters.
+type ShopPrinters = (Vec<Printer>, Option<HashMap<String, String>>);
+
 fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()> {
     let mut shops: Vec<&ShopId> = orders.iter().map(|o| &o.shop_id).collect();
     shops.dedup();
-    let mut printers_of: HashMap<&ShopId, (Vec<Printer>, Option<HashMap<String, String>>)> =
-        HashMap::new();
+    let mut printers_of: HashMap<&ShopId, ShopPrinters> = HashMap::new();
     for shop in shops {
         if printers_of.contains_key(shop) {
             continue;

@@ -1,0 +1,310 @@
+//! The device WebSocket: authentication before the upgrade, the hello/welcome handshake, jobs
+//! for new orders, acknowledgements, bad and oversized frames, heartbeats, revocation.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod support;
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use support::{As, TestApp, americano_order};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const GUARD: Duration = Duration::from_secs(30);
+
+async fn connect(app: &TestApp, token: &str) -> Socket {
+    let url = format!("{}/api/v1/devices/ws", app.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.status(), 101);
+    socket
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(GUARD, socket.next())
+            .await
+            .expect("a frame in time")
+            .unwrap()
+            .unwrap();
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Ping(_) | Message::Pong(_) => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+async fn send(socket: &mut Socket, frame: Value) {
+    socket
+        .send(Message::Text(frame.to_string().into()))
+        .await
+        .unwrap();
+}
+
+fn hello() -> Value {
+    json!({"type":"hello","protocol":1,"client_version":"test/1","capabilities":{"paper":"80mm","text_mode":"ks_x_1001","cutter":true,"drawer":false}})
+}
+
+async fn printer(app: &TestApp, key: &As, body: Value) -> (String, String) {
+    let res = app.post("/api/v1/shops/dev/printers", key, body).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    (
+        res.body["printer"]["id"].as_str().unwrap().to_owned(),
+        res.body["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn tokens_are_checked_before_the_upgrade() {
+    let app = TestApp::spawn().await;
+    let (_, key) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let (id, token) = printer(&app, &As::Key(key.clone()), json!({"name":"Counter"})).await;
+    let url = format!("{}/api/v1/devices/ws", app.base);
+    for bad in [None, Some("obd_wrong"), Some(key.as_str())] {
+        let mut req = app.http.get(&url);
+        if let Some(t) = bad {
+            req = req.bearer_auth(t);
+        }
+        let res = app.send(req).await;
+        assert_eq!(
+            (res.status, res.code()),
+            (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            "{bad:?}"
+        );
+    }
+    // The right token without a WebSocket upgrade is told to upgrade.
+    let res = app.send(app.http.get(&url).bearer_auth(&token)).await;
+    assert_eq!(res.status, StatusCode::UPGRADE_REQUIRED);
+    let res = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/shops/dev/printers/{id}"),
+            &As::Key(key),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let res = app.send(app.http.get(&url).bearer_auth(&token)).await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token is refused"
+    );
+}
+
+#[tokio::test]
+async fn jobs_flow_and_bad_frames_get_error_frames() {
+    let app = TestApp::spawn().await;
+    let (_, key) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let key = As::Key(key);
+    let (id, token) = printer(&app, &key, json!({"name":"Counter","copies":2})).await;
+    let mut ws = connect(&app, &token).await;
+
+    // Anything before hello is refused, and the connection stays usable.
+    send(
+        &mut ws,
+        json!({"type":"ack","job_id":"x","stage":"printed"}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["code"], "unexpected_frame");
+    send(&mut ws, hello()).await;
+    let welcome = next_json(&mut ws).await;
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["printer_id"], id.as_str());
+    assert_eq!(welcome["printer_name"], "Counter");
+    assert_eq!(welcome["shop"]["slug"], "dev");
+
+    let order = app
+        .post("/api/v1/shops/dev/orders", &key, americano_order())
+        .await
+        .body;
+    let first = next_json(&mut ws).await;
+    let second = next_json(&mut ws).await;
+    assert_eq!(
+        (
+            first["type"].as_str(),
+            first["copy"].as_i64(),
+            second["copy"].as_i64()
+        ),
+        (Some("job"), Some(1), Some(2))
+    );
+    assert_eq!(first["copies"], 2);
+    assert_eq!(first["order_number"], 1001);
+    assert_eq!(first["reprint"], false);
+    assert_eq!(first["document"]["items"][0]["name"], "Americano");
+    assert_eq!(first["document"]["total"], 10000);
+    assert_eq!(first["document"]["currency"], "KRW");
+    assert_eq!(first["document"]["tracking_url"], order["tracking_url"]);
+
+    for frame in ["not json", "{\"type\":\"teleport\"}", "{\"type\":\"ack\"}"] {
+        ws.send(Message::Text(frame.into())).await.unwrap();
+        let error = next_json(&mut ws).await;
+        assert_eq!(error["type"], "error", "{frame}");
+    }
+    ws.send(Message::Text("{\"type\":\"teleport\"}".into()))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut ws).await["code"], "unknown_type");
+    send(
+        &mut ws,
+        json!({"type":"ack","job_id":"0123456789abcdef0123456789abcdef","stage":"printed"}),
+    )
+    .await;
+    assert_eq!(next_json(&mut ws).await["code"], "unknown_job");
+    send(&mut ws, json!({"type":"ping","nonce":7})).await;
+    assert_eq!(next_json(&mut ws).await, json!({"type":"pong","nonce":7}));
+
+    // Acknowledgements move the jobs, visible in the order.
+    for job in [&first, &second] {
+        send(
+            &mut ws,
+            json!({"type":"ack","job_id":job["job_id"],"stage":"received"}),
+        )
+        .await;
+    }
+    send(
+        &mut ws,
+        json!({"type":"ack","job_id":first["job_id"],"stage":"printed"}),
+    )
+    .await;
+    send(
+        &mut ws,
+        json!({"type":"status","state":"paper_out","detail":"roll empty"}),
+    )
+    .await;
+    let path = format!("/api/v1/shops/dev/orders/{}", order["id"].as_str().unwrap());
+    let deadline = tokio::time::Instant::now() + GUARD;
+    loop {
+        let o = app.get(&path, &key).await.body;
+        let statuses: Vec<&str> = o["print_jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["status"].as_str().unwrap())
+            .collect();
+        let p = app.get("/api/v1/shops/dev/printers", &key).await.body;
+        if statuses == ["printed", "delivered"] && p[0]["status"] == "paper_out" {
+            assert_eq!(p[0]["connection"], "online");
+            assert_eq!(p[0]["status_detail"], "roll empty");
+            assert_eq!(p[0]["client_version"], "test/1");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{statuses:?} {p}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    // After a reconnect the unfinished copy is sent again; the printed one is not.
+    drop(ws);
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, hello()).await;
+    assert_eq!(next_json(&mut ws).await["type"], "welcome");
+    let again = next_json(&mut ws).await;
+    assert_eq!(again["job_id"], second["job_id"]);
+
+    // A frame over 64 KiB closes the connection with 1009; the server stays healthy.
+    let big = json!({"type":"status","state":"online","detail":"x".repeat(70 * 1024)});
+    ws.send(Message::Text(big.to_string().into()))
+        .await
+        .unwrap();
+    let closed = loop {
+        match tokio::time::timeout(GUARD, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(closed.unwrap().code), 1009);
+    assert_eq!(
+        app.get("/healthz", &As::Nobody).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn revoking_a_connected_printer_disconnects_it_and_reprints_are_marked() {
+    let app = TestApp::spawn().await;
+    let (_, key) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let key = As::Key(key);
+    let (id, token) = printer(&app, &key, json!({"name":"Kitchen","auto_print":"manual"})).await;
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, hello()).await;
+    next_json(&mut ws).await;
+    let order = app
+        .post("/api/v1/shops/dev/orders", &key, americano_order())
+        .await
+        .body;
+    let print = format!(
+        "/api/v1/shops/dev/orders/{}/print",
+        order["id"].as_str().unwrap()
+    );
+    let res = app.call(reqwest::Method::POST, &print, &key, None).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let job = next_json(&mut ws).await;
+    assert_eq!(
+        (job["type"].as_str(), job["reprint"].as_bool()),
+        (Some("job"), Some(true)),
+        "manual printers print on request only"
+    );
+
+    let res = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/shops/dev/printers/{id}"),
+            &key,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT);
+    let closed = loop {
+        match tokio::time::timeout(GUARD, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(closed.unwrap().code), 1008);
+    let o = app
+        .get(
+            &format!("/api/v1/shops/dev/orders/{}", order["id"].as_str().unwrap()),
+            &key,
+        )
+        .await
+        .body;
+    assert_eq!(o["print_jobs"][0]["status"], "failed");
+    assert_eq!(o["print_jobs"][0]["error"], "printer removed");
+    let res = app
+        .post(
+            "/api/v1/shops/dev/printers",
+            &key,
+            json!({"name":"X","copies":9,"auto_print":"sometimes"}),
+        )
+        .await;
+    let fields: Vec<&str> = res.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["auto_print", "copies"]);
+}

@@ -246,6 +246,7 @@ pub async fn update(
     let id = PrinterId::parse(&id).ok_or_else(ApiError::not_found)?;
     let change = check(&body, false)?;
     let printer = state.store.update_printer(&shop.id, &id, change).await?;
+    state.devices.set_mode(&printer.id, printer.auto_print);
     Ok(Json(PrinterView::new(&state, printer)))
 }
 

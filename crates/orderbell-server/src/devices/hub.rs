@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use orderbell_core::{PrinterId, ShopId};
+use orderbell_store::printing::AutoPrint;
 use tokio::sync::Notify;
 
 /// One connected session.
 pub struct Connection {
     pub id: u64,
     pub printer: PrinterId,
+    /// When the printer prints on its own: only events that can owe it a job wake it.
+    pub auto_print: AutoPrint,
     /// New jobs may be owed.
     pub wake: Arc<Notify>,
     /// The printer was revoked: close now.
@@ -32,13 +35,19 @@ pub struct Registration {
 }
 
 impl Hub {
-    pub fn register(&self, shop: &ShopId, printer: &PrinterId) -> Registration {
+    pub fn register(
+        &self,
+        shop: &ShopId,
+        printer: &PrinterId,
+        auto_print: AutoPrint,
+    ) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let (wake, close) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
         let mut shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
         shops.entry(shop.clone()).or_default().push(Connection {
             id,
             printer: printer.clone(),
+            auto_print,
             wake: wake.clone(),
             close: close.clone(),
         });
@@ -55,11 +64,26 @@ impl Hub {
         }
     }
 
-    /// Tells the shop's connected printers to look for owed jobs.
-    pub fn wake_shop(&self, shop: &ShopId) {
+    /// Tells the shop's connected printers that may be owed new jobs to look for them:
+    /// `modes` are the auto-print modes concerned (`None`: every printer, e.g. a reprint).
+    pub fn wake_shop(&self, shop: &ShopId, modes: Option<&[AutoPrint]>) {
         let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
         for c in shops.get(shop).into_iter().flatten() {
-            c.wake.notify_one();
+            if modes.is_none_or(|m| m.contains(&c.auto_print)) {
+                c.wake.notify_one();
+            }
+        }
+    }
+
+    /// A printer's auto-print mode changed.
+    pub fn set_mode(&self, printer: &PrinterId, auto_print: AutoPrint) {
+        let mut shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        for c in shops
+            .values_mut()
+            .flatten()
+            .filter(|c| &c.printer == printer)
+        {
+            c.auto_print = auto_print;
         }
     }
 

@@ -17,6 +17,8 @@ use axum::Router;
 use axum::routing::{get, patch, post};
 use serde::Deserialize;
 
+use orderbell_store::printing::AutoPrint;
+
 use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
@@ -101,12 +103,18 @@ async fn route_events(state: AppState) {
     loop {
         match events.recv().await {
             Ok(event) => {
-                if matches!(
-                    event.kind,
-                    EventKind::OrderCreated | EventKind::OrderUpdated | EventKind::PrintJobsQueued
-                ) {
-                    state.devices.wake_shop(&event.shop_id);
-                }
+                // Only printers that can be owed a job by this event look at the store.
+                let modes: Option<&[AutoPrint]> = match event.kind {
+                    EventKind::OrderCreated => Some(&[AutoPrint::OnCreate]),
+                    EventKind::OrderUpdated
+                        if event.status == Some(orderbell_core::order::OrderStatus::Accepted) =>
+                    {
+                        Some(&[AutoPrint::OnAccept])
+                    }
+                    EventKind::PrintJobsQueued => None,
+                    _ => continue,
+                };
+                state.devices.wake_shop(&event.shop_id, modes);
             }
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => state.devices.wake_all(),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,

@@ -18,6 +18,7 @@ use orderbell_protocol::{
     parse_client_frame,
 };
 use orderbell_store::printing::{DeviceHello, JobAck, PrintJob, Printer};
+use tokio::sync::mpsc;
 
 use crate::events::{EventKind, ShopEvent};
 use crate::http::error::ApiError;
@@ -28,7 +29,7 @@ use crate::state::AppState;
 pub const DEVICE_TOKEN_PREFIX: &str = "obd_";
 
 /// Jobs sent per look at the store.
-const BATCH: i64 = 100;
+const BATCH: i64 = 500;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -71,10 +72,17 @@ pub async fn upgrade(
         .into_response();
     };
     // Oversized frames are read whole (up to 1 MiB) so they can be refused with 1009 here.
-    ws.max_message_size(1 << 20)
+    // Small buffers: an idle printer should cost a few KiB (tungstenite's default read buffer
+    // alone is 128 KiB per connection).
+    ws.read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_message_size(1 << 20)
         .max_frame_size(1 << 20)
         .on_upgrade(move |socket| async move {
-            Session::new(state, printer, shop).run(socket).await;
+            let (notices, pending) = mpsc::unbounded_channel();
+            Session::new(state, printer, shop, notices)
+                .run(socket, pending)
+                .await;
         })
 }
 
@@ -88,6 +96,8 @@ struct Session {
     item_categories: Option<HashMap<String, String>>,
     last_heard: Instant,
     last_seen_saved: Instant,
+    /// Frames that background work (acknowledgements) wants sent on this connection.
+    notices: mpsc::UnboundedSender<ServerFrame>,
 }
 
 enum Next {
@@ -125,7 +135,12 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
 }
 
 impl Session {
-    fn new(state: AppState, printer: Printer, shop: Shop) -> Session {
+    fn new(
+        state: AppState,
+        printer: Printer,
+        shop: Shop,
+        notices: mpsc::UnboundedSender<ServerFrame>,
+    ) -> Session {
         Session {
             state,
             printer,
@@ -135,10 +150,15 @@ impl Session {
             item_categories: None,
             last_heard: Instant::now(),
             last_seen_saved: Instant::now(),
+            notices,
         }
     }
 
-    async fn run(mut self, mut socket: WebSocket) {
+    async fn run(
+        mut self,
+        mut socket: WebSocket,
+        mut pending: mpsc::UnboundedReceiver<ServerFrame>,
+    ) {
         let printer_id = self.printer.id.clone();
         let Some(hello) = self.wait_for_hello(&mut socket).await else {
             return;
@@ -153,7 +173,10 @@ impl Session {
             tracing::warn!(error = %e, "could not record a printer connection");
         }
         self.publish_status();
-        let reg = self.state.devices.register(&self.shop.id, &printer_id);
+        let reg = self
+            .state
+            .devices
+            .register(&self.shop.id, &printer_id, self.printer.auto_print);
         tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer connected");
         let heartbeat = self.state.config.printing.heartbeat;
         let dead_after = self.state.config.printing.dead_after;
@@ -178,6 +201,9 @@ impl Session {
                 }
                 () = reg.wake.notified() => {
                     alive = self.send_owed(&mut socket).await;
+                }
+                Some(frame) = pending.recv() => {
+                    alive = send(&mut socket, &frame).await;
                 }
                 () = reg.close.notified() => {
                     close(&mut socket, orderbell_protocol::CLOSE_POLICY_VIOLATION, "printer removed").await;
@@ -324,27 +350,28 @@ impl Session {
                     ),
                     AckStage::Unconfirmed => JobAck::Unconfirmed,
                 };
-                match self
-                    .state
-                    .store
-                    .ack_job(&self.printer.id, &job_id, stage, now)
-                    .await
-                {
-                    Ok(Some(job)) => self.publish_job(&job),
-                    Ok(None) => {
-                        send(
-                            socket,
-                            &error_frame(
+                // Recorded off the connection's loop: the writer batches acknowledgements with
+                // everything else, and the printer's next frames are read meanwhile. A late
+                // `received` after `printed` changes nothing, so their order does not matter.
+                let (state, printer, notices) = (
+                    self.state.clone(),
+                    self.printer.id.clone(),
+                    self.notices.clone(),
+                );
+                tokio::spawn(async move {
+                    match state.store.ack_job(&printer, &job_id, stage, now).await {
+                        Ok(Some(job)) => publish_job(&state, &job),
+                        Ok(None) => {
+                            let _ = notices.send(error_frame(
                                 ErrorCode::Other("unknown_job".into()),
                                 "no such job for this printer",
-                            ),
-                        )
-                        .await;
+                            ));
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not record a print acknowledgement")
+                        }
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not record a print acknowledgement")
-                    }
-                }
+                });
             }
             ClientFrame::Status(report) => {
                 let detail: Option<String> = report.detail.map(|d| d.chars().take(300).collect());
@@ -413,15 +440,16 @@ impl Session {
                 self.sent.insert(job.id.clone());
                 sent_now.push(job.id);
             }
-            let now = self.state.now();
-            if let Err(e) = self
-                .state
-                .store
-                .jobs_sent(&self.printer.id, sent_now, now)
-                .await
-            {
-                tracing::warn!(error = %e, "could not count print job deliveries");
-            }
+            let (state, printer, now) = (
+                self.state.clone(),
+                self.printer.id.clone(),
+                self.state.now(),
+            );
+            tokio::spawn(async move {
+                if let Err(e) = state.store.jobs_sent(&printer, sent_now, now).await {
+                    tracing::warn!(error = %e, "could not count print job deliveries");
+                }
+            });
         }
     }
 
@@ -500,17 +528,6 @@ impl Session {
         }
     }
 
-    fn publish_job(&self, job: &PrintJob) {
-        self.state.events.publish(ShopEvent {
-            shop_id: job.shop_id.clone(),
-            kind: EventKind::PrintJobs,
-            order_id: Some(job.order_id.clone()),
-            number: None,
-            status: None,
-            at: self.state.now(),
-        });
-    }
-
     fn publish_status(&self) {
         self.state.events.publish(ShopEvent {
             shop_id: self.shop.id.clone(),
@@ -521,4 +538,16 @@ impl Session {
             at: self.state.now(),
         });
     }
+}
+
+/// Tells the shop's dashboards that a print job moved.
+fn publish_job(state: &AppState, job: &PrintJob) {
+    state.events.publish(ShopEvent {
+        shop_id: job.shop_id.clone(),
+        kind: EventKind::PrintJobs,
+        order_id: Some(job.order_id.clone()),
+        number: None,
+        status: None,
+        at: state.now(),
+    });
 }

@@ -421,6 +421,28 @@ fn wa_number(from: &str) -> String {
         .collect()
 }
 
+/// The `wa.me` link prefilled with `link <code>` for a member (API and pages): the link and the
+/// text to send.
+pub async fn whatsapp_member_link(
+    state: &AppState,
+    user: &orderbell_core::UserId,
+    shop: &orderbell_core::ShopId,
+) -> anyhow::Result<(String, String, Timestamp)> {
+    let n = Notifier::of(state)?;
+    let tw = n
+        .twilio
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("WhatsApp is not configured"))?;
+    let (code, expires_at) = new_member_code(state, user, shop, Channel::Whatsapp).await?;
+    let text = format!("link {code}");
+    let url = format!(
+        "https://wa.me/{}?text={}",
+        wa_number(&tw.settings.whatsapp_from),
+        text.replace(' ', "%20")
+    );
+    Ok((url, text, expires_at))
+}
+
 /// POST /api/v1/shops/{slug}/whatsapp/link: a `wa.me` link prefilled with `link <code>`.
 pub async fn whatsapp_link(
     State(state): State<AppState>,
@@ -430,24 +452,69 @@ pub async fn whatsapp_link(
     let (shop, caller) = shop_access(&state, &caller, &slug, Need::Member).await?;
     let user = caller.user()?;
     let n = notifier(&state)?;
-    let tw = n.twilio.as_ref().ok_or_else(|| {
-        ApiError::new(
+    if n.twilio.is_none() {
+        return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "WhatsApp is not configured",
-        )
-    })?;
-    let (code, expires_at) = new_member_code(&state, &user.id, &shop.id, Channel::Whatsapp).await?;
-    let text = format!("link {code}");
+        ));
+    }
+    let (url, text, expires_at) = whatsapp_member_link(&state, &user.id, &shop.id)
+        .await
+        .map_err(|e| ApiError::internal("could not create a WhatsApp link", &format!("{e:#}")))?;
     Ok(Json(LinkView {
-        url: format!(
-            "https://wa.me/{}?text={}",
-            wa_number(&tw.settings.whatsapp_from),
-            text.replace(' ', "%20")
-        ),
+        url,
         text: Some(text),
         expires_at,
     }))
+}
+
+/// Which channels this server offers: what is configured and working.
+#[derive(Debug, Clone, Default)]
+pub struct Available {
+    /// The Telegram bot's username (Telegram configured and the bot known).
+    pub telegram_bot: Option<String>,
+    /// The WhatsApp sender's number, digits only (Twilio configured).
+    pub whatsapp_number: Option<String>,
+    /// The VAPID public key for `applicationServerKey` (Web Push available).
+    pub vapid_public_key: Option<String>,
+}
+
+/// What this server offers for notifications. Never fails: a channel that cannot be set up
+/// is left out (and logged).
+pub async fn available(state: &AppState) -> Available {
+    let n = match Notifier::of(state) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %format!("{e:#}"), "notifications are not available");
+            return Available::default();
+        }
+    };
+    let mut view = Available::default();
+    if let Some(tg) = &n.telegram {
+        // getMe once (then remembered); a slow or unreachable Bot API falls back to the name
+        // kept in settings rather than holding the page.
+        let asked =
+            tokio::time::timeout(std::time::Duration::from_secs(2), tg.username(state)).await;
+        view.telegram_bot = match asked {
+            Ok(Ok(name)) => Some(name),
+            _ => state
+                .store
+                .setting(super::runtime::SETTING_TELEGRAM_USERNAME)
+                .await
+                .ok()
+                .flatten(),
+        };
+    }
+    if let Some(tw) = &n.twilio {
+        let number = wa_number(&tw.settings.whatsapp_from);
+        view.whatsapp_number = (!number.is_empty()).then_some(number);
+    }
+    match n.webpush.client(state).await {
+        Ok(c) => view.vapid_public_key = Some(c.vapid_public_key()),
+        Err(e) => tracing::warn!(error = %format!("{e:#}"), "Web Push is not available"),
+    }
+    view
 }
 
 #[derive(Debug, Serialize, Default)]
@@ -460,6 +527,23 @@ pub struct CustomerChannelsView {
     pub webpush: bool,
 }
 
+impl CustomerChannelsView {
+    /// The opt-ins for an order's tracking token, from what the server offers.
+    pub fn new(available: &Available, token: &str) -> CustomerChannelsView {
+        CustomerChannelsView {
+            telegram: available
+                .telegram_bot
+                .as_ref()
+                .map(|bot| format!("https://t.me/{bot}?start=o_{token}")),
+            whatsapp: available
+                .whatsapp_number
+                .as_ref()
+                .map(|number| format!("https://wa.me/{number}?text=link%20o_{token}")),
+            webpush: available.vapid_public_key.is_some(),
+        }
+    }
+}
+
 /// GET /api/v1/orders/{tracking_token}/channels: how a customer can follow the order.
 pub async fn customer_channels(
     State(state): State<AppState>,
@@ -469,23 +553,11 @@ pub async fn customer_channels(
         .tracking
         .order_id(&token)
         .ok_or_else(ApiError::not_found)?;
-    let n = notifier(&state)?;
-    let mut view = CustomerChannelsView {
-        webpush: true,
-        ..Default::default()
-    };
-    if let Some(tg) = &n.telegram {
-        if let Ok(bot) = tg.username(&state).await {
-            view.telegram = Some(format!("https://t.me/{bot}?start=o_{token}"));
-        }
-    }
-    if let Some(tw) = &n.twilio {
-        view.whatsapp = Some(format!(
-            "https://wa.me/{}?text=link%20o_{token}",
-            wa_number(&tw.settings.whatsapp_from)
-        ));
-    }
-    Ok(Json(view))
+    notifier(&state)?;
+    Ok(Json(CustomerChannelsView::new(
+        &available(&state).await,
+        &token,
+    )))
 }
 
 #[derive(Debug, Serialize)]
@@ -499,25 +571,31 @@ pub struct MyLinkView {
     pub created_at: Timestamp,
 }
 
+/// The member's linked chats, numbers and devices (API and pages).
+pub async fn member_links(
+    state: &AppState,
+    user: &orderbell_core::UserId,
+) -> Result<Vec<MyLinkView>, orderbell_store::StoreError> {
+    let links = state.store.links_of_user(user).await?;
+    Ok(links
+        .into_iter()
+        .map(|l| MyLinkView {
+            channel: l.channel.as_str(),
+            destination: mask(l.channel, &l.address),
+            shop_id: l.shop_id.map(|s| s.to_string()),
+            label: l.label,
+            status: l.status,
+            status_reason: l.status_reason,
+            created_at: l.created_at,
+        })
+        .collect())
+}
+
 /// GET /api/v1/me/channels: the signed-in member's linked chats, numbers and devices.
 pub async fn my_channels(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<MyLinkView>>> {
     let user = caller.user()?;
-    let links = state.store.links_of_user(&user.id).await?;
-    Ok(Json(
-        links
-            .into_iter()
-            .map(|l| MyLinkView {
-                channel: l.channel.as_str(),
-                destination: mask(l.channel, &l.address),
-                shop_id: l.shop_id.map(|s| s.to_string()),
-                label: l.label,
-                status: l.status,
-                status_reason: l.status_reason,
-                created_at: l.created_at,
-            })
-            .collect(),
-    ))
+    Ok(Json(member_links(&state, &user.id).await?))
 }

@@ -87,6 +87,48 @@ pub struct EventView {
     pub detail: Option<String>,
 }
 
+/// One row of an order's notification delivery log.
+pub struct DeliveryRow {
+    pub at: String,
+    pub channel: &'static str,
+    /// `member` or `customer`, in words.
+    pub recipient: &'static str,
+    /// Masked.
+    pub destination: String,
+    /// `queued`, `sent`, `delivered`, `failed`… (the class) and in words.
+    pub status: String,
+    pub status_label: &'static str,
+    pub attempts: i64,
+    pub error: Option<String>,
+}
+
+impl DeliveryRow {
+    fn new(
+        d: crate::notifications::api::DeliveryView,
+        tz: &jiff::tz::TimeZone,
+        t: &Texts,
+    ) -> DeliveryRow {
+        let error = match (d.error_code, d.last_error) {
+            (Some(code), Some(e)) => Some(format!("{code}: {e}")),
+            (code, e) => e.or(code),
+        };
+        DeliveryRow {
+            at: date_time(d.sent_at.unwrap_or(d.updated_at), tz),
+            channel: t.channel_label(d.channel),
+            recipient: if d.recipient == "customer" {
+                t.recipient_customer
+            } else {
+                t.recipient_member
+            },
+            destination: d.destination,
+            status_label: t.delivery(&d.status),
+            status: d.status,
+            attempts: d.attempts,
+            error,
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "dashboard/order.html")]
 struct OrderPage {
@@ -94,6 +136,7 @@ struct OrderPage {
     board: Board,
     o: OrderCard,
     events: Vec<EventView>,
+    deliveries: Vec<DeliveryRow>,
     tracking_path: String,
 }
 
@@ -397,6 +440,13 @@ pub async fn order(
             detail: e.detail,
         })
         .collect();
+    let deliveries = state
+        .store
+        .order_notifications(&shop.id, &order.id)
+        .await?
+        .into_iter()
+        .map(|n| DeliveryRow::new(crate::notifications::api::DeliveryView::new(n), &tz, t))
+        .collect();
     let view = OrderPage {
         page: Chrome::new(
             lang,
@@ -411,6 +461,7 @@ pub async fn order(
         tracking_path: format!("/o/{}", state.tracking.token(&order.id)),
         o: OrderCard::new(&order, &shop, t),
         events,
+        deliveries,
     };
     render(&view, StatusCode::OK, Cache::Private)
 }

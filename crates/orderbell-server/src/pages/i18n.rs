@@ -343,8 +343,58 @@ texts! {
     no_printers: "No printers yet.", "아직 프린터가 없습니다.";
     printer_problem: "A printer needs attention", "프린터를 확인하세요";
     channels: "Channels", "알림 채널";
-    channels_placeholder: "Get new orders on Telegram and WhatsApp (connect by QR code) and as push notifications on this device. Those settings will appear here.", "새 주문을 텔레그램과 왓츠앱(QR 코드로 연결), 그리고 이 기기의 푸시 알림으로 받을 수 있습니다. 설정이 이곳에 표시됩니다.";
-    coming_soon: "Coming soon", "준비 중";
+    channels_lead: "Get new orders on Telegram or WhatsApp (scan the QR code with your phone) and as push notifications on this device. The shop's notification settings decide which orders go out.", "새 주문을 텔레그램이나 왓츠앱(휴대폰으로 QR 코드 스캔), 그리고 이 기기의 푸시 알림으로 받으세요. 어떤 주문을 보낼지는 매장의 알림 설정에 따릅니다.";
+    connect_channel: "Connect", "연결하기";
+    no_channels_configured: "No notification channel is set up on this server yet (see docs/notifications.md).", "이 서버에는 아직 설정된 알림 채널이 없습니다(docs/notifications.md 참고).";
+    channel_telegram: "Telegram", "텔레그램";
+    channel_whatsapp: "WhatsApp", "왓츠앱";
+    channel_webpush: "Browser notifications", "브라우저 알림";
+    channel_fcm: "App (FCM)", "앱(FCM)";
+    telegram_member_hint: "Get each new order in Telegram with Accept and Reject buttons.", "새 주문을 텔레그램에서 수락·거절 버튼과 함께 받습니다.";
+    whatsapp_member_hint: "Get each new order in WhatsApp; answer “accept 1042 20”.", "새 주문을 왓츠앱으로 받습니다. “accept 1042 20”처럼 답하세요.";
+    push_member_hint: "Get a notification on this device for each new order, even when the dashboard is closed.", "대시보드를 닫아 두어도 새 주문마다 이 기기에서 알림을 받습니다.";
+    connect_telegram: "Connect Telegram", "텔레그램 연결";
+    connect_whatsapp: "Connect WhatsApp", "왓츠앱 연결";
+    push_enable_device: "Enable push on this device", "이 기기에서 푸시 알림 켜기";
+    telegram_link_ready: "Scan this code with your phone, or open the link, then press Start in Telegram.", "휴대폰으로 이 코드를 스캔하거나 링크를 연 다음 텔레그램에서 시작을 누르세요.";
+    whatsapp_link_ready: "Scan this code with your phone, or open the link, then send the prefilled message in WhatsApp.", "휴대폰으로 이 코드를 스캔하거나 링크를 연 다음 왓츠앱에서 미리 채워진 메시지를 보내세요.";
+    scan_to_connect: "QR code of the link", "링크 QR 코드";
+    or_send: "Or send this message:", "또는 이 메시지를 보내세요:";
+    link_expires: "The link works once, until", "링크는 한 번만, 다음 시각까지 쓸 수 있습니다:";
+    link_unavailable: "That channel is not available right now. Try again later.", "지금은 그 채널을 쓸 수 없습니다. 잠시 후 다시 시도하세요.";
+    linked_channels: "Your linked channels", "연결된 내 채널";
+    no_linked_channels: "Nothing linked yet.", "아직 연결된 채널이 없습니다.";
+    channel: "Channel", "채널";
+    destination: "To", "받는 곳";
+    for_shop: "Shop", "매장";
+    every_shop: "all your shops", "내 모든 매장";
+    link_active: "active", "사용 중";
+    link_dead: "unreachable", "연결 끊김";
+    link_unlinked: "unlinked", "해제됨";
+    optins_lead: "Get a message when your order is accepted and when it is ready.", "주문이 수락되고 준비되면 메시지를 받으세요.";
+    scan_telegram: "QR code: follow this order in Telegram", "QR 코드: 텔레그램에서 이 주문 알림 받기";
+    scan_whatsapp: "QR code: follow this order in WhatsApp", "QR 코드: 왓츠앱에서 이 주문 알림 받기";
+    open_telegram: "Open in Telegram", "텔레그램에서 열기";
+    open_whatsapp: "Open in WhatsApp", "왓츠앱에서 열기";
+    telegram_customer_hint: "Press Start in Telegram; /stop ends the messages.", "텔레그램에서 시작을 누르세요. /stop으로 그만 받을 수 있습니다.";
+    whatsapp_customer_hint: "Send the prefilled message; “stop” ends the messages.", "미리 채워진 메시지를 보내세요. “stop”으로 그만 받을 수 있습니다.";
+    push_enable_order: "Notify me in this browser", "이 브라우저로 알림 받기";
+    push_on: "Notifications are on for this browser.", "이 브라우저에서 알림이 켜졌습니다.";
+    push_denied: "Notifications are blocked in this browser's settings.", "이 브라우저 설정에서 알림이 차단되어 있습니다.";
+    push_failed: "Could not turn on notifications. Try again.", "알림을 켜지 못했습니다. 다시 시도하세요.";
+    no_notifications: "No notifications for this order yet.", "이 주문의 알림이 아직 없습니다.";
+    delivery_when: "When", "시각";
+    delivery_status: "Status", "상태";
+    attempts: "Attempts", "시도";
+    recipient_member: "staff", "직원";
+    recipient_customer: "customer", "고객";
+    delivery_queued: "queued", "대기 중";
+    delivery_sending: "sending", "보내는 중";
+    delivery_sent: "sent", "보냄";
+    delivery_delivered: "delivered", "전달됨";
+    delivery_read: "read", "읽음";
+    delivery_failed: "failed", "실패";
+    delivery_cancelled: "cancelled", "취소됨";
 }
 
 impl Texts {
@@ -380,6 +430,38 @@ impl Texts {
             "cancel" => self.action_cancel,
             "miss" => self.action_miss,
             _ => "",
+        }
+    }
+
+    /// A notification channel (`telegram`, `whatsapp`, `webpush`, `fcm`) in words.
+    pub fn channel_label(&self, channel: &str) -> &'static str {
+        match channel {
+            "telegram" => self.channel_telegram,
+            "whatsapp" => self.channel_whatsapp,
+            "webpush" => self.channel_webpush,
+            _ => self.channel_fcm,
+        }
+    }
+
+    /// A channel link's state (`active`, `dead`, `unlinked`) in words.
+    pub fn link_status(&self, status: &str) -> &'static str {
+        match status {
+            "active" => self.link_active,
+            "dead" => self.link_dead,
+            _ => self.link_unlinked,
+        }
+    }
+
+    /// A notification's delivery state in words.
+    pub fn delivery(&self, status: &str) -> &'static str {
+        match status {
+            "queued" => self.delivery_queued,
+            "sending" => self.delivery_sending,
+            "sent" => self.delivery_sent,
+            "delivered" => self.delivery_delivered,
+            "read" => self.delivery_read,
+            "cancelled" => self.delivery_cancelled,
+            _ => self.delivery_failed,
         }
     }
 

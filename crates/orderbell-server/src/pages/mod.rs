@@ -10,7 +10,7 @@
 //! - `settings`, `menu_editor`: `/dashboard/{slug}/settings|menu|members|apikeys|printers|channels`
 //! - `pwa`: `/`, `/manifest.webmanifest`, `/sw.js`, `/offline`, `/lang`
 //! - `assets`: `/static/{version}/…`
-//! - `render`, `error`, `session`, `form`, `i18n`, `views`: what every page shares
+//! - `render`, `error`, `session`, `form`, `i18n`, `views`, `qr`: what every page shares
 
 mod accounts;
 pub mod assets;
@@ -24,6 +24,7 @@ mod live;
 mod menu_editor;
 mod ordering;
 mod pwa;
+pub mod qr;
 pub mod render;
 mod session;
 mod settings;
@@ -89,6 +90,9 @@ pub fn routes() -> Router<AppState> {
             "/dashboard/{slug}/printers",
             get(settings::printers).post(settings::save_printers),
         )
-        .route("/dashboard/{slug}/channels", get(settings::channels))
+        .route(
+            "/dashboard/{slug}/channels",
+            get(settings::channels).post(settings::save_channels),
+        )
         .layer(middleware::from_fn(error::localize))
 }

@@ -12,6 +12,7 @@ use orderbell_core::shop::Shop;
 
 use super::error::PageError;
 use super::i18n::{Lang, Texts};
+use super::qr::Qr;
 use super::render::{Cache, Chrome, render};
 use super::views::OrderCard;
 use crate::state::AppState;
@@ -74,6 +75,49 @@ fn progress(order: &Order, card: &OrderCard, t: &Texts) -> Progress {
     Progress { steps, hint }
 }
 
+/// A chat link with its QR code.
+pub struct ChatLink {
+    pub url: String,
+    pub qr: Option<Qr>,
+}
+
+impl ChatLink {
+    pub fn new(url: String) -> ChatLink {
+        ChatLink {
+            qr: Qr::new(&url),
+            url,
+        }
+    }
+}
+
+/// The customer's opt-ins: only the channels this server offers.
+pub struct OptIns {
+    pub telegram: Option<ChatLink>,
+    pub whatsapp: Option<ChatLink>,
+    /// `POST` a browser's subscription here (Web Push available).
+    pub push_url: Option<String>,
+    pub vapid_key: String,
+}
+
+impl OptIns {
+    pub async fn of(state: &AppState, token: &str) -> OptIns {
+        let available = crate::notifications::api::available(state).await;
+        let links = crate::notifications::api::CustomerChannelsView::new(&available, token);
+        OptIns {
+            telegram: links.telegram.map(ChatLink::new),
+            whatsapp: links.whatsapp.map(ChatLink::new),
+            push_url: links
+                .webpush
+                .then(|| format!("/api/v1/orders/{token}/push/webpush")),
+            vapid_key: available.vapid_public_key.unwrap_or_default(),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.telegram.is_some() || self.whatsapp.is_some() || self.push_url.is_some()
+    }
+}
+
 #[derive(Template)]
 #[template(path = "tracking.html")]
 struct TrackingPage {
@@ -84,6 +128,7 @@ struct TrackingPage {
     phone: Option<String>,
     order: OrderCard,
     progress: Progress,
+    optins: OptIns,
 }
 
 #[derive(Template)]
@@ -125,8 +170,11 @@ pub async fn show(
     let card = OrderCard::new(&order, &shop, t);
     let title = format!("{} #{} · {}", t.order_number, order.number, shop.name);
     let view = TrackingPage {
-        page: Chrome::new(lang, title, &format!("/o/{token}"), "tracking").script("tracking.js"),
+        page: Chrome::new(lang, title, &format!("/o/{token}"), "tracking")
+            .script("tracking.js")
+            .script("push.js"),
         progress: progress(&order, &card, t),
+        optins: OptIns::of(&state, &token).await,
         token,
         slug: shop.slug.clone(),
         shop_name: shop.name.clone(),

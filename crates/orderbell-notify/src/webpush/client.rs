@@ -92,12 +92,46 @@ pub struct PushReceipt {
 pub struct WebPushClient {
     http: reqwest::Client,
     config: WebPushConfig,
+    /// Signed VAPID headers by push-service origin, reused while they have over an hour left
+    /// (RFC 8292 lets a JWT be reused until it expires): one ECDSA signature per push service
+    /// every few hours instead of one per message.
+    vapid_headers:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, (String, SystemTime)>>>,
 }
 
 impl WebPushClient {
     /// Use [`super::guarded_http_client`] for `http` in production.
     pub fn new(http: reqwest::Client, config: WebPushConfig) -> Self {
-        Self { http, config }
+        Self {
+            http,
+            config,
+            vapid_headers: std::sync::Arc::default(),
+        }
+    }
+
+    /// The `Authorization` header for an endpoint, signed anew only when the cached one for
+    /// its origin has less than an hour left.
+    fn authorization(&self, url: &url::Url) -> Result<String, super::vapid::VapidError> {
+        const VALIDITY: Duration = Duration::from_secs(12 * 3600);
+        const MARGIN: Duration = Duration::from_secs(3600);
+        let origin = url.origin().ascii_serialization();
+        let now = SystemTime::now();
+        let mut cache = self
+            .vapid_headers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((header, expires)) = cache.get(&origin) {
+            if now + MARGIN < *expires {
+                return Ok(header.clone());
+            }
+        }
+        let header =
+            vapid_authorization(&self.config.vapid, url, &self.config.subject, now, VALIDITY)?;
+        if cache.len() >= 1024 {
+            cache.clear();
+        }
+        cache.insert(origin, (header.clone(), now + VALIDITY));
+        Ok(header)
     }
 
     pub fn vapid_public_key(&self) -> String {
@@ -128,14 +162,9 @@ impl WebPushClient {
         let auth = decode_key(&sub.keys.auth)?;
         let body = encrypt(payload, &p256dh, &auth)
             .map_err(|e| SendError::permanent(P, Some("encryption".into()), e.to_string()))?;
-        let authorization = vapid_authorization(
-            &self.config.vapid,
-            &url,
-            &self.config.subject,
-            SystemTime::now(),
-            Duration::from_secs(12 * 3600),
-        )
-        .map_err(|e| SendError::permanent(P, Some("vapid".into()), e.to_string()))?;
+        let authorization = self
+            .authorization(&url)
+            .map_err(|e| SendError::permanent(P, Some("vapid".into()), e.to_string()))?;
 
         let mut req = self
             .http

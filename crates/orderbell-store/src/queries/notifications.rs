@@ -8,7 +8,7 @@
 use orderbell_core::order::{Actor, Order, OrderAction};
 use orderbell_core::{OrderId, ShopId, Timestamp, UserId};
 
-use crate::db::{Db, Row};
+use crate::db::{Db, Row, Value};
 use crate::notifications::{
     Channel, ChannelLink, DeliveryReport, Finish, LinkCode, MemberSettings, NewLink,
     NewNotification, Notification, NotifyEvent, Outcome, Recipient, WebhookEntry,
@@ -523,14 +523,27 @@ pub fn claim(
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let sql = format!(
-        "SELECT {N_COLUMNS} FROM notifications n LEFT JOIN channel_links l ON l.id = n.link_id
-         WHERE n.claim = $1 AND n.status = 'sending' AND n.locked_until = $2 ORDER BY n.run_at, n.id"
-    );
-    db.query(&sql, params![claim, lease_until])?
-        .iter()
-        .map(notification_from)
-        .collect()
+    // Read the claimed rows back by primary key (a lookup by `claim` would scan the table).
+    let mut claimed = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() + 1);
+        values.push(claim.into());
+        let mut marks = Vec::with_capacity(chunk.len());
+        for row in chunk {
+            values.push(row.int(0)?.into());
+            marks.push(format!("${}", values.len()));
+        }
+        let sql = format!(
+            "SELECT {N_COLUMNS} FROM notifications n LEFT JOIN channel_links l ON l.id = n.link_id
+             WHERE n.claim = $1 AND n.status = 'sending' AND n.id IN ({})",
+            marks.join(", ")
+        );
+        for r in db.query(&sql, &values)? {
+            claimed.push(notification_from(&r)?);
+        }
+    }
+    claimed.sort_by_key(|n| (n.run_at, n.id));
+    Ok(claimed)
 }
 
 fn snip(s: &str) -> String {

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{accounts, health, menu, orders, shops, tracking};
-use crate::devices;
+use crate::{devices, notifications};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,12 @@ use crate::devices;
         orders::acknowledge, orders::accept, orders::reject, orders::ready, orders::complete, orders::cancel,
         tracking::get,
         devices::api::list, devices::api::create, devices::api::update, devices::api::revoke, devices::api::print,
+        notifications::api::delivery_log, notifications::api::get_settings, notifications::api::put_settings,
+        notifications::api::vapid_public_key, notifications::api::add_member_webpush,
+        notifications::api::remove_member_webpush, notifications::api::add_member_fcm,
+        notifications::api::remove_member_fcm, notifications::api::add_customer_webpush,
+        notifications::api::telegram_link, notifications::api::whatsapp_link,
+        notifications::api::customer_channels, notifications::api::my_channels,
     ),
     tags(
         (name = "orders", description = "Taking orders and moving them through their lifecycle"),
@@ -30,6 +36,7 @@ use crate::devices;
         (name = "shops", description = "Shops and members"),
         (name = "apikeys", description = "Keys for the shop's own systems"),
         (name = "printers", description = "Receipt printers and print jobs"),
+        (name = "notifications", description = "Channels, push subscriptions and delivery logs"),
         (name = "accounts", description = "Sign-up, sessions, passwords"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -13,7 +13,7 @@ use super::links::{mask, new_member_code};
 use super::runtime::Notifier;
 use crate::http::auth::{Caller, Need, shop_access};
 use crate::http::client::ClientIp;
-use crate::http::error::{ApiError, ApiResult};
+use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ fn notifier(state: &AppState) -> ApiResult<std::sync::Arc<Notifier>> {
 }
 
 /// One notification in an order's delivery log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeliveryView {
     pub id: i64,
     pub channel: &'static str,
@@ -39,10 +39,14 @@ pub struct DeliveryView {
     pub provider_status: Option<String>,
     pub error_code: Option<String>,
     pub last_error: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub sent_at: Option<Timestamp>,
     /// When the next attempt is due (queued rows).
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub next_attempt_at: Option<Timestamp>,
 }
 
@@ -69,6 +73,9 @@ impl DeliveryView {
 }
 
 /// GET /api/v1/shops/{slug}/orders/{id}/notifications
+#[utoipa::path(get, path = "/api/v1/shops/{slug}/orders/{id}/notifications", tag = "notifications",
+    params(("slug" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = Vec<DeliveryView>), (status = 404, body = ErrorBody)))]
 pub async fn delivery_log(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
@@ -85,14 +92,17 @@ pub async fn delivery_log(
     Ok(Json(rows.into_iter().map(DeliveryView::new).collect()))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsBody {
     /// Event → channels for members: `{"new_order":["telegram","webpush"],"ready":[],…}`.
+    #[schema(value_type = Object)]
     pub members: serde_json::Value,
 }
 
 /// GET /api/v1/shops/{slug}/notification-settings (members)
+#[utoipa::path(get, path = "/api/v1/shops/{slug}/notification-settings", tag = "notifications",
+    params(("slug" = String, Path)), responses((status = 200, body = SettingsBody), (status = 404, body = ErrorBody)))]
 pub async fn get_settings(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -106,6 +116,9 @@ pub async fn get_settings(
 }
 
 /// PUT /api/v1/shops/{slug}/notification-settings (owners)
+#[utoipa::path(put, path = "/api/v1/shops/{slug}/notification-settings", tag = "notifications",
+    params(("slug" = String, Path)), request_body = SettingsBody,
+    responses((status = 200, body = SettingsBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn put_settings(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -124,13 +137,15 @@ pub async fn put_settings(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VapidKeyView {
     /// For `pushManager.subscribe({applicationServerKey})`: base64url, 65-byte P-256 point.
     pub public_key: String,
 }
 
 /// GET /api/v1/push/vapid-public-key
+#[utoipa::path(get, path = "/api/v1/push/vapid-public-key", tag = "notifications",
+    responses((status = 200, body = VapidKeyView)))]
 pub async fn vapid_public_key(State(state): State<AppState>) -> ApiResult<Json<VapidKeyView>> {
     let n = notifier(&state)?;
     let client = n
@@ -143,12 +158,24 @@ pub async fn vapid_public_key(State(state): State<AppState>) -> ApiResult<Json<V
     }))
 }
 
+/// The `keys` of a browser's push subscription (for the API description).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct SubscriptionKeysSchema {
+    /// The browser's P-256 public key, base64url.
+    pub p256dh: String,
+    /// The 16-byte authentication secret, base64url.
+    pub auth: String,
+}
+
 /// A browser's `PushSubscription.toJSON()` (extra fields such as `expirationTime` ignored).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct WebPushBody {
     pub endpoint: String,
+    #[schema(value_type = Option<SubscriptionKeysSchema>)]
     pub keys: Option<SubscriptionKeys>,
     #[serde(default, rename = "expirationTime")]
+    #[schema(value_type = Option<Object>)]
     pub _expiration_time: Option<serde_json::Value>,
     /// `ko`, `en-US`…: the language of the texts.
     #[serde(default)]
@@ -209,6 +236,8 @@ async fn subscription(state: &AppState, body: &WebPushBody) -> ApiResult<String>
 }
 
 /// POST /api/v1/me/push/webpush: a member's device.
+#[utoipa::path(post, path = "/api/v1/me/push/webpush", tag = "notifications", request_body = WebPushBody,
+    responses((status = 201), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_member_webpush(
     State(state): State<AppState>,
     caller: Caller,
@@ -234,7 +263,7 @@ pub async fn add_member_webpush(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EndpointBody {
     pub endpoint: String,
     #[serde(default)]
@@ -244,6 +273,8 @@ pub struct EndpointBody {
 }
 
 /// DELETE /api/v1/me/push/webpush {endpoint}
+#[utoipa::path(delete, path = "/api/v1/me/push/webpush", tag = "notifications", request_body = EndpointBody,
+    responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn remove_member_webpush(
     State(state): State<AppState>,
     caller: Caller,
@@ -262,7 +293,7 @@ pub async fn remove_member_webpush(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FcmBody {
     pub token: String,
@@ -283,6 +314,8 @@ fn check_fcm(body: &FcmBody) -> ApiResult<()> {
 }
 
 /// POST /api/v1/me/push/fcm {token}
+#[utoipa::path(post, path = "/api/v1/me/push/fcm", tag = "notifications", request_body = FcmBody,
+    responses((status = 201), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn add_member_fcm(
     State(state): State<AppState>,
     caller: Caller,
@@ -309,6 +342,8 @@ pub async fn add_member_fcm(
 }
 
 /// DELETE /api/v1/me/push/fcm {token}
+#[utoipa::path(delete, path = "/api/v1/me/push/fcm", tag = "notifications", request_body = FcmBody,
+    responses((status = 204), (status = 401, body = ErrorBody)))]
 pub async fn remove_member_fcm(
     State(state): State<AppState>,
     caller: Caller,
@@ -323,6 +358,9 @@ pub async fn remove_member_fcm(
 }
 
 /// POST /api/v1/orders/{tracking_token}/push/webpush: a customer's browser follows the order.
+#[utoipa::path(post, path = "/api/v1/orders/{tracking_token}/push/webpush", tag = "notifications",
+    params(("tracking_token" = String, Path)), request_body = WebPushBody,
+    responses((status = 201), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn add_customer_webpush(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -358,13 +396,14 @@ pub async fn add_customer_webpush(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LinkView {
     /// Open this on the phone: `https://t.me/<bot>?start=<code>` or a `wa.me` link.
     pub url: String,
     /// WhatsApp: the message to send if the link cannot prefill it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: Timestamp,
 }
 
@@ -391,6 +430,8 @@ pub async fn telegram_member_link(
 }
 
 /// POST /api/v1/shops/{slug}/telegram/link: a one-time deep link for the signed-in member.
+#[utoipa::path(post, path = "/api/v1/shops/{slug}/telegram/link", tag = "notifications",
+    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn telegram_link(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -444,6 +485,8 @@ pub async fn whatsapp_member_link(
 }
 
 /// POST /api/v1/shops/{slug}/whatsapp/link: a `wa.me` link prefilled with `link <code>`.
+#[utoipa::path(post, path = "/api/v1/shops/{slug}/whatsapp/link", tag = "notifications",
+    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn whatsapp_link(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -517,7 +560,7 @@ pub async fn available(state: &AppState) -> Available {
     view
 }
 
-#[derive(Debug, Serialize, Default)]
+#[derive(Debug, Serialize, Default, utoipa::ToSchema)]
 pub struct CustomerChannelsView {
     /// `https://t.me/<bot>?start=o_<tracking token>`.
     pub telegram: Option<String>,
@@ -545,6 +588,8 @@ impl CustomerChannelsView {
 }
 
 /// GET /api/v1/orders/{tracking_token}/channels: how a customer can follow the order.
+#[utoipa::path(get, path = "/api/v1/orders/{tracking_token}/channels", tag = "notifications",
+    params(("tracking_token" = String, Path)), responses((status = 200, body = CustomerChannelsView), (status = 404, body = ErrorBody)))]
 pub async fn customer_channels(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -560,7 +605,7 @@ pub async fn customer_channels(
     )))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MyLinkView {
     pub channel: &'static str,
     pub destination: String,
@@ -568,6 +613,7 @@ pub struct MyLinkView {
     pub label: Option<String>,
     pub status: String,
     pub status_reason: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
 
@@ -592,6 +638,8 @@ pub async fn member_links(
 }
 
 /// GET /api/v1/me/channels: the signed-in member's linked chats, numbers and devices.
+#[utoipa::path(get, path = "/api/v1/me/channels", tag = "notifications",
+    responses((status = 200, body = Vec<MyLinkView>), (status = 401, body = ErrorBody)))]
 pub async fn my_channels(
     State(state): State<AppState>,
     caller: Caller,

@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod dispatcher;
 pub mod links;
+mod redact;
 pub mod render;
 pub mod runtime;
 pub mod send;

@@ -93,7 +93,13 @@ async fn poll(state: &AppState, tg: &Telegram) {
 async fn keep(state: &AppState, kind: &str, body: &str, outcome: &str) {
     if let Err(e) = state
         .store
-        .log_webhook("telegram", kind, body, Some(outcome), state.now())
+        .log_webhook(
+            "telegram",
+            kind,
+            &super::redact::link_codes(body),
+            Some(outcome),
+            state.now(),
+        )
         .await
     {
         tracing::warn!(error = %e, "could not keep a Telegram update in the webhook log");

@@ -61,7 +61,13 @@ async fn keep(state: &AppState, kind: &str, body: &[u8], outcome: &str) {
     let text = String::from_utf8_lossy(body);
     if let Err(e) = state
         .store
-        .log_webhook("twilio", kind, &text, Some(outcome), state.now())
+        .log_webhook(
+            "twilio",
+            kind,
+            &super::redact::link_codes(&text),
+            Some(outcome),
+            state.now(),
+        )
         .await
     {
         tracing::warn!(error = %e, "could not keep a Twilio webhook in the log");

@@ -8,6 +8,7 @@
     reason = "tests"
 )]
 
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -126,25 +127,6 @@ fn claim_token() -> String {
 
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-macro_rules! stories {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
-                super::$name(store).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
-                super::$name(store).await;
-            })*
-        }
-    };
 }
 
 stories!(

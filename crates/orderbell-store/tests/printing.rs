@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+#[macro_use]
 mod support;
 
 use std::sync::Arc;
@@ -120,25 +121,6 @@ async fn place(store: &Arc<dyn Store>, o: NewOrder) -> orderbell_core::order::Or
         CreatedOrder::New(o) => o,
         CreatedOrder::Replayed(_) => panic!("replayed"),
     }
-}
-
-macro_rules! stories {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
-                super::$name(store).await;
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
-                super::$name(store).await;
-            })*
-        }
-    };
 }
 
 stories!(

@@ -12,6 +12,27 @@ use std::sync::Arc;
 
 use orderbell_store::Store;
 
+/// Runs each named story (an `async fn(Arc<dyn Store>)` in the calling file) as two tests: one
+/// on a fresh SQLite file, one on a fresh PostgreSQL database (when configured).
+macro_rules! stories {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
+                super::$name(store).await;
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
+                super::$name(store).await;
+            })*
+        }
+    };
+}
+
 pub enum Backend {
     Sqlite,
     Postgres,

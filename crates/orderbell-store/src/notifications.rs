@@ -255,6 +255,52 @@ pub struct NewLink {
     pub now: Timestamp,
 }
 
+impl NewLink {
+    /// A member's chat, number or device (for every shop of theirs, or `shop` only).
+    pub fn member(
+        channel: Channel,
+        address: String,
+        user: UserId,
+        shop: Option<ShopId>,
+        now: Timestamp,
+    ) -> NewLink {
+        NewLink {
+            channel,
+            address,
+            keys: None,
+            user_id: Some(user),
+            shop_id: shop,
+            order_id: None,
+            locale: None,
+            label: None,
+            inbound: false,
+            now,
+        }
+    }
+
+    /// A customer's chat, number or browser following one order.
+    pub fn customer(
+        channel: Channel,
+        address: String,
+        shop: ShopId,
+        order: OrderId,
+        now: Timestamp,
+    ) -> NewLink {
+        NewLink {
+            channel,
+            address,
+            keys: None,
+            user_id: None,
+            shop_id: Some(shop),
+            order_id: Some(order),
+            locale: None,
+            label: None,
+            inbound: false,
+            now,
+        }
+    }
+}
+
 /// A one-time code that links a member's chat or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkCode {

@@ -248,16 +248,9 @@ pub async fn add_member_webpush(
     state
         .store
         .upsert_link(NewLink {
-            channel: Channel::Webpush,
-            address: body.endpoint,
             keys: Some(keys),
-            user_id: Some(user.id),
-            shop_id: None,
-            order_id: None,
             locale: body.locale,
-            label: None,
-            inbound: false,
-            now: state.now(),
+            ..NewLink::member(Channel::Webpush, body.endpoint, user.id, None, state.now())
         })
         .await?;
     Ok(StatusCode::CREATED)
@@ -326,16 +319,8 @@ pub async fn add_member_fcm(
     state
         .store
         .upsert_link(NewLink {
-            channel: Channel::Fcm,
-            address: body.token,
-            keys: None,
-            user_id: Some(user.id),
-            shop_id: None,
-            order_id: None,
             locale: body.locale,
-            label: None,
-            inbound: false,
-            now: state.now(),
+            ..NewLink::member(Channel::Fcm, body.token, user.id, None, state.now())
         })
         .await?;
     Ok(StatusCode::CREATED)
@@ -381,16 +366,15 @@ pub async fn add_customer_webpush(
     state
         .store
         .upsert_link(NewLink {
-            channel: Channel::Webpush,
-            address: body.endpoint,
             keys: Some(keys),
-            user_id: None,
-            shop_id: Some(order.shop_id),
-            order_id: Some(order.id),
             locale: body.locale,
-            label: None,
-            inbound: false,
-            now: state.now(),
+            ..NewLink::customer(
+                Channel::Webpush,
+                body.endpoint,
+                order.shop_id,
+                order.id,
+                state.now(),
+            )
         })
         .await?;
     Ok(StatusCode::CREATED)

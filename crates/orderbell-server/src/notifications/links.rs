@@ -73,16 +73,16 @@ pub async fn link_with(
         state
             .store
             .upsert_link(NewLink {
-                channel,
-                address: address.to_owned(),
-                keys: None,
-                user_id: None,
-                shop_id: Some(order.shop_id.clone()),
-                order_id: Some(order.id.clone()),
                 locale,
                 label,
                 inbound: true,
-                now,
+                ..NewLink::customer(
+                    channel,
+                    address.to_owned(),
+                    order.shop_id.clone(),
+                    order.id.clone(),
+                    now,
+                )
             })
             .await?;
         return Ok(Linked::Customer {
@@ -115,16 +115,16 @@ pub async fn link_with(
     state
         .store
         .upsert_link(NewLink {
-            channel,
-            address: address.to_owned(),
-            keys: None,
-            user_id: Some(found.user_id),
-            shop_id: Some(found.shop_id),
-            order_id: None,
             locale,
             label,
             inbound: true,
-            now,
+            ..NewLink::member(
+                channel,
+                address.to_owned(),
+                found.user_id,
+                Some(found.shop_id),
+                now,
+            )
         })
         .await?;
     Ok(Linked::Member {

@@ -21,27 +21,13 @@ use orderbell_core::shop::{NewShopRequest, ShopPatchRequest};
 use orderbell_core::user::Role;
 use orderbell_core::{
     ApiKeyId, CategoryId, Currency, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId,
-    ShopId, Timestamp, UserId,
+    ShopId, UserId,
 };
 use orderbell_store::{
     CreatedOrder, IdempotencyKey, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter, Scope,
     Store, StoreError,
 };
-use support::{Backend, fresh};
-
-fn now() -> Timestamp {
-    orderbell_core::to_millis(Timestamp::now())
-}
-
-fn rand10() -> [u8; 10] {
-    let mut b = [0u8; 10];
-    getrandom::fill(&mut b).unwrap();
-    b
-}
-
-fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
-    f(Timestamp::now().as_millisecond(), rand10())
-}
+use support::{Backend, fresh, id, now};
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
     store

@@ -26,21 +26,7 @@ use orderbell_store::notifications::{
     Recipient,
 };
 use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
-use support::{Backend, fresh};
-
-fn now() -> Timestamp {
-    orderbell_core::to_millis(Timestamp::now())
-}
-
-fn rand10() -> [u8; 10] {
-    let mut b = [0u8; 10];
-    getrandom::fill(&mut b).unwrap();
-    b
-}
-
-fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
-    f(Timestamp::now().as_millisecond(), rand10())
-}
+use support::{Backend, fresh, id, now, rand10};
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
     store

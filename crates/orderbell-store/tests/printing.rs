@@ -19,21 +19,11 @@ use orderbell_core::order::{
 use orderbell_core::pricing::PricedOrder;
 use orderbell_core::shop::NewShopRequest;
 use orderbell_core::{
-    CategoryId, Currency, CustomerId, MenuItemId, OrderId, PrinterId, ShopId, Timestamp, UserId,
+    CategoryId, Currency, CustomerId, MenuItemId, OrderId, PrinterId, ShopId, UserId,
 };
 use orderbell_store::printing::{AutoPrint, JobAck, JobStatus, NewPrinter, PrinterChange};
 use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
-use support::{Backend, fresh};
-
-fn now() -> Timestamp {
-    orderbell_core::to_millis(Timestamp::now())
-}
-
-fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
-    let mut b = [0u8; 10];
-    getrandom::fill(&mut b).unwrap();
-    f(Timestamp::now().as_millisecond(), b)
-}
+use support::{Backend, fresh, id, now};
 
 async fn shop(store: &Arc<dyn Store>) -> ShopId {
     let owner = store

@@ -33,6 +33,23 @@ macro_rules! stories {
     };
 }
 
+/// Now, to the millisecond (what every backend stores exactly).
+pub fn now() -> orderbell_core::Timestamp {
+    orderbell_core::to_millis(orderbell_core::Timestamp::now())
+}
+
+/// Ten random bytes.
+pub fn rand10() -> [u8; 10] {
+    let mut b = [0u8; 10];
+    getrandom::fill(&mut b).unwrap();
+    b
+}
+
+/// A new id of any kind, e.g. `id(ShopId::from_parts)`.
+pub fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
+    f(orderbell_core::Timestamp::now().as_millisecond(), rand10())
+}
+
 pub enum Backend {
     Sqlite,
     Postgres,

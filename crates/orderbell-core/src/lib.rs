@@ -3,6 +3,9 @@
 //! Everything here is pure: no I/O, no async, no database. Ids, clocks and randomness come from
 //! the caller, so the rules can be tested on their own and shared by every storage backend.
 
+pub mod alerts;
+pub mod escalation;
+pub mod hours;
 pub mod ids;
 pub mod menu;
 pub mod money;

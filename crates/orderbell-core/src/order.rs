@@ -14,7 +14,33 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CustomerId, OrderId, ShopId, Timestamp};
+use crate::{CustomerId, OrderId, ShopId, Timestamp, ValidationErrors};
+
+/// The minutes an accepted order may take until it is ready: the one rule every way of accepting
+/// (the API, the pages, Telegram, a phone keypad) and the shop's default ETA follow.
+pub const ETA_MINUTES: std::ops::RangeInclusive<u32> = 1..=240;
+
+/// The ETA an order accepted from a phone keypad gets unless the shop chose another.
+pub const DEFAULT_ETA_MINUTES: u32 = 15;
+
+/// Checks an ETA in minutes against [`ETA_MINUTES`]; a bad one is reported as the field
+/// `eta_minutes` with the code `out_of_range`.
+pub fn check_eta(minutes: i64) -> Result<u32, ValidationErrors> {
+    u32::try_from(minutes)
+        .ok()
+        .filter(|m| ETA_MINUTES.contains(m))
+        .ok_or_else(|| {
+            ValidationErrors::single(
+                "eta_minutes",
+                "out_of_range",
+                format!(
+                    "eta_minutes must be between {} and {}",
+                    ETA_MINUTES.start(),
+                    ETA_MINUTES.end()
+                ),
+            )
+        })
+}
 
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -498,6 +524,25 @@ mod tests {
         );
         assert_eq!(o.acknowledged_at, Some(now()));
         assert_eq!(o.status, OrderStatus::Pending);
+    }
+
+    #[test]
+    fn eta_between_1_and_240_minutes() {
+        assert_eq!(check_eta(1), Ok(1));
+        assert_eq!(check_eta(240), Ok(240));
+        assert!(ETA_MINUTES.contains(&DEFAULT_ETA_MINUTES));
+        for bad in [0, 241, -1, i64::from(u32::MAX) + 1, i64::MIN, i64::MAX] {
+            let errors = check_eta(bad).unwrap_err();
+            assert_eq!(
+                errors,
+                ValidationErrors::single(
+                    "eta_minutes",
+                    "out_of_range",
+                    "eta_minutes must be between 1 and 240"
+                ),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

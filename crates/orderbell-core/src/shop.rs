@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::alerts::{AlertPolicy, AlertPolicyPatch};
+use crate::hours::OpeningHours;
 use crate::text::{is_supported_locale, is_valid_slug, is_valid_time_zone, normalize_phone};
 use crate::{Currency, ShopId, Timestamp, ValidationErrors};
 
@@ -19,8 +21,28 @@ pub struct Shop {
     pub phone: Option<String>,
     /// When false, guest orders are refused with `not_accepting_orders`.
     pub accepting_orders: bool,
+    /// How an unanswered order escalates (repeats, a call, missed).
+    pub alerts: AlertPolicy,
+    /// When guests may order, in the shop's time zone; `None`: always.
+    pub opening_hours: Option<OpeningHours>,
+    /// Guest ordering is paused until then.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paused_until: Option<Timestamp>,
+    /// The ETA an order accepted from a phone keypad gets.
+    pub default_eta_minutes: u32,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+}
+
+/// Whether guests can order now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ordering {
+    Open,
+    /// Closed by the opening hours or a pause; `reopens_at` is when it opens again, if known.
+    Closed {
+        reopens_at: Option<Timestamp>,
+        paused: bool,
+    },
 }
 
 /// A request to create a shop.
@@ -47,6 +69,8 @@ pub struct NewShop {
     pub time_zone: String,
     pub locale: String,
     pub phone: Option<String>,
+    /// The alert policy a new shop starts with (the server's configured default).
+    pub alerts: AlertPolicy,
 }
 
 impl NewShopRequest {
@@ -90,6 +114,7 @@ impl NewShopRequest {
                 time_zone,
                 locale,
                 phone,
+                alerts: AlertPolicy::default(),
             }),
             _ => Err(ValidationErrors::single(
                 "name",
@@ -110,6 +135,18 @@ pub struct ShopPatchRequest {
     /// An empty string removes the phone number.
     pub phone: Option<String>,
     pub accepting_orders: Option<bool>,
+    /// A change to the alert policy: fields left out stay as they are.
+    pub alerts: Option<AlertPolicyPatch>,
+    /// `null` removes the hours (always open).
+    #[serde(default, deserialize_with = "crate::alerts::nullable")]
+    #[schema(value_type = Option<Object>)]
+    pub opening_hours: Option<Option<serde_json::Value>>,
+    /// RFC 3339; `null` ends a pause.
+    #[serde(default, deserialize_with = "crate::alerts::nullable")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paused_until: Option<Option<String>>,
+    /// 1 to 240 minutes.
+    pub default_eta_minutes: Option<i64>,
 }
 
 /// A checked change to a shop.
@@ -120,6 +157,10 @@ pub struct ShopPatch {
     pub locale: Option<String>,
     pub phone: Option<Option<String>>,
     pub accepting_orders: Option<bool>,
+    pub alerts: Option<AlertPolicy>,
+    pub opening_hours: Option<Option<OpeningHours>>,
+    pub paused_until: Option<Option<Timestamp>>,
+    pub default_eta_minutes: Option<u32>,
 }
 
 impl ShopPatchRequest {
@@ -148,7 +189,84 @@ impl ShopPatchRequest {
             locale,
             phone,
             accepting_orders: self.accepting_orders,
+            ..ShopPatch::default()
         })
+    }
+
+    /// Checks the change against the shop as it is (the alert policy is merged into the current
+    /// one).
+    pub fn validate_for(self, shop: &Shop) -> Result<ShopPatch, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let alerts = match &self.alerts {
+            Some(patch) => match shop.alerts.apply(patch) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+            None => None,
+        };
+        let opening_hours = match &self.opening_hours {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(value)) => match OpeningHours::from_json(value) {
+                Ok(h) => Some(Some(h)),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+        };
+        let paused_until = match &self.paused_until {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(text)) => match text.trim().parse::<Timestamp>() {
+                Ok(t) => Some(Some(crate::to_millis(t))),
+                Err(_) => {
+                    errors.add(
+                        "paused_until",
+                        "invalid",
+                        "paused_until must be an RFC 3339 time such as 2026-12-01T12:30:00+09:00",
+                    );
+                    None
+                }
+            },
+        };
+        let default_eta_minutes =
+            self.default_eta_minutes
+                .and_then(|m| match crate::order::check_eta(m) {
+                    Ok(m) => Some(m),
+                    Err(e) => {
+                        for mut f in e.0 {
+                            f.field = "default_eta_minutes".into();
+                            f.message = f.message.replace("eta_minutes", "default_eta_minutes");
+                            errors.0.push(f);
+                        }
+                        None
+                    }
+                });
+        let basic = ShopPatchRequest {
+            alerts: None,
+            opening_hours: None,
+            paused_until: None,
+            default_eta_minutes: None,
+            ..self
+        }
+        .validate();
+        let mut patch = match basic {
+            Ok(p) => p,
+            Err(e) => {
+                errors.0.extend(e.0);
+                ShopPatch::default()
+            }
+        };
+        errors.into_result()?;
+        patch.alerts = alerts;
+        patch.opening_hours = opening_hours;
+        patch.paused_until = paused_until;
+        patch.default_eta_minutes = default_eta_minutes;
+        Ok(patch)
     }
 }
 
@@ -169,6 +287,42 @@ impl Shop {
         }
         if let Some(accepting) = patch.accepting_orders {
             self.accepting_orders = accepting;
+        }
+        if let Some(alerts) = &patch.alerts {
+            self.alerts = alerts.clone();
+        }
+        if let Some(hours) = &patch.opening_hours {
+            self.opening_hours.clone_from(hours);
+        }
+        if let Some(paused) = patch.paused_until {
+            self.paused_until = paused;
+        }
+        if let Some(eta) = patch.default_eta_minutes {
+            self.default_eta_minutes = eta;
+        }
+    }
+
+    /// The shop's time zone (UTC if the stored name is unknown to this build).
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
+
+    /// Whether guests can order at `now`: the pause first, then the opening hours. (Turning
+    /// online orders off, `accepting_orders`, is a separate switch with its own answer.)
+    pub fn ordering(&self, now: Timestamp) -> Ordering {
+        let tz = self.tz();
+        let paused = self.paused_until.filter(|until| *until > now);
+        let from = paused.unwrap_or(now);
+        let reopens_at = match &self.opening_hours {
+            None => Some(from),
+            Some(hours) => hours.next_open(from, &tz),
+        };
+        if paused.is_none() && reopens_at == Some(now) {
+            return Ordering::Open;
+        }
+        Ordering::Closed {
+            reopens_at,
+            paused: paused.is_some(),
         }
     }
 }

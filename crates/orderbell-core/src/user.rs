@@ -15,6 +15,8 @@ pub struct User {
     pub name: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// E.164; escalation calls about unanswered orders ring it.
+    pub phone: Option<String>,
 }
 
 /// What a member may do in a shop.

@@ -3,7 +3,8 @@
 //! Each provider lives in its own module and takes its base URL from config, so tests (and
 //! self-hosters behind a relay) can point it anywhere:
 //!
-//! - [`twilio`]: WhatsApp through Twilio's Messages API, and `X-Twilio-Signature` verification.
+//! - [`twilio`]: WhatsApp through Twilio's Messages API, escalation phone calls (Calls API and
+//!   their TwiML), and `X-Twilio-Signature` verification.
 //! - [`webpush`]: RFC 8291 `aes128gcm` encryption, RFC 8292 VAPID, sending, and the SSRF guard.
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1 with a service-account OAuth2 token.
 //! - [`telegram`]: the Bot API calls Orderbell uses, typed updates, webhook secret check.
@@ -17,6 +18,7 @@
 //! or error messages (transport errors are stripped of their URL, which for Telegram holds the
 //! bot token).
 
+pub mod alert_texts;
 pub mod error;
 pub mod fcm;
 mod http;

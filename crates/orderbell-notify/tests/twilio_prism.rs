@@ -1,7 +1,13 @@
-//! Sends WhatsApp messages to a mock of api.twilio.com that enforces Twilio's own OpenAPI
-//! description (twilio-oai's `twilio_api_v2010.json`, served by `@stoplight/prism-cli@5.14.2`).
-//! Prism checks Basic auth presence, required fields, types, enums and the AccountSid pattern
-//! and answers 201 with the spec's example only for a valid request.
+//! Sends WhatsApp messages and creates escalation calls against a mock of api.twilio.com that
+//! enforces Twilio's own OpenAPI description (twilio-oai's `twilio_api_v2010.json`, served by
+//! `@stoplight/prism-cli@5.14.2`). Prism checks Basic auth presence, required fields, types,
+//! formats, enums and the AccountSid pattern and answers 201 with the spec's example only for
+//! a valid request.
+//!
+//! Calls never send `StatusCallbackEvent`: the spec types it as an array, which Prism cannot
+//! match with form fields (the shared copy widens only `MediaUrl` and `PersistentAction`), and
+//! Twilio's default (the `completed` event, whose `CallStatus` says answered, busy, no-answer
+//! or failed) is all an escalation needs.
 //!
 //! Spec: `$ORDERBELL_TWILIO_SPEC`, else `<crate>/../../../shared/testdata/twilio_api_v2010.prism.json`.
 //! Prism: `$ORDERBELL_PRISM_BIN` (a `prism` executable), else `npx --yes @stoplight/prism-cli@5.14.2`.
@@ -19,8 +25,10 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use orderbell_notify::SecretString;
-use orderbell_notify::twilio::{TwilioClient, TwilioConfig, WhatsAppContent, WhatsAppMessage};
+use orderbell_notify::twilio::{
+    TwilioClient, TwilioConfig, VoiceCall, WhatsAppContent, WhatsAppMessage, twiml,
+};
+use orderbell_notify::{SecretString, SendError};
 use tokio::process::{Child, Command};
 
 const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
@@ -89,22 +97,30 @@ fn client(port: u16, account_sid: &str) -> TwilioClient {
             auth_token: SecretString::from("test-auth-token".to_owned()),
             whatsapp_from: "+14155238886".into(),
             status_callback: Some("https://orderbell.example/webhooks/twilio/status".into()),
+            voice_from: Some("+15005550006".into()),
         },
     )
 }
 
-#[tokio::test]
-async fn messages_api_accepts_text_and_template_messages() {
+/// Starts Prism, or says why the test is skipped (`None`).
+async fn prism() -> Option<(Child, u16)> {
     let Some(spec) = spec_path() else {
         skip_or_fail("spec not found (set ORDERBELL_TWILIO_SPEC)");
-        return;
+        return None;
     };
-    let (_prism, port) = match start_prism(&spec).await {
-        Ok(p) => p,
+    match start_prism(&spec).await {
+        Ok(p) => Some(p),
         Err(e) => {
             skip_or_fail(&e);
-            return;
+            None
         }
+    }
+}
+
+#[tokio::test]
+async fn messages_api_accepts_text_and_template_messages() {
+    let Some((_prism, port)) = prism().await else {
+        return;
     };
     let c = client(port, ACCOUNT_SID);
 
@@ -141,8 +157,128 @@ async fn messages_api_accepts_text_and_template_messages() {
         .send_whatsapp(&text)
         .await
         .unwrap_err();
+    assert!(matches!(bad, SendError::Permanent { .. }), "{bad:?}");
+}
+
+fn escalation_call() -> VoiceCall {
+    let url = "https://orderbell.example/webhooks/twilio/call/1042?tries=1&shop=7";
+    VoiceCall {
+        to: "+821012345678".into(),
+        twiml: twiml::alert_call(
+            "새 주문 1042번, Kim & Lee's <Café>: 아메리카노 2잔",
+            "ko-KR",
+            url,
+            "수락은 1번, 거절은 2번을 누르세요.",
+        ),
+        ring_timeout_secs: Some(30),
+        time_limit_secs: Some(180),
+        status_callback: Some("https://orderbell.example/webhooks/twilio/call-status".into()),
+    }
+}
+
+#[tokio::test]
+async fn calls_api_accepts_an_escalation_call() {
+    let Some((_prism, port)) = prism().await else {
+        return;
+    };
+    let c = client(port, ACCOUNT_SID);
+    let created = c
+        .create_call(&escalation_call())
+        .await
+        .expect("a Twiml call must get 201 from the spec mock");
+    assert!(created.sid.starts_with("CA"), "{created:?}");
+    assert!(!created.status.is_empty());
+
+    let bare = VoiceCall {
+        twiml: twiml::say_and_hang_up("Order 1042 accepted, ready in 15 minutes", "en-US"),
+        ring_timeout_secs: None,
+        time_limit_secs: None,
+        status_callback: None,
+        ..escalation_call()
+    };
+    c.create_call(&bare)
+        .await
+        .expect("To, From and Twiml alone must get 201 from the spec mock");
+
+    let bad = client(port, "AC123")
+        .create_call(&escalation_call())
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, SendError::Permanent { .. }), "{bad:?}");
+}
+
+/// The mock checks the Calls body itself, so the 201 above means something: our exact form
+/// is accepted, and the same form without `To`, with a non-integer `Timeout`, or with a
+/// `StatusCallback` that is not a URI is refused with 422.
+#[tokio::test]
+async fn calls_api_refuses_a_missing_or_mistyped_field() {
+    let Some((_prism, port)) = prism().await else {
+        return;
+    };
+    let c = client(port, ACCOUNT_SID);
+    let form = c.call_form_fields(&escalation_call()).unwrap();
+    let url = format!("http://127.0.0.1:{port}/2010-04-01/Accounts/{ACCOUNT_SID}/Calls.json");
+    let http = orderbell_notify::default_http_client().unwrap();
+    let post = |form: Vec<(&'static str, String)>| {
+        http.post(&url)
+            .basic_auth(ACCOUNT_SID, Some("test-auth-token"))
+            .form(&form)
+            .send()
+    };
+    let with = |name: &str, value: &str| {
+        form.iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    if *k == name {
+                        value.to_owned()
+                    } else {
+                        v.clone()
+                    },
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let ok = post(form.clone()).await.unwrap();
+    assert_eq!(ok.status().as_u16(), 201, "{}", ok.text().await.unwrap());
+
+    let no_to: Vec<_> = form.iter().filter(|(k, _)| *k != "To").cloned().collect();
+    for (what, bad) in [
+        ("no To", no_to),
+        ("Timeout not an integer", with("Timeout", "thirty")),
+        (
+            "StatusCallback not a URI",
+            with("StatusCallback", "call me back"),
+        ),
+    ] {
+        let resp = post(bad).await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.text().await.unwrap();
+        assert_eq!(status, 422, "{what}: {body}");
+    }
+
+    // Through the client such a refusal is permanent: ringing again with the same request
+    // cannot help.
+    let refused = c
+        .create_call(&VoiceCall {
+            status_callback: Some("call me back".into()),
+            ..escalation_call()
+        })
+        .await
+        .unwrap_err();
     assert!(
-        matches!(bad, orderbell_notify::SendError::Permanent { .. }),
-        "{bad:?}"
+        matches!(refused, SendError::Permanent { .. }),
+        "{refused:?}"
     );
+    assert_eq!(refused.code(), Some("422"), "{refused:?}");
+
+    // And without Basic auth nothing is created.
+    let no_auth = reqwest::Client::new()
+        .post(&url)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_auth.status().as_u16(), 401);
 }

@@ -36,6 +36,7 @@ pub async fn state(
         tracking,
         events: crate::events::Hub::new(),
         devices: crate::devices::hub::Hub::default(),
+        listeners: crate::escalation::readiness::Listeners::default(),
     })))
 }
 
@@ -66,6 +67,7 @@ pub async fn serve(
     let upkeep = tokio::spawn(upkeep(state.clone()));
     crate::devices::spawn(&state);
     crate::notifications::spawn(&state);
+    crate::escalation::spawn(&state);
     let app = crate::http::router(state);
     let result = axum::serve(
         listener,

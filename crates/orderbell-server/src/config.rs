@@ -66,6 +66,10 @@ pub struct Config {
     pub allow_signup: bool,
     pub printing: crate::devices::PrintingConfig,
     pub notifications: crate::notifications::NotificationsConfig,
+    /// The alert policy new shops start with (`[alerts]`).
+    pub alerts: orderbell_core::alerts::AlertPolicy,
+    /// How often the readiness watchdog looks at every shop.
+    pub watchdog_interval: Duration,
 }
 
 /// The TOML file, every key optional.
@@ -87,6 +91,8 @@ struct FileConfig {
     limits: Option<Limits>,
     #[serde(default)]
     http: HttpSection,
+    /// The alert policy new shops start with.
+    alerts: Option<orderbell_core::alerts::AlertPolicy>,
     // Sections owned by other modules, checked by their own loaders.
     printing: Option<toml::Value>,
     telegram: Option<toml::Value>,
@@ -228,7 +234,13 @@ impl Config {
             },
             &public_url,
         )?;
+        let alerts = file.alerts.unwrap_or_default();
+        alerts
+            .validate()
+            .map_err(|e| anyhow::anyhow!("in [alerts]: {}", describe(&e)))?;
         Ok(Config {
+            alerts,
+            watchdog_interval: Duration::from_secs(5),
             printing,
             notifications,
             listen,
@@ -268,8 +280,18 @@ impl Config {
             allow_signup: true,
             printing: crate::devices::PrintingConfig::default(),
             notifications: crate::notifications::NotificationsConfig::default(),
+            alerts: orderbell_core::alerts::AlertPolicy::default(),
+            watchdog_interval: Duration::from_secs(5),
         }
     }
+}
+
+/// Field errors as one line for start-up messages.
+fn describe(e: &orderbell_core::ValidationErrors) -> String {
+    e.0.iter()
+        .map(|f| format!("{}: {}", f.field, f.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn normalize_public_url(url: &str) -> anyhow::Result<String> {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod devices;
+pub mod escalation;
 pub mod events;
 pub mod http;
 pub mod notifications;

@@ -62,6 +62,8 @@ pub struct Inner {
     pub events: crate::events::Hub,
     /// Printers connected to this process.
     pub devices: crate::devices::hub::Hub,
+    /// Dashboards listening with sound in this process, and unheard episodes.
+    pub listeners: crate::escalation::readiness::Listeners,
 }
 
 impl std::ops::Deref for AppState {

@@ -6,6 +6,7 @@
 //! (`queries/`) through the small [`db::Db`] surface, each with its own migrations, and the
 //! conformance suite in `tests/` runs the same stories against both.
 
+pub mod alerts;
 pub mod db;
 mod error;
 mod exec;
@@ -15,6 +16,7 @@ pub mod postgres;
 pub mod printing;
 mod queries;
 pub mod records;
+mod sql_alerts;
 mod sql_notifications;
 mod sql_printing;
 mod sql_store;
@@ -34,6 +36,7 @@ use orderbell_core::{
     ApiKeyId, CategoryId, MenuItemId, OptionGroupId, OptionId, OrderId, ShopId, Timestamp, UserId,
 };
 
+pub use alerts::AlertStore;
 pub use error::{Result, StoreError};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
@@ -43,7 +46,7 @@ pub use sql_store::SqlStore;
 /// Everything Orderbell keeps. Printing and notifications have traits of their own
 /// ([`PrintingStore`], [`NotificationStore`]) so each concern stays in its own files.
 #[async_trait]
-pub trait Store: PrintingStore + NotificationStore + Send + Sync + 'static {
+pub trait Store: PrintingStore + NotificationStore + AlertStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.
@@ -60,6 +63,8 @@ pub trait Store: PrintingStore + NotificationStore + Send + Sync + 'static {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
     async fn credentials(&self, email: &str) -> Result<Option<Credentials>>;
     async fn set_password(&self, id: &UserId, password_hash: &str) -> Result<()>;
+    /// Sets or removes (None) a user's phone number (E.164, already checked).
+    async fn set_user_phone(&self, id: &UserId, phone: Option<String>) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
     /// The live (unexpired) session with this token hash.
     async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
@@ -78,6 +83,8 @@ pub trait Store: PrintingStore + NotificationStore + Send + Sync + 'static {
     ) -> Result<Shop>;
     async fn shop(&self, id: &ShopId) -> Result<Option<Shop>>;
     async fn shop_by_slug(&self, slug: &str) -> Result<Option<Shop>>;
+    /// Every shop (the readiness watchdog looks at each).
+    async fn all_shops(&self) -> Result<Vec<Shop>>;
     async fn update_shop(&self, id: &ShopId, patch: ShopPatch, now: Timestamp) -> Result<Shop>;
     async fn shops_of(&self, user: &UserId) -> Result<Vec<(Shop, Role)>>;
     async fn role(&self, shop: &ShopId, user: &UserId) -> Result<Option<Role>>;

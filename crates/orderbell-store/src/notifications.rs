@@ -23,9 +23,13 @@ pub enum Channel {
     Whatsapp,
     Webpush,
     Fcm,
+    /// A phone call (escalation); never a linked channel, the number comes from the account or
+    /// the shop.
+    Voice,
 }
 
 impl Channel {
+    /// The channels people link (and shops choose per event).
     pub const ALL: [Channel; 4] = [
         Channel::Telegram,
         Channel::Whatsapp,
@@ -39,6 +43,7 @@ impl Channel {
             Channel::Whatsapp => "whatsapp",
             Channel::Webpush => "webpush",
             Channel::Fcm => "fcm",
+            Channel::Voice => "voice",
         }
     }
 }
@@ -54,6 +59,7 @@ impl FromStr for Channel {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Channel::ALL
             .into_iter()
+            .chain([Channel::Voice])
             .find(|c| c.as_str() == s)
             .ok_or_else(|| format!("unknown channel {s:?}"))
     }
@@ -71,6 +77,14 @@ pub enum NotifyEvent {
     Missed,
     /// Telegram: edit a member's new-order message to show the order's new status.
     StatusEdit,
+    /// Escalation: the order is still unanswered (a new message, so the phone buzzes again).
+    Reminder,
+    /// Escalation: a phone call about the unanswered order.
+    Call,
+    /// To the owners: ordering paused itself after orders went unanswered.
+    Paused,
+    /// To the owners: nobody would hear a new order now.
+    Unheard,
 }
 
 impl NotifyEvent {
@@ -85,6 +99,18 @@ impl NotifyEvent {
         NotifyEvent::Missed,
     ];
 
+    /// Events the server sends on its own (edits, escalation, notices).
+    pub const SYSTEM: [NotifyEvent; 5] = [
+        NotifyEvent::StatusEdit,
+        NotifyEvent::Reminder,
+        NotifyEvent::Call,
+        NotifyEvent::Paused,
+        NotifyEvent::Unheard,
+    ];
+
+    /// Escalation events: cancelled, while still queued, when the order is acknowledged.
+    pub const ESCALATION: [NotifyEvent; 2] = [NotifyEvent::Reminder, NotifyEvent::Call];
+
     pub fn as_str(self) -> &'static str {
         match self {
             NotifyEvent::NewOrder => "new_order",
@@ -95,6 +121,10 @@ impl NotifyEvent {
             NotifyEvent::Completed => "completed",
             NotifyEvent::Missed => "missed",
             NotifyEvent::StatusEdit => "status_edit",
+            NotifyEvent::Reminder => "reminder",
+            NotifyEvent::Call => "call",
+            NotifyEvent::Paused => "paused",
+            NotifyEvent::Unheard => "unheard",
         }
     }
 }
@@ -104,7 +134,7 @@ impl FromStr for NotifyEvent {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         NotifyEvent::MEMBER_CHOICES
             .into_iter()
-            .chain([NotifyEvent::StatusEdit])
+            .chain(NotifyEvent::SYSTEM)
             .find(|e| e.as_str() == s)
             .ok_or_else(|| format!("unknown notification event {s:?}"))
     }
@@ -149,7 +179,12 @@ impl MemberSettings {
             NotifyEvent::Cancelled => &self.cancelled,
             NotifyEvent::Completed => &self.completed,
             NotifyEvent::Missed => &self.missed,
-            NotifyEvent::StatusEdit => &[],
+            NotifyEvent::StatusEdit
+            | NotifyEvent::Call
+            | NotifyEvent::Paused
+            | NotifyEvent::Unheard => &[],
+            // Repeats go where new orders go.
+            NotifyEvent::Reminder => &self.new_order,
         }
     }
 
@@ -166,7 +201,11 @@ impl MemberSettings {
             NotifyEvent::Cancelled => &mut self.cancelled,
             NotifyEvent::Completed => &mut self.completed,
             NotifyEvent::Missed => &mut self.missed,
-            NotifyEvent::StatusEdit => return None,
+            NotifyEvent::StatusEdit
+            | NotifyEvent::Reminder
+            | NotifyEvent::Call
+            | NotifyEvent::Paused
+            | NotifyEvent::Unheard => return None,
         })
     }
 
@@ -358,6 +397,116 @@ pub struct Notification {
     pub link_keys: Option<String>,
     /// WhatsApp: when the recipient last wrote to us.
     pub link_last_inbound_at: Option<Timestamp>,
+}
+
+/// What a notification says: a snapshot written with the outbox row (in the order's transaction)
+/// and read back at send time to render the text. One type for the writer and the reader, so a
+/// renamed field fails to compile instead of failing at send time. Notices about the shop (paused,
+/// unheard) leave the order fields empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Payload {
+    /// The shop's slug.
+    pub shop: String,
+    #[serde(default)]
+    pub shop_name: Option<String>,
+    #[serde(default)]
+    pub shop_phone: Option<String>,
+    /// IANA time zone, for times in the text.
+    #[serde(default)]
+    pub shop_time_zone: Option<String>,
+    #[serde(default)]
+    pub order_id: String,
+    #[serde(default)]
+    pub number: i64,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub total: i64,
+    #[serde(default)]
+    pub items: Vec<orderbell_core::order::OrderItem>,
+    #[serde(default)]
+    pub fulfillment: FulfillmentSnapshot,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub eta_minutes: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Who made the change (a member's name).
+    #[serde(default)]
+    pub actor: Option<String>,
+    /// Telegram status edits: the message to edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<i64>,
+    /// Escalation: how long the order has waited, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_seconds: Option<i64>,
+    /// Notices: ordering is paused until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<Timestamp>,
+    /// Notices: what keeps the shop from hearing orders (readiness problem codes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+/// How the order reaches the guest, as the payload keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FulfillmentSnapshot {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+impl Payload {
+    /// The snapshot of an order (and who changed it).
+    pub fn of_order(
+        order: &orderbell_core::order::Order,
+        shop: &ShopInfo,
+        actor: Option<&orderbell_core::order::Actor>,
+    ) -> Payload {
+        Payload {
+            shop: shop.slug.clone(),
+            shop_name: Some(shop.name.clone()),
+            shop_phone: shop.phone.clone(),
+            shop_time_zone: Some(shop.time_zone.clone()),
+            order_id: order.id.as_str().to_owned(),
+            number: order.number,
+            status: order.status.as_str().to_owned(),
+            currency: order.currency.code().to_owned(),
+            total: order.total,
+            items: order.items.clone(),
+            fulfillment: FulfillmentSnapshot {
+                kind: order.fulfillment.kind().to_owned(),
+                detail: order.fulfillment.detail().map(str::to_owned),
+            },
+            note: order.note.clone(),
+            eta_minutes: order.eta_minutes,
+            reason: order.reason.clone(),
+            actor: actor.and_then(|a| a.name.clone()),
+            ..Payload::default()
+        }
+    }
+
+    pub fn to_json(&self) -> crate::Result<String> {
+        serde_json::to_string(self).map_err(|e| crate::StoreError::Backend(e.to_string()))
+    }
+
+    pub fn parse(json: &str) -> Result<Payload, String> {
+        serde_json::from_str(json).map_err(|e| format!("unreadable notification payload: {e}"))
+    }
+}
+
+/// What notification texts need to know about a shop.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShopInfo {
+    pub slug: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub locale: String,
+    pub time_zone: String,
 }
 
 /// A notification queued outside an order transaction (escalations, tests, tools).

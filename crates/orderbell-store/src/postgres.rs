@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/postgres/0003_notifications.sql"),
     ),
+    (
+        4,
+        "escalation",
+        include_str!("../migrations/postgres/0004_escalation.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

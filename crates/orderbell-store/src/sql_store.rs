@@ -200,6 +200,12 @@ impl Store for SqlStore {
         self.read(move |db| accounts::credentials(db, &email)).await
     }
 
+    async fn set_user_phone(&self, id: &UserId, phone: Option<String>) -> Result<()> {
+        let id = id.clone();
+        self.write(move |db| accounts::set_user_phone(db, &id, phone.as_deref()))
+            .await
+    }
+
     async fn set_password(&self, id: &UserId, password_hash: &str) -> Result<()> {
         let (id, hash) = (id.clone(), password_hash.to_owned());
         self.write(move |db| accounts::set_password(db, &id, &hash))
@@ -248,6 +254,10 @@ impl Store for SqlStore {
     async fn shop(&self, id: &ShopId) -> Result<Option<Shop>> {
         let id = id.clone();
         self.read(move |db| shops::shop(db, &id)).await
+    }
+
+    async fn all_shops(&self) -> Result<Vec<Shop>> {
+        self.read(shops::all_shops).await
     }
 
     async fn shop_by_slug(&self, slug: &str) -> Result<Option<Shop>> {

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notifications",
         include_str!("../migrations/sqlite/0003_notifications.sql"),
     ),
+    (
+        4,
+        "escalation",
+        include_str!("../migrations/sqlite/0004_escalation.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

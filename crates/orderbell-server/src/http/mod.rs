@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(crate::devices::routes())
         .merge(crate::notifications::routes())
+        .merge(crate::escalation::routes())
         .merge(crate::pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -39,8 +39,11 @@ pub struct TwilioSettings {
     pub api_url: Url,
     pub account_sid: String,
     pub auth_token: SecretString,
-    /// The WhatsApp sender (`+14155238886`, the sandbox number, or your own).
+    /// The WhatsApp sender (`+14155238886`, the sandbox number, or your own); empty when only
+    /// voice calls are set up.
     pub whatsapp_from: String,
+    /// The number escalation calls come from (a Twilio voice number); calls are off without it.
+    pub voice_from: Option<String>,
     /// Approved Content templates (`HX…`) per message kind, for messages outside the 24-hour
     /// window: `new_order`, `accepted`, `ready`, `rejected`, `cancelled`, `completed`, `missed`.
     pub templates: BTreeMap<String, String>,
@@ -154,6 +157,7 @@ struct TwilioFile {
     account_sid: Option<String>,
     auth_token: Option<String>,
     whatsapp_from: Option<String>,
+    voice_from: Option<String>,
     api_url: Option<String>,
     messages_per_second: Option<u32>,
     #[serde(default)]
@@ -279,9 +283,11 @@ impl NotificationsConfig {
         let account_sid = env("TWILIO_ACCOUNT_SID").or(tw.account_sid);
         let auth_token = secret("TWILIO_AUTH_TOKEN", tw.auth_token)?;
         let whatsapp_from = env("TWILIO_WHATSAPP_FROM").or(tw.whatsapp_from);
-        let twilio = match (account_sid, auth_token, whatsapp_from) {
-            (None, None, None) => None,
-            (Some(account_sid), Some(auth_token), Some(whatsapp_from)) => {
+        let voice_from = env("TWILIO_VOICE_FROM").or(tw.voice_from);
+        let sender = whatsapp_from.is_some() || voice_from.is_some();
+        let twilio = match (account_sid, auth_token, sender) {
+            (None, None, false) => None,
+            (Some(account_sid), Some(auth_token), true) => {
                 for (kind, sid) in &tw.templates {
                     if !NOTIFY_KINDS.contains(&kind.as_str()) {
                         bail!(
@@ -301,14 +307,16 @@ impl NotificationsConfig {
                     )?,
                     account_sid,
                     auth_token,
-                    whatsapp_from,
+                    whatsapp_from: whatsapp_from.unwrap_or_default(),
+                    voice_from,
                     templates: tw.templates,
                     messages_per_second: tw.messages_per_second.unwrap_or(80).max(1),
                 })
             }
             _ => bail!(
-                "WhatsApp through Twilio needs all three of the account SID, the auth token and the WhatsApp sender \
-                 (ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN, ORDERBELL_TWILIO_WHATSAPP_FROM)"
+                "Twilio needs the account SID, the auth token and a WhatsApp sender or a voice number \
+                 (ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN, ORDERBELL_TWILIO_WHATSAPP_FROM / \
+                 ORDERBELL_TWILIO_VOICE_FROM)"
             ),
         };
 
@@ -387,7 +395,7 @@ impl NotificationsConfig {
 }
 
 /// Message kinds that can have a WhatsApp template.
-pub const NOTIFY_KINDS: [&str; 7] = [
+pub const NOTIFY_KINDS: [&str; 10] = [
     "new_order",
     "accepted",
     "ready",
@@ -395,4 +403,7 @@ pub const NOTIFY_KINDS: [&str; 7] = [
     "cancelled",
     "completed",
     "missed",
+    "reminder",
+    "paused",
+    "unheard",
 ];

@@ -130,7 +130,7 @@ fn rate_limit(notifier: &Notifier, row: &Notification, now: Instant) -> Duration
             (Some(tg), Ok(chat)) => tg.acquire(chat, now),
             _ => Ok(()),
         },
-        Channel::Whatsapp => match &notifier.twilio {
+        Channel::Whatsapp | Channel::Voice => match &notifier.twilio {
             Some(tw) => acquire(&tw.limit, now),
             None => Ok(()),
         },

@@ -262,7 +262,7 @@ pub fn mask(channel: Channel, address: &str) -> String {
     };
     match channel {
         Channel::Telegram => format!("chat …{}", tail(4)),
-        Channel::Whatsapp => {
+        Channel::Whatsapp | Channel::Voice => {
             let head: String = address.chars().take(3).collect();
             format!("{head}…{}", tail(4))
         }

@@ -3,48 +3,14 @@
 
 use orderbell_core::Currency;
 use orderbell_core::order::OrderItem;
+use orderbell_notify::alert_texts;
 use orderbell_notify::telegram::{InlineKeyboardButton, InlineKeyboardMarkup};
 use orderbell_notify::templates::{self, Format, Locale, OrderEvent, OrderText, Rendered};
-use orderbell_store::notifications::NotifyEvent;
-use serde::Deserialize;
+use orderbell_store::notifications::{NotifyEvent, Recipient};
 
-/// The order snapshot in a notification's payload (`queries::notifications::payload`).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Payload {
-    pub shop: String,
-    pub order_id: String,
-    pub number: i64,
-    pub status: String,
-    pub currency: String,
-    pub total: i64,
-    pub items: Vec<OrderItem>,
-    pub fulfillment: FulfillmentText,
-    #[serde(default)]
-    pub note: Option<String>,
-    #[serde(default)]
-    pub eta_minutes: Option<i64>,
-    #[serde(default)]
-    pub reason: Option<String>,
-    #[serde(default)]
-    pub actor: Option<String>,
-    /// Telegram status edits: the message to edit.
-    #[serde(default)]
-    pub message_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct FulfillmentText {
-    #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default)]
-    pub detail: Option<String>,
-}
-
-impl Payload {
-    pub fn parse(json: &str) -> Result<Payload, String> {
-        serde_json::from_str(json).map_err(|e| format!("unreadable notification payload: {e}"))
-    }
-}
+/// The order snapshot in a notification's payload: one type with the writer
+/// (`orderbell_store::notifications::Payload`).
+pub use orderbell_store::notifications::Payload;
 
 fn item_line(item: &OrderItem) -> String {
     let mut line = format!("{}× {}", item.quantity, item.name);
@@ -85,9 +51,70 @@ fn missed_reason(locale: Locale) -> &'static str {
     }
 }
 
-/// The title, body and chat text of a notification.
+/// Title and body as one chat message, like `templates::render` does.
+fn finish(title: String, body: String, format: Format) -> Rendered {
+    let text = match format {
+        Format::Plain => format!("{title}\n{body}"),
+        Format::TelegramHtml => format!("<b>{title}</b>\n{body}"),
+    };
+    Rendered {
+        title,
+        body,
+        text: text.trim_end().to_owned(),
+    }
+}
+
+/// The shop's local time of `t` for a person: `HH:MM` today, else the date too.
+fn local_time(t: orderbell_core::Timestamp, tz: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
+    t.to_zoned(zone).strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The title, body and chat text of a notification to a member.
 pub fn render(event: NotifyEvent, locale: &str, format: Format, p: &Payload) -> Rendered {
+    render_for(event, Recipient::Member, locale, format, p)
+}
+
+/// The title, body and chat text of a notification to `recipient`.
+pub fn render_for(
+    event: NotifyEvent,
+    recipient: Recipient,
+    locale: &str,
+    format: Format,
+    p: &Payload,
+) -> Rendered {
     let locale = Locale::from_tag(locale);
+    let tz = p.shop_time_zone.as_deref().unwrap_or("UTC");
+    let shop_name = p.shop_name.as_deref().unwrap_or(&p.shop);
+    match event {
+        NotifyEvent::Paused => {
+            let until = p
+                .paused_until
+                .map(|t| local_time(t, tz))
+                .unwrap_or_default();
+            let (title, body) = alert_texts::paused(locale, &until);
+            return finish(title, body, format);
+        }
+        NotifyEvent::Unheard => {
+            let (title, body) = alert_texts::unheard(locale, format, shop_name, &p.problems);
+            return finish(title, body, format);
+        }
+        NotifyEvent::Missed => {
+            // The guest hears it kindly, with the shop's phone; members see it was missed.
+            let (title, body) = match recipient {
+                Recipient::Customer => alert_texts::missed_for_guest(
+                    locale,
+                    format,
+                    p.number,
+                    shop_name,
+                    p.shop_phone.as_deref(),
+                ),
+                Recipient::Member => alert_texts::missed_for_shop(locale, p.number),
+            };
+            return finish(title, body, format);
+        }
+        _ => {}
+    }
     let items: Vec<String> = p.items.iter().map(item_line).collect();
     let total = Currency::from_code(&p.currency).map_or_else(
         || format!("{} {}", p.total, p.currency),
@@ -107,12 +134,19 @@ pub fn render(event: NotifyEvent, locale: &str, format: Format, p: &Payload) -> 
         reason,
     };
     let kind = match event {
+        NotifyEvent::Reminder => {
+            let mut r = templates::render(OrderEvent::NewOrder, locale, format, &text);
+            let title =
+                alert_texts::reminder_title(locale, p.number, p.waited_seconds.unwrap_or(0));
+            return finish(title, std::mem::take(&mut r.body), format);
+        }
         NotifyEvent::NewOrder | NotifyEvent::StatusEdit => OrderEvent::NewOrder,
         NotifyEvent::Accepted => OrderEvent::Accepted,
         NotifyEvent::Ready => OrderEvent::Ready,
         NotifyEvent::Rejected | NotifyEvent::Missed => OrderEvent::Rejected,
         NotifyEvent::Cancelled => OrderEvent::Cancelled,
         NotifyEvent::Completed => OrderEvent::Completed,
+        NotifyEvent::Call | NotifyEvent::Paused | NotifyEvent::Unheard => OrderEvent::NewOrder,
     };
     templates::render(kind, locale, format, &text)
 }

@@ -105,6 +105,7 @@ impl Notifier {
                     account_sid: t.account_sid.clone(),
                     auth_token: t.auth_token.clone(),
                     whatsapp_from: t.whatsapp_from.clone(),
+                    voice_from: t.voice_from.clone(),
                     status_callback: Some(format!("{}/webhooks/twilio/status", config.public_url)),
                 },
             ),

@@ -8,11 +8,11 @@ use orderbell_notify::SendError;
 use orderbell_notify::fcm::FcmMessage;
 use orderbell_notify::telegram::{EditMessageText, ParseMode, SendMessage};
 use orderbell_notify::templates::Format;
-use orderbell_notify::twilio::{WhatsAppContent, WhatsAppMessage};
+use orderbell_notify::twilio::{VoiceCall, WhatsAppContent, WhatsAppMessage};
 use orderbell_notify::webpush::{PushOptions, Subscription, SubscriptionKeys, Urgency};
 use orderbell_store::notifications::{Channel, Notification, NotifyEvent, Recipient};
 
-use super::render::{Payload, keyboard, render, status_line};
+use super::render::{Payload, keyboard, render_for, status_line};
 use super::runtime::Notifier;
 use crate::state::AppState;
 
@@ -31,6 +31,7 @@ fn refused(channel: Channel, detail: impl Into<String>) -> SendError {
             Channel::Whatsapp => orderbell_notify::Provider::Twilio,
             Channel::Webpush => orderbell_notify::Provider::WebPush,
             Channel::Fcm => orderbell_notify::Provider::Fcm,
+            Channel::Voice => orderbell_notify::Provider::Twilio,
         },
         code: None,
         detail: detail.into(),
@@ -60,6 +61,7 @@ pub async fn send(
         Channel::Whatsapp => whatsapp(state, notifier, n, &p).await,
         Channel::Webpush => webpush(state, notifier, n, &p).await,
         Channel::Fcm => fcm(state, notifier, n, &p).await,
+        Channel::Voice => voice(state, notifier, n, &p).await,
     }
 }
 
@@ -76,7 +78,7 @@ async fn telegram(
         .destination
         .parse()
         .map_err(|_| refused(n.channel, "the chat id is not a number"))?;
-    let rendered = render(n.event, &n.locale, Format::TelegramHtml, p);
+    let rendered = render_for(n.event, n.recipient, &n.locale, Format::TelegramHtml, p);
     let buttons = n.recipient == Recipient::Member;
     if n.event == NotifyEvent::StatusEdit {
         let message_id = p
@@ -104,7 +106,9 @@ async fn telegram(
             chat_id,
             text: rendered.text,
             parse_mode: Some(ParseMode::Html),
-            reply_markup: if buttons && n.event == NotifyEvent::NewOrder {
+            reply_markup: if buttons
+                && matches!(n.event, NotifyEvent::NewOrder | NotifyEvent::Reminder)
+            {
                 keyboard(p, &n.locale)
             } else {
                 None
@@ -114,6 +118,34 @@ async fn telegram(
     Ok(Accepted {
         message_id: Some(sent.message_id.to_string()),
         provider_status: None,
+    })
+}
+
+/// An escalation call: the order read out, the keypad answer taken by `/webhooks/twilio/voice`.
+async fn voice(
+    state: &AppState,
+    notifier: &Notifier,
+    n: &Notification,
+    p: &Payload,
+) -> Result<Accepted, SendError> {
+    let tw = notifier
+        .twilio
+        .as_ref()
+        .ok_or_else(|| refused(n.channel, "Twilio is not configured"))?;
+    let twiml = crate::escalation::voice::call_document(&state.config.public_url, n, p, 0);
+    let call = tw
+        .client
+        .create_call(&VoiceCall {
+            to: n.destination.clone(),
+            twiml,
+            ring_timeout_secs: Some(30),
+            time_limit_secs: Some(180),
+            status_callback: None,
+        })
+        .await?;
+    Ok(Accepted {
+        message_id: Some(call.sid),
+        provider_status: Some(call.status),
     })
 }
 
@@ -136,7 +168,7 @@ async fn whatsapp(
             .try_into()
             .is_ok_and(|d: Duration| d < SESSION_WINDOW)
     });
-    let rendered = render(n.event, &n.locale, Format::Plain, p);
+    let rendered = render_for(n.event, n.recipient, &n.locale, Format::Plain, p);
     let template = tw.settings.templates.get(n.event.as_str());
     let content = match template {
         Some(sid) if !in_window => {
@@ -182,7 +214,7 @@ async fn webpush(
         .as_deref()
         .and_then(|k| serde_json::from_str(k).ok())
         .ok_or_else(|| refused(n.channel, "the subscription's keys are gone"))?;
-    let rendered = render(n.event, &n.locale, Format::Plain, p);
+    let rendered = render_for(n.event, n.recipient, &n.locale, Format::Plain, p);
     let body = serde_json::json!({
         "title": rendered.title,
         "body": rendered.body,
@@ -233,7 +265,7 @@ async fn fcm(
         .fcm
         .as_ref()
         .ok_or_else(|| refused(n.channel, "FCM is not configured"))?;
-    let rendered = render(n.event, &n.locale, Format::Plain, p);
+    let rendered = render_for(n.event, n.recipient, &n.locale, Format::Plain, p);
     let data = BTreeMap::from([
         ("order_id".to_owned(), p.order_id.clone()),
         ("number".to_owned(), p.number.to_string()),

@@ -20,7 +20,7 @@ use crate::state::AppState;
 const SIGNATURE_HEADER: &str = "x-twilio-signature";
 
 /// Checks the signature; returns the form parameters when it is right.
-fn verified(
+pub(crate) fn verified(
     state: &AppState,
     tw: &Twilio,
     uri: &axum::http::Uri,
@@ -57,7 +57,7 @@ fn twiml(text: Option<String>) -> Response {
     ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], body).into_response()
 }
 
-async fn keep(state: &AppState, kind: &str, body: &[u8], outcome: &str) {
+pub(crate) async fn keep(state: &AppState, kind: &str, body: &[u8], outcome: &str) {
     let text = String::from_utf8_lossy(body);
     if let Err(e) = state
         .store

@@ -106,7 +106,7 @@ pub async fn save_profile(
             time_zone: Some(form.text("time_zone").to_owned()),
             locale: Some(form.text("locale").to_owned()),
             phone: Some(form.text("phone").to_owned()),
-            accepting_orders: None,
+            ..ShopPatchRequest::default()
         }
     };
     match patch.validate() {

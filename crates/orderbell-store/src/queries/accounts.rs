@@ -7,7 +7,9 @@ use crate::db::{Db, Row};
 use crate::records::{Credentials, NewSession, NewUser, Session};
 use crate::{Result, StoreError, params};
 
-const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at";
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at, u.phone";
+/// How many columns [`user_from`] reads.
+const USER_COLUMN_COUNT: usize = 5;
 
 fn user_from(row: &Row, at: usize) -> Result<User> {
     Ok(User {
@@ -15,6 +17,7 @@ fn user_from(row: &Row, at: usize) -> Result<User> {
         email: row.text(at + 1)?,
         name: row.text(at + 2)?,
         created_at: row.time(at + 3)?,
+        phone: row.opt_text(at + 4)?,
     })
 }
 
@@ -48,6 +51,7 @@ pub fn create_user(db: &mut dyn Db, u: &NewUser) -> Result<User> {
         email: u.email.clone(),
         name: u.name.clone(),
         created_at: u.created_at,
+        phone: None,
     })
 }
 
@@ -71,7 +75,7 @@ pub fn credentials(db: &mut dyn Db, email: &str) -> Result<Option<Credentials>> 
         .map(|r| {
             Ok(Credentials {
                 user: user_from(&r, 0)?,
-                password_hash: r.opt_text(4)?,
+                password_hash: r.opt_text(USER_COLUMN_COUNT)?,
             })
         })
         .transpose()
@@ -81,6 +85,13 @@ pub fn set_password(db: &mut dyn Db, id: &UserId, hash: &str) -> Result<()> {
     super::changed(db.execute(
         "UPDATE users SET password_hash = $1 WHERE id = $2",
         params![hash, id.as_str()],
+    )?)
+}
+
+pub fn set_user_phone(db: &mut dyn Db, id: &UserId, phone: Option<&str>) -> Result<()> {
+    super::changed(db.execute(
+        "UPDATE users SET phone = $1 WHERE id = $2",
+        params![phone, id.as_str()],
     )?)
 }
 
@@ -102,9 +113,9 @@ pub fn session(db: &mut dyn Db, token_hash: &str, now: Timestamp) -> Result<Opti
         .map(|r| {
             Ok(Session {
                 user: user_from(&r, 0)?,
-                auth_method: r.text(4)?,
-                created_at: r.time(5)?,
-                expires_at: r.time(6)?,
+                auth_method: r.text(USER_COLUMN_COUNT)?,
+                created_at: r.time(USER_COLUMN_COUNT + 1)?,
+                expires_at: r.time(USER_COLUMN_COUNT + 2)?,
             })
         })
         .transpose()

@@ -1,5 +1,6 @@
 //! What an order change causes, written in the same transaction as the change itself
-//! (transactional outbox): print jobs and notifications. Delivery happens after commit.
+//! (transactional outbox): print jobs, notifications and the escalation timer of an unanswered
+//! order. Delivery happens after commit.
 
 use orderbell_core::order::{Actor, Order, OrderAction};
 
@@ -12,7 +13,7 @@ pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
     for order in orders {
         super::notifications::order_created(db, order)?;
     }
-    Ok(())
+    super::alerts::orders_created(db, orders)
 }
 
 /// Called after an action changed an order, inside the same transaction.
@@ -24,5 +25,5 @@ pub fn order_changed(
 ) -> Result<()> {
     super::printing::order_changed(db, order, action, actor)?;
     super::notifications::order_changed(db, order, action, actor)?;
-    Ok(())
+    super::alerts::order_changed(db, order, action)
 }

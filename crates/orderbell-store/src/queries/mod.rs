@@ -1,6 +1,7 @@
 //! Every query Orderbell runs, written once against [`crate::db::Db`].
 
 pub mod accounts;
+pub mod alerts;
 pub mod api_keys;
 pub mod effects;
 pub mod menu;

@@ -11,7 +11,8 @@ use orderbell_core::{OrderId, ShopId, Timestamp, UserId};
 use crate::db::{Db, Row, Value};
 use crate::notifications::{
     Channel, ChannelLink, DeliveryReport, Finish, LinkCode, MemberSettings, NewLink,
-    NewNotification, Notification, NotifyEvent, Outcome, Recipient, WebhookEntry,
+    NewNotification, Notification, NotifyEvent, Outcome, Payload, Recipient, ShopInfo,
+    WebhookEntry,
 };
 use crate::{Result, StoreError, params};
 
@@ -245,43 +246,28 @@ pub fn set_member_settings(
 /// What the order looked like, for the message texts (rendered at send time by the server).
 fn payload(
     order: &Order,
-    slug: &str,
+    shop: &ShopInfo,
     actor: Option<&Actor>,
-    extra: Option<(&str, serde_json::Value)>,
+    message_id: Option<i64>,
 ) -> Result<String> {
-    let mut p = serde_json::json!({
-        "shop": slug,
-        "order_id": order.id.as_str(),
-        "number": order.number,
-        "status": order.status.as_str(),
-        "currency": order.currency.code(),
-        "total": order.total,
-        "items": order.items,
-        "fulfillment": {"type": order.fulfillment.kind(), "detail": order.fulfillment.detail()},
-        "note": order.note,
-        "eta_minutes": order.eta_minutes,
-        "reason": order.reason,
-        "actor": actor.and_then(|a| a.name.clone()),
-    });
-    if let (Some((key, value)), Some(map)) = (extra, p.as_object_mut()) {
-        map.insert(key.to_owned(), value);
+    Payload {
+        message_id,
+        ..Payload::of_order(order, shop, actor)
     }
-    serde_json::to_string(&p).map_err(|e| StoreError::Backend(e.to_string()))
+    .to_json()
 }
 
-struct Shop {
-    slug: String,
-    locale: String,
-}
-
-fn shop_of(db: &mut dyn Db, shop: &ShopId) -> Result<Shop> {
+pub fn shop_of(db: &mut dyn Db, shop: &ShopId) -> Result<ShopInfo> {
     let r = db.query_one(
-        "SELECT slug, locale FROM shops WHERE id = $1",
+        "SELECT slug, name, phone, locale, time_zone FROM shops WHERE id = $1",
         params![shop.as_str()],
     )?;
-    Ok(Shop {
+    Ok(ShopInfo {
         slug: r.text(0)?,
-        locale: r.text(1)?,
+        name: r.text(1)?,
+        phone: r.opt_text(2)?,
+        locale: r.text(3)?,
+        time_zone: r.text(4)?,
     })
 }
 
@@ -310,7 +296,7 @@ pub fn enqueue(db: &mut dyn Db, n: &NewNotification) -> Result<i64> {
 }
 
 /// The active member links of a shop: (link id, channel, address, locale, user id).
-fn member_links(db: &mut dyn Db, shop: &ShopId) -> Result<Vec<Row>> {
+pub fn member_links(db: &mut dyn Db, shop: &ShopId) -> Result<Vec<Row>> {
     db.query(
         "SELECT l.id, l.channel, l.address, l.locale, l.user_id
          FROM memberships m JOIN channel_links l ON l.user_id = m.user_id
@@ -321,13 +307,14 @@ fn member_links(db: &mut dyn Db, shop: &ShopId) -> Result<Vec<Row>> {
 }
 
 /// Queues `event` for the shop's members whose linked channels the shop's settings want.
-fn to_members(
+pub fn to_members(
     db: &mut dyn Db,
     order: &Order,
-    shop: &Shop,
+    shop: &ShopInfo,
     event: NotifyEvent,
     payload: &str,
     rows: Vec<Row>,
+    now: Timestamp,
 ) -> Result<()> {
     let settings = member_settings(db, &order.shop_id)?;
     if settings.channels(event).is_empty() {
@@ -351,8 +338,8 @@ fn to_members(
                 event,
                 locale: r.opt_text(3)?.unwrap_or_else(|| shop.locale.clone()),
                 payload: payload.to_owned(),
-                run_at: order.updated_at,
-                now: order.updated_at,
+                run_at: now,
+                now,
             },
         )?;
     }
@@ -367,8 +354,16 @@ pub fn order_created(db: &mut dyn Db, order: &Order) -> Result<()> {
         return Ok(());
     }
     let shop = shop_of(db, &order.shop_id)?;
-    let payload = payload(order, &shop.slug, None, None)?;
-    to_members(db, order, &shop, NotifyEvent::NewOrder, &payload, links)
+    let payload = payload(order, &shop, None, None)?;
+    to_members(
+        db,
+        order,
+        &shop,
+        NotifyEvent::NewOrder,
+        &payload,
+        links,
+        order.updated_at,
+    )
 }
 
 fn event_of(action: &OrderAction) -> Option<NotifyEvent> {
@@ -396,7 +391,7 @@ pub fn order_changed(
         return Ok(());
     };
     let shop = shop_of(db, &order.shop_id)?;
-    let body = payload(order, &shop.slug, Some(actor), None)?;
+    let body = payload(order, &shop, Some(actor), None)?;
     let customers = db.query(
         "SELECT id, channel, address, locale FROM channel_links WHERE order_id = $1 AND status = 'active' ORDER BY id",
         params![order.id.as_str()],
@@ -422,11 +417,12 @@ pub fn order_changed(
     }
     let links = member_links(db, &order.shop_id)?;
     if !links.is_empty() {
-        to_members(db, order, &shop, event, &body, links)?;
+        to_members(db, order, &shop, event, &body, links, order.updated_at)?;
     }
     let sent = db.query(
         "SELECT link_id, destination, provider_message_id, locale, user_id FROM notifications
-         WHERE order_id = $1 AND channel = 'telegram' AND event = 'new_order' AND provider_message_id IS NOT NULL
+         WHERE order_id = $1 AND channel = 'telegram' AND event IN ('new_order', 'reminder')
+           AND provider_message_id IS NOT NULL
          ORDER BY id",
         params![order.id.as_str()],
     )?;
@@ -434,12 +430,7 @@ pub fn order_changed(
         let Some(message_id) = r.opt_text(2)?.and_then(|m| m.parse::<i64>().ok()) else {
             continue;
         };
-        let edit = payload(
-            order,
-            &shop.slug,
-            Some(actor),
-            Some(("message_id", message_id.into())),
-        )?;
+        let edit = payload(order, &shop, Some(actor), Some(message_id))?;
         enqueue(
             db,
             &NewNotification {

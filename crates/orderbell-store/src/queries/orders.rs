@@ -255,7 +255,7 @@ fn placeholders(rows: usize, cols: usize) -> String {
 
 /// Inserts rows with multi-row statements. Chunks are powers of two (at most 64 rows), so
 /// only a handful of distinct statements are prepared and cached.
-fn insert_rows(db: &mut dyn Db, head: &str, cols: usize, values: &[Value]) -> Result<()> {
+pub fn insert_rows(db: &mut dyn Db, head: &str, cols: usize, values: &[Value]) -> Result<()> {
     let mut rest = values;
     while !rest.is_empty() {
         let rows = rest.len() / cols;

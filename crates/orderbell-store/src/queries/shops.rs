@@ -1,5 +1,8 @@
 //! Shops and their members.
 
+use orderbell_core::alerts::AlertPolicy;
+use orderbell_core::hours::OpeningHours;
+use orderbell_core::order::DEFAULT_ETA_MINUTES;
 use orderbell_core::shop::{NewShop, Shop, ShopPatch};
 use orderbell_core::user::{Member, Role};
 use orderbell_core::{Currency, ShopId, Timestamp, UserId};
@@ -7,8 +10,31 @@ use orderbell_core::{Currency, ShopId, Timestamp, UserId};
 use crate::db::{Db, Row};
 use crate::{Result, StoreError, params};
 
-const SHOP_COLUMNS: &str =
-    "id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at";
+const SHOP_COLUMNS: &str = "id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, \
+     alerts, opening_hours, paused_until, default_eta_minutes";
+/// How many columns [`shop_from`] reads.
+pub const SHOP_COLUMN_COUNT: usize = 13;
+
+fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("stored shop has a bad {what}: {e}"))
+}
+
+/// The stored alert policy (NULL: the defaults).
+fn alerts_from(text: Option<String>) -> Result<AlertPolicy> {
+    match text {
+        None => Ok(AlertPolicy::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| bad("alert policy", e)),
+    }
+}
+
+fn hours_from(text: Option<String>) -> Result<Option<OpeningHours>> {
+    text.map(|t| serde_json::from_str(&t).map_err(|e| bad("opening hours", e)))
+        .transpose()
+}
+
+fn json_text<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(e.to_string()))
+}
 
 pub fn shop_from(row: &Row, at: usize) -> Result<Shop> {
     let code = row.text(at + 3)?;
@@ -23,6 +49,10 @@ pub fn shop_from(row: &Row, at: usize) -> Result<Shop> {
         phone: row.opt_text(at + 6)?,
         accepting_orders: row.bool(at + 7)?,
         created_at: row.time(at + 8)?,
+        alerts: alerts_from(row.opt_text(at + 9)?)?,
+        opening_hours: hours_from(row.opt_text(at + 10)?)?,
+        paused_until: row.opt_time(at + 11)?,
+        default_eta_minutes: u32::try_from(row.int(at + 12)?).map_err(|e| bad("ETA", e))?,
     })
 }
 
@@ -49,8 +79,9 @@ pub fn create_shop(
         return Err(StoreError::NotFound);
     }
     db.execute(
-        "INSERT INTO shops (id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO shops (id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, updated_at,
+         alerts)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         params![
             id.as_str(),
             &s.slug,
@@ -61,7 +92,8 @@ pub fn create_shop(
             s.phone.clone(),
             true,
             now,
-            now
+            now,
+            json_text(&s.alerts)?
         ],
     )?;
     db.execute(
@@ -78,6 +110,10 @@ pub fn create_shop(
         phone: s.phone.clone(),
         accepting_orders: true,
         created_at: now,
+        alerts: s.alerts.clone(),
+        opening_hours: None,
+        paused_until: None,
+        default_eta_minutes: DEFAULT_ETA_MINUTES,
     })
 }
 
@@ -86,6 +122,14 @@ pub fn shop(db: &mut dyn Db, id: &ShopId) -> Result<Option<Shop>> {
     db.query_opt(&sql, params![id.as_str()])?
         .map(|r| shop_from(&r, 0))
         .transpose()
+}
+
+pub fn all_shops(db: &mut dyn Db) -> Result<Vec<Shop>> {
+    let sql = format!("SELECT {SHOP_COLUMNS} FROM shops ORDER BY slug");
+    db.query(&sql, &[])?
+        .iter()
+        .map(|r| shop_from(r, 0))
+        .collect()
 }
 
 pub fn shop_by_slug(db: &mut dyn Db, slug: &str) -> Result<Option<Shop>> {
@@ -104,8 +148,9 @@ pub fn update_shop(
     let mut shop = shop(db, id)?.ok_or(StoreError::NotFound)?;
     shop.apply(patch);
     db.execute(
-        "UPDATE shops SET name = $1, time_zone = $2, locale = $3, phone = $4, accepting_orders = $5, updated_at = $6
-         WHERE id = $7",
+        "UPDATE shops SET name = $1, time_zone = $2, locale = $3, phone = $4, accepting_orders = $5, updated_at = $6,
+         alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10
+         WHERE id = $11",
         params![
             &shop.name,
             &shop.time_zone,
@@ -113,9 +158,20 @@ pub fn update_shop(
             shop.phone.clone(),
             shop.accepting_orders,
             now,
+            json_text(&shop.alerts)?,
+            shop.opening_hours.as_ref().map(json_text).transpose()?,
+            shop.paused_until,
+            i64::from(shop.default_eta_minutes),
             id.as_str()
         ],
     )?;
+    if patch.paused_until.is_some() {
+        // A pause set or ended by a person starts the count of unanswered orders afresh.
+        db.execute(
+            "UPDATE shops SET missed_in_row = 0 WHERE id = $1",
+            params![id.as_str()],
+        )?;
+    }
     Ok(shop)
 }
 
@@ -131,7 +187,7 @@ pub fn shops_of(db: &mut dyn Db, user: &UserId) -> Result<Vec<(Shop, Role)>> {
     );
     db.query(&sql, params![user.as_str()])?
         .iter()
-        .map(|r| Ok((shop_from(r, 0)?, parse_role(&r.text(9)?)?)))
+        .map(|r| Ok((shop_from(r, 0)?, parse_role(&r.text(SHOP_COLUMN_COUNT)?)?)))
         .collect()
 }
 

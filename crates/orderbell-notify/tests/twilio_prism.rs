@@ -72,12 +72,21 @@ async fn start_prism(spec: &PathBuf) -> Result<(Child, u16), String> {
         .stderr(Stdio::null())
         .kill_on_drop(true);
     let mut child = cmd.spawn().map_err(|e| format!("cannot run prism: {e}"))?;
+    // Ready means an HTTP answer (any status), not just a TCP connect: the port came from the
+    // ephemeral range, and a connect to it while nothing listens can land on the probe's own
+    // socket (a TCP self-connect), which looked like a ready Prism and failed the first call.
+    let probe = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?;
     let deadline = Instant::now() + Duration::from_secs(180);
     while Instant::now() < deadline {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("prism exited early: {status}"));
         }
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+        if probe
+            .get(format!("http://127.0.0.1:{port}/"))
+            .send()
             .await
             .is_ok()
         {

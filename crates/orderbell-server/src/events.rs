@@ -22,8 +22,10 @@ pub enum EventKind {
     PrintJobsQueued,
     /// A printer connected, disconnected or reported its status.
     PrinterStatus,
-    /// Notifications were queued.
+    /// Notifications were queued (new orders, escalation steps, notices).
     Notifications,
+    /// The shop's settings changed (opening hours, pause, alert policy).
+    ShopUpdated,
 }
 
 /// One event of one shop.
@@ -38,6 +40,20 @@ pub struct ShopEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
     pub at: Timestamp,
+}
+
+impl ShopEvent {
+    /// The event of an order that was created or changed (one constructor for all of them).
+    pub fn of_order(kind: EventKind, order: &orderbell_core::order::Order) -> ShopEvent {
+        ShopEvent {
+            shop_id: order.shop_id.clone(),
+            kind,
+            order_id: Some(order.id.clone()),
+            number: Some(order.number),
+            status: Some(order.status),
+            at: order.updated_at,
+        }
+    }
 }
 
 /// The in-process bus.

@@ -9,6 +9,7 @@ pub mod devices;
 pub mod escalation;
 pub mod events;
 pub mod http;
+pub mod intake;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;

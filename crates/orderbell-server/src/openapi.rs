@@ -11,7 +11,7 @@ use crate::{devices, notifications};
     info(title = "Orderbell API", description = "Order intake and notifications for small shops."),
     paths(
         health::healthz, health::readyz,
-        accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::change_password,
+        accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         shops::api_keys, shops::create_api_key, shops::revoke_api_key,

@@ -191,7 +191,44 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json
         user: user.into(),
         shops: shops
             .into_iter()
-            .map(|(shop, role): (_, Role)| ShopView::new(shop, Some(role)))
+            .map(|(shop, role): (_, Role)| ShopView::new(shop, Some(role), state.now()))
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// E.164 (`+821012345678`); an empty string removes it. Escalation calls ring it.
+    pub phone: Option<String>,
+}
+
+/// Changes the signed-in user's own details.
+#[utoipa::path(patch, path = "/api/v1/me", tag = "accounts", request_body = MePatch,
+    responses((status = 200, body = MeView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<MePatch>,
+) -> ApiResult<Json<MeView>> {
+    let user = caller.user()?.clone();
+    if let Some(phone) = body.phone {
+        let mut errors = orderbell_core::ValidationErrors::new();
+        let phone = orderbell_core::shop::check_phone(&mut errors, "phone", Some(&phone));
+        errors.into_result()?;
+        state.store.set_user_phone(&user.id, phone).await?;
+    }
+    let user = state
+        .store
+        .user(&user.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let shops = state.store.shops_of(&user.id).await?;
+    Ok(Json(MeView {
+        user: (&user).into(),
+        shops: shops
+            .into_iter()
+            .map(|(shop, role): (_, Role)| ShopView::new(shop, Some(role), state.now()))
             .collect(),
     }))
 }

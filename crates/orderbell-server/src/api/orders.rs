@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use orderbell_core::order::{OrderAction, OrderEvent, OrderSource, OrderStatus};
-use orderbell_core::pricing::{OrderRequest, PricingRules, price_order};
-use orderbell_core::{CustomerId, OrderId, Timestamp, ValidationErrors};
-use orderbell_store::{CreatedOrder, IdempotencyKey, NewOrder, OrderFilter, StoreError};
+use orderbell_core::pricing::OrderRequest;
+use orderbell_core::{OrderId, Timestamp, ValidationErrors};
+use orderbell_store::{IdempotencyKey, OrderFilter};
 use serde::Deserialize;
 
 use super::views::{OrderPageView, OrderView, order_with_jobs, orders_with_jobs};
@@ -19,20 +19,9 @@ use crate::http::auth::{Caller, Need, shop_access};
 use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::{ApiJson, ApiJsonWithBytes, ApiQuery, OptionalJson};
+use crate::intake::{Intake, Taken, take};
 use crate::security::token;
 use crate::state::AppState;
-
-/// Tells live subscribers (dashboards, printers, the dispatcher) after the commit.
-fn publish(state: &AppState, kind: EventKind, order: &orderbell_core::order::Order) {
-    state.events.publish(ShopEvent {
-        shop_id: order.shop_id.clone(),
-        kind,
-        order_id: Some(order.id.clone()),
-        number: Some(order.number),
-        status: Some(order.status),
-        at: order.updated_at,
-    });
-}
 
 fn parse_order_id(id: &str) -> ApiResult<OrderId> {
     OrderId::parse(id).ok_or_else(ApiError::not_found)
@@ -73,6 +62,7 @@ fn request_hash(body: &[u8]) -> String {
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = OrderRequest,
     responses((status = 201, body = OrderView), (status = 200, description = "Replayed", body = OrderView),
+              (status = 409, description = "`shop_closed`: guests cannot order now (opening hours or a pause); `reopens_at` says when", body = ErrorBody),
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -101,63 +91,25 @@ pub async fn create(
         _ => (OrderSource::Guest, "guest".to_owned()),
     };
     let guest = source == OrderSource::Guest;
-    if guest {
-        state.limits.guest_order(ip)?;
-    }
     let key = idempotency_key(&headers)?;
-    let needs_menu = request.items.iter().any(|l| l.menu_item_id.is_some());
-    let menu = if needs_menu {
-        state.store.menu(&shop.id).await?
-    } else {
-        orderbell_core::menu::Menu { categories: vec![] }
-    };
-    let priced = price_order(
-        &request,
-        &menu,
-        PricingRules {
-            allow_free_form: !guest,
-            max_total: state.config.max_order_total,
-            accepting_orders: shop.accepting_orders || !guest,
-        },
-    )?;
-    if guest {
-        if let Some(phone) = &priced.customer.phone {
-            state.limits.order_phone(phone)?;
-        }
-    }
-    let actor = caller.actor();
-    let new = NewOrder {
-        id: state.new_id(OrderId::from_parts),
-        shop_id: shop.id.clone(),
-        currency: shop.currency,
-        priced,
+    let intake = Intake {
         source,
         actor: if guest {
             orderbell_core::order::Actor::guest()
         } else {
-            actor
+            caller.actor()
         },
-        new_customer_id: state.new_id(CustomerId::from_parts),
-        created_at: state.now(),
+        ip,
         idempotency: key.map(|k| IdempotencyKey {
             key: format!("{scope}:{k}"),
             request_hash: request_hash(&body),
         }),
     };
-    let created = match state.store.create_order(new.clone()).await {
-        // Another instance stored the same key a moment ago: now it can be replayed.
-        Err(StoreError::Conflict(_)) if new.idempotency.is_some() => {
-            state.store.create_order(new).await?
-        }
-        other => other?,
-    };
+    let created = take(&state, &shop, intake, &request).await?;
     let (status, order, replayed) = match created {
-        CreatedOrder::New(o) => (StatusCode::CREATED, o, false),
-        CreatedOrder::Replayed(o) => (StatusCode::OK, o, true),
+        Taken::New(o) => (StatusCode::CREATED, o, false),
+        Taken::Replayed(o) => (StatusCode::OK, o, true),
     };
-    if !replayed {
-        publish(&state, EventKind::OrderCreated, &order);
-    }
     let location = format!("/api/v1/shops/{}/orders/{}", shop.slug, order.id);
     let view = order_with_jobs(&state, &shop.slug, order).await?;
     let mut response = (status, Json(view)).into_response();
@@ -338,7 +290,9 @@ async fn act(
         .store
         .apply_order_action(&shop.id, &id, action, caller.actor(), state.now())
         .await?;
-    publish(state, EventKind::OrderUpdated, &order);
+    state
+        .events
+        .publish(ShopEvent::of_order(EventKind::OrderUpdated, &order));
     Ok(Json(order_with_jobs(state, &shop.slug, order).await?))
 }
 

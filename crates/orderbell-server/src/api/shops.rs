@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use orderbell_core::shop::{NewShopRequest, ShopPatchRequest};
+use orderbell_core::shop::{NewShop, NewShopRequest, ShopPatchRequest};
 use orderbell_core::text::normalize_email;
 use orderbell_core::user::{Member, Role};
 use orderbell_core::{ApiKeyId, ShopId, UserId, ValidationErrors};
@@ -26,7 +26,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
     Ok(Json(
         shops
             .into_iter()
-            .map(|(s, r)| ShopView::new(s, Some(r)))
+            .map(|(s, r)| ShopView::new(s, Some(r), state.now()))
             .collect(),
     ))
 }
@@ -40,14 +40,17 @@ pub async fn create(
     ApiJson(body): ApiJson<NewShopRequest>,
 ) -> ApiResult<(StatusCode, Json<ShopView>)> {
     let user = caller.user()?;
-    let new = body.validate()?;
+    let new = NewShop {
+        alerts: state.config.alerts.clone(),
+        ..body.validate()?
+    };
     let shop = state
         .store
         .create_shop(state.new_id(ShopId::from_parts), new, &user.id, state.now())
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(ShopView::new(shop, Some(Role::Owner))),
+        Json(ShopView::new(shop, Some(Role::Owner), state.now())),
     ))
 }
 
@@ -68,10 +71,13 @@ pub async fn get(
         Caller::User { user, .. } => state.store.role(&shop.id, &user.id).await?,
         _ => None,
     };
-    Ok(Json(ShopView::new(shop, role)))
+    Ok(Json(ShopView::new(shop, role, state.now())))
 }
 
-/// Changes the shop's profile or switches online ordering on and off.
+/// Changes the shop's profile, switches online ordering on and off, sets the alert policy
+/// (`alerts`: fields left out stay; `null` turns a call, the miss or the automatic pause off),
+/// the opening hours (`null`: always open), a pause (`paused_until`, RFC 3339 or `null`) and
+/// the default ETA.
 #[utoipa::path(patch, path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
     request_body = ShopPatchRequest,
     responses((status = 200, body = ShopView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -82,12 +88,20 @@ pub async fn update(
     ApiJson(body): ApiJson<ShopPatchRequest>,
 ) -> ApiResult<Json<ShopView>> {
     let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
-    let patch = body.validate()?;
+    let patch = body.validate_for(&shop)?;
     let shop = state
         .store
         .update_shop(&shop.id, patch, state.now())
         .await?;
-    Ok(Json(ShopView::new(shop, None)))
+    state.events.publish(crate::events::ShopEvent {
+        shop_id: shop.id.clone(),
+        kind: crate::events::EventKind::ShopUpdated,
+        order_id: None,
+        number: None,
+        status: None,
+        at: state.now(),
+    });
+    Ok(Json(ShopView::full(shop, None, state.now())))
 }
 
 /// The shop's members.

@@ -29,5 +29,5 @@ pub async fn get(
         .shop(&order.shop_id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    Ok(Json(TrackingView::new(shop, order)))
+    Ok(Json(TrackingView::new(shop, order, state.now())))
 }

@@ -2,10 +2,12 @@
 
 use orderbell_core::Currency;
 use orderbell_core::Timestamp;
+use orderbell_core::alerts::AlertPolicy;
+use orderbell_core::hours::OpeningHours;
 use orderbell_core::order::{
     CustomerInfo, Fulfillment, Order, OrderItem, OrderSource, OrderStatus,
 };
-use orderbell_core::shop::Shop;
+use orderbell_core::shop::{Ordering, Shop};
 use orderbell_core::user::{Role, User};
 use orderbell_store::ApiKey;
 use serde::Serialize;
@@ -150,11 +152,50 @@ pub struct ShopView {
     /// Your role, when you are a member.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// When guests may order, in the shop's time zone (`null`: always).
+    #[schema(value_type = Option<Object>)]
+    pub opening_hours: Option<serde_json::Value>,
+    /// Guest ordering is paused until then.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub paused_until: Option<Timestamp>,
+    /// Guests can order right now (opening hours, pause and `accepting_orders` together).
+    pub open_now: bool,
+    /// When guests can order again, while they cannot.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reopens_at: Option<Timestamp>,
+    /// How unanswered orders escalate (members and `manage` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertPolicy>,
+    /// The ETA a phone-keypad accept uses (members and `manage` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_eta_minutes: Option<u32>,
 }
 
 impl ShopView {
-    pub fn new(shop: Shop, role: Option<Role>) -> ShopView {
+    /// The shop as anyone may see it (`role`: yours, when you are a member; members also see
+    /// its alert settings).
+    pub fn new(shop: Shop, role: Option<Role>, now: Timestamp) -> ShopView {
+        let full = role.is_some();
+        ShopView::build(shop, role, now, full)
+    }
+
+    /// With the settings, for whoever manages the shop.
+    pub fn full(shop: Shop, role: Option<Role>, now: Timestamp) -> ShopView {
+        ShopView::build(shop, role, now, true)
+    }
+
+    fn build(shop: Shop, role: Option<Role>, now: Timestamp, full: bool) -> ShopView {
+        let (open_now, reopens_at) = match shop.ordering(now) {
+            Ordering::Open => (shop.accepting_orders, None),
+            Ordering::Closed { reopens_at, .. } => (false, reopens_at),
+        };
         ShopView {
+            opening_hours: shop.opening_hours.as_ref().map(OpeningHours::to_json),
+            paused_until: shop.paused_until.filter(|p| *p > now),
+            open_now,
+            reopens_at,
+            alerts: full.then(|| shop.alerts.clone()),
+            default_eta_minutes: full.then_some(shop.default_eta_minutes),
             slug: shop.slug,
             name: shop.name,
             currency: shop.currency,
@@ -190,10 +231,10 @@ pub struct TrackingView {
 }
 
 impl TrackingView {
-    pub fn new(shop: Shop, o: Order) -> TrackingView {
+    pub fn new(shop: Shop, o: Order, now: Timestamp) -> TrackingView {
         TrackingView {
             number: o.number,
-            shop: ShopView::new(shop, None),
+            shop: ShopView::new(shop, None, now),
             status: o.status,
             currency: o.currency,
             subtotal: o.subtotal,
@@ -216,6 +257,8 @@ pub struct UserView {
     pub id: String,
     pub email: String,
     pub name: String,
+    /// E.164; escalation calls about unanswered orders ring it.
+    pub phone: Option<String>,
 }
 
 impl From<&User> for UserView {
@@ -224,6 +267,7 @@ impl From<&User> for UserView {
             id: u.id.to_string(),
             email: u.email.clone(),
             name: u.name.clone(),
+            phone: u.phone.clone(),
         }
     }
 }

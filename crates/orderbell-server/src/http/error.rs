@@ -14,6 +14,8 @@ pub struct ApiError {
     pub message: String,
     pub fields: Vec<FieldError>,
     pub retry_after: Option<u64>,
+    /// `shop_closed`: when guests can order again, if known.
+    pub reopens_at: Option<orderbell_core::Timestamp>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -28,6 +30,10 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+    /// `shop_closed`: when guests can order again (RFC 3339), if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reopens_at: Option<orderbell_core::Timestamp>,
 }
 
 impl ApiError {
@@ -38,6 +44,22 @@ impl ApiError {
             message: message.into(),
             fields: vec![],
             retry_after: None,
+            reopens_at: None,
+        }
+    }
+
+    /// 409 `shop_closed`: guests cannot order now (opening hours or a pause).
+    pub fn shop_closed(reopens_at: Option<orderbell_core::Timestamp>) -> ApiError {
+        ApiError {
+            reopens_at,
+            ..ApiError::new(
+                StatusCode::CONFLICT,
+                "shop_closed",
+                match reopens_at {
+                    Some(t) => format!("the shop is closed; it opens again at {t}"),
+                    None => "the shop is not taking orders right now".to_owned(),
+                },
+            )
         }
     }
 
@@ -139,6 +161,7 @@ impl IntoResponse for ApiError {
                 code: self.code.to_owned(),
                 message: self.message,
                 fields: self.fields,
+                reopens_at: self.reopens_at,
             },
         };
         let mut response = (self.status, axum::Json(body)).into_response();

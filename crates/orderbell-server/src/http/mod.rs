@@ -75,7 +75,7 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", post(accounts::login).delete(accounts::logout))
         .route("/users", post(accounts::signup))
-        .route("/me", get(accounts::me))
+        .route("/me", get(accounts::me).patch(accounts::update_me))
         .route(
             "/me/password",
             axum::routing::put(accounts::change_password),

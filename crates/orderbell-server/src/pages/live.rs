@@ -11,7 +11,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -23,6 +23,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 
 use super::error::PageError;
 use super::session::{member_of, require};
+use crate::escalation::readiness::DashboardGuard;
 use crate::events::ShopEvent;
 use crate::state::AppState;
 
@@ -51,7 +52,11 @@ async fn end_of_stream() {
     }
 }
 
-fn sse(state: &AppState, keep: impl Fn(&ShopEvent) -> bool + Send + 'static) -> Response {
+fn sse(
+    state: &AppState,
+    keep: impl Fn(&ShopEvent) -> bool + Send + 'static,
+    listening: Option<DashboardGuard>,
+) -> Response {
     let hello = stream::once(async {
         Ok::<Event, Infallible>(
             Event::default()
@@ -78,7 +83,15 @@ fn sse(state: &AppState, keep: impl Fn(&ShopEvent) -> bool + Send + 'static) -> 
             std::future::ready(out.map(Ok::<Event, Infallible>))
         },
     );
-    let body = hello.chain(events).take_until(end_of_stream());
+    // A dashboard with its sound on counts as a listener while its stream is open: the guard
+    // lives in the stream and is dropped with it.
+    let body = hello
+        .chain(events)
+        .take_until(end_of_stream())
+        .map(move |event| {
+            let _listening = &listening;
+            event
+        });
     let mut response = Sse::new(body)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response();
@@ -97,15 +110,24 @@ fn for_order(order: OrderId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
     move |e| e.order_id.as_ref() == Some(&order)
 }
 
-/// `GET /dashboard/{slug}/live`: members only.
+/// `?sound=1`: the page's alarm is armed (it reconnects with this once sound is on).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct LiveQuery {
+    #[serde(default)]
+    sound: Option<String>,
+}
+
+/// `GET /dashboard/{slug}/live[?sound=1]`: members only.
 pub async fn dashboard(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    Query(q): Query<LiveQuery>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let who = require(&state, &headers, &format!("/dashboard/{slug}")).await?;
     let (shop, _) = member_of(&state, &who, &slug).await?;
-    Ok(sse(&state, for_shop(shop.id)))
+    let listening = (q.sound.as_deref() == Some("1")).then(|| state.listeners.dashboard(&shop.id));
+    Ok(sse(&state, for_shop(shop.id), listening))
 }
 
 /// `GET /o/{token}/live`: anyone holding the tracking link.
@@ -117,5 +139,5 @@ pub async fn tracking(
         .tracking
         .order_id(&token)
         .ok_or_else(PageError::not_found)?;
-    Ok(sse(&state, for_order(id)))
+    Ok(sse(&state, for_order(id), None))
 }

@@ -73,6 +73,7 @@ async fn app_with_providers(with_prism: bool) -> (TestApp, Providers) {
             account_sid: stubs::TWILIO_SID.into(),
             auth_token: SecretString::from(stubs::TWILIO_TOKEN.to_owned()),
             whatsapp_from: stubs::TWILIO_FROM.into(),
+            voice_from: Some(stubs::TWILIO_FROM.into()),
             templates: Default::default(),
             messages_per_second: 80,
         }),
@@ -760,6 +761,19 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
         .shop_with_key("cafe", &["orders:write", "orders:read"])
         .await;
     let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    // This story is about retries of the new-order sends alone: no escalation in its window.
+    let quiet = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(
+                json!({"alerts": {"repeat_after_seconds": 86400, "call_after_seconds": null,
+                                   "miss_after_seconds": null}}),
+            ),
+        )
+        .await;
+    assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.body);
     for i in 0..3 {
         let r = app
             .post(
@@ -847,5 +861,304 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
         p.fcm.calls_of("send").len(),
         failed_sends + 12,
         "no late duplicates"
+    );
+}
+
+/// Never miss an order: the alert policy through the API (checked), a repeat as a NEW Telegram
+/// message, a call whose request Prism checks against Twilio's own description, a keypad
+/// answer (a wrong signature changes nothing; 1 accepts with the shop's default ETA), and then
+/// nothing more for that order. The server's clock is moved by hand; the escalation loop runs
+/// for real.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
+    let (app, p) = app_with_providers(true).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+
+    // The policy is checked field by field, then stored and returned.
+    let bad = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(json!({"alerts": {"repeat_after_seconds": 5, "miss_after_seconds": 100000}})),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.code(), "validation_failed");
+    let fields: Vec<&str> = bad.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec!["alerts.repeat_after_seconds", "alerts.miss_after_seconds"]
+    );
+    let ok = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(json!({"phone": "+8221234567", "default_eta_minutes": 20,
+                        "alerts": {"repeat_after_seconds": 60, "repeat_every_seconds": 60,
+                                   "call_after_seconds": 120, "miss_after_seconds": 600}})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let got = app.get("/api/v1/shops/cafe", &cookie).await;
+    assert_eq!(got.body["alerts"]["call_after_seconds"], 120);
+    assert_eq!(got.body["alerts"]["miss_after_seconds"], 600);
+    assert_eq!(got.body["default_eta_minutes"], 20);
+    // Guests do not see the policy.
+    assert!(
+        app.get("/api/v1/shops/cafe", &As::Nobody)
+            .await
+            .body
+            .get("alerts")
+            .is_none()
+    );
+    // The owner's own phone rings too.
+    let me = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            &cookie,
+            Some(json!({"phone": "010-1234"})),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", me.body);
+    let me = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            &cookie,
+            Some(json!({"phone": "+821012345678"})),
+        )
+        .await;
+    assert_eq!(me.body["user"]["phone"], "+821012345678");
+
+    // Nobody would hear an order: no dashboard with sound, no printer.
+    let ready = app
+        .get("/api/v1/shops/cafe/readiness", &As::Key(key.clone()))
+        .await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.body);
+    assert_eq!(ready.body["hearing"], false);
+    assert_eq!(ready.body["open"], true);
+    assert_eq!(ready.body["listeners"]["channels"], 1);
+    assert!(
+        ready.body["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "no_dashboard_with_sound")
+    );
+
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let to_chat = || {
+        p.telegram
+            .calls_of("sendMessage")
+            .into_iter()
+            .filter(|c| c["request"]["chat_id"] == 42)
+            .collect::<Vec<_>>()
+    };
+    let first = eventually("the new-order message", async || {
+        let sent = to_chat();
+        (sent.len() >= 2).then_some(sent.len())
+    })
+    .await;
+
+    // 61 s later: a new message (not an edit) saying how long it waited, with the buttons.
+    app.clock.advance(jiff::SignedDuration::from_secs(61));
+    let reminder = eventually("the repeat", async || {
+        let sent = to_chat();
+        (sent.len() > first).then(|| sent[first].clone())
+    })
+    .await;
+    let text = reminder["request"]["text"].as_str().unwrap();
+    assert!(
+        text.contains("#1001") && (text.contains("1 min") || text.contains("1분")),
+        "{text}"
+    );
+    assert!(reminder["request"]["reply_markup"]["inline_keyboard"].is_array());
+
+    // 121 s: the call, to the owner's phone and the shop's phone, accepted by Prism.
+    app.clock.advance(jiff::SignedDuration::from_secs(60));
+    let calls = eventually("two calls", async || {
+        let calls = p.twilio.calls_of("Calls");
+        (calls.len() >= 2).then_some(calls)
+    })
+    .await;
+    let mut to: Vec<String> = calls
+        .iter()
+        .map(|c| {
+            let form = c["form"].as_array().unwrap();
+            form.iter().find(|kv| kv[0] == "To").unwrap()[1]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    to.sort();
+    assert_eq!(to, vec!["+821012345678", "+8221234567"]);
+    assert!(calls.iter().all(|c| c["status"] == 201), "{calls:#?}");
+    let twiml = calls[0]["form"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|kv| kv[0] == "Twiml")
+        .unwrap()[1]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        twiml.contains("<Gather") && twiml.contains("numDigits=\"1\""),
+        "{twiml}"
+    );
+    let start = twiml.find("action=\"").unwrap() + "action=\"".len();
+    let action = twiml[start..start + twiml[start..].find('"').unwrap()].replace("&amp;", "&");
+    assert!(
+        action.starts_with(&format!("{PUBLIC}/webhooks/twilio/voice?n=")),
+        "{action}"
+    );
+    let path = action.strip_prefix(PUBLIC).unwrap().to_owned();
+
+    // A wrong signature: 403, nothing changes.
+    let params = [("Digits", "1"), ("AccountSid", stubs::TWILIO_SID)];
+    let r = twilio_post(
+        &app,
+        &path,
+        &params,
+        Some(signed(&action, &params, "wrong")),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let still = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(still.body["status"], "pending");
+
+    // Another key repeats the question; 1 accepts with the shop's default ETA.
+    let repeat = [("Digits", "7"), ("AccountSid", stubs::TWILIO_SID)];
+    let r = twilio_post(
+        &app,
+        &path,
+        &repeat,
+        Some(signed(&action, &repeat, stubs::TWILIO_TOKEN)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<Gather"));
+    let r = twilio_post(
+        &app,
+        &path,
+        &params,
+        Some(signed(&action, &params, stubs::TWILIO_TOKEN)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let answer = r.text().await.unwrap();
+    assert!(
+        answer.contains("<Hangup/>") && answer.contains("1001"),
+        "{answer}"
+    );
+    let accepted = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(accepted.body["status"], "accepted");
+    assert_eq!(accepted.body["eta_minutes"], 20);
+
+    // Nothing follows an answered order: no repeat, no call, no "missed", even at 10 minutes.
+    let sent_before = to_chat()
+        .iter()
+        .filter(|c| c["request"]["reply_markup"].is_object() || c["method"] == "sendMessage")
+        .count();
+    app.clock.advance(jiff::SignedDuration::from_secs(700));
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(to_chat().len(), sent_before);
+    assert_eq!(p.twilio.calls_of("Calls").len(), 2);
+    let done = app
+        .get(
+            &format!("/api/v1/shops/cafe/orders/{id}"),
+            &As::Key(key.clone()),
+        )
+        .await;
+    assert_eq!(done.body["status"], "accepted");
+}
+
+/// Opening hours and pauses close guest ordering with 409 `shop_closed` and `reopens_at`;
+/// the shop's own systems still order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_shop_refuses_guests_with_shop_closed() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = app.shop_with_key("cafe", &["orders:write", "manage"]).await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let until = app
+        .state
+        .now()
+        .checked_add(jiff::SignedDuration::from_mins(30))
+        .unwrap();
+    let r = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(json!({"paused_until": until.to_string()})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["open_now"], false);
+    let menu = app.get("/api/v1/shops/cafe/menu", &As::Nobody).await;
+    let _ = menu;
+    let guest = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Nobody,
+            json!({"items": [{"menu_item_id": "x", "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(guest.status, StatusCode::CONFLICT, "{}", guest.body);
+    assert_eq!(guest.code(), "shop_closed");
+    assert_eq!(guest.body["error"]["reopens_at"], json!(until.to_string()));
+    // The shop's own till is the shop itself: still taken.
+    let till = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key),
+            americano_order(),
+        )
+        .await;
+    assert_eq!(till.status, StatusCode::CREATED, "{}", till.body);
+    // Opening hours that never include now: closed until the next opening.
+    let r = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(json!({"paused_until": null, "opening_hours": {"mon": [["25:00", "26:00"]]}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.body["error"]["fields"][0]["field"],
+        "opening_hours.mon[0]"
     );
 }

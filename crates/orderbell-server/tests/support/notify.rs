@@ -280,15 +280,16 @@ pub async fn twilio(prism: Option<String>) -> (String, Stub) {
     let stub = Stub::default();
     let app = Router::new()
         .route(
-            "/2010-04-01/Accounts/{sid}/Messages.json",
+            "/2010-04-01/Accounts/{sid}/{resource}",
             post(twilio_messages),
         )
         .with_state((stub.clone(), prism));
     (serve(app).await, stub)
 }
 
+/// Messages.json and Calls.json: forwarded to Prism (Twilio's own description) when it runs.
 async fn twilio_messages(
-    Path(sid): Path<String>,
+    Path((sid, resource)): Path<(String, String)>,
     State((stub, prism)): State<(Stub, Option<String>)>,
     headers: HeaderMap,
     body: Bytes,
@@ -306,7 +307,7 @@ async fn twilio_messages(
         )
     } else if let Some(base) = prism {
         let res = reqwest::Client::new()
-            .post(format!("{base}/2010-04-01/Accounts/{sid}/Messages.json"))
+            .post(format!("{base}/2010-04-01/Accounts/{sid}/{resource}"))
             .header("authorization", &auth)
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body.to_vec())
@@ -317,17 +318,18 @@ async fn twilio_messages(
         let mut v: Value = res.json().await.unwrap_or(Value::Null);
         // Prism answers the spec's example; give each message its own SID like Twilio does.
         if status == 201 {
-            v["sid"] = json!(format!("SM{:032x}", stub.next()));
+            let prefix = if resource == "Calls.json" { "CA" } else { "SM" };
+            v["sid"] = json!(format!("{prefix}{:032x}", stub.next()));
         }
         (status, v)
     } else {
         (
             201,
-            json!({"sid": format!("SM{:032x}", stub.next()), "status": "queued"}),
+            json!({"sid": format!("{}{:032x}", if resource == "Calls.json" { "CA" } else { "SM" }, stub.next()), "status": "queued"}),
         )
     };
     stub.push(
-        json!({"method": "Messages", "account": sid, "authorization": auth,
+        json!({"method": resource.trim_end_matches(".json"), "account": sid, "authorization": auth,
                      "form": form, "status": status, "response": answer}),
     );
     (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()

@@ -8,6 +8,8 @@
     reason = "tests"
 )]
 
+pub mod fixtures;
+
 use std::sync::Arc;
 
 use orderbell_store::Store;
@@ -162,4 +164,13 @@ fn database_names_in_urls() {
         with_database("postgres://u@h/db?sslmode=disable", "x"),
         "postgres://u@h/x?sslmode=disable"
     );
+}
+
+/// A second, independent store on the same database as `guard` (a second instance).
+pub async fn second(guard: &Guard) -> Arc<dyn Store> {
+    let url = match guard {
+        Guard::Sqlite(dir) => format!("sqlite://{}/orderbell.db", dir.path().display()),
+        Guard::Postgres { admin_url, name } => with_database(admin_url, name),
+    };
+    orderbell_store::open(&url).await.unwrap()
 }

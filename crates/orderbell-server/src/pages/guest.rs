@@ -537,6 +537,10 @@ mod tests {
             phone: None,
             accepting_orders: true,
             created_at: jiff::Timestamp::UNIX_EPOCH,
+            alerts: orderbell_core::alerts::AlertPolicy::default(),
+            opening_hours: None,
+            paused_until: None,
+            default_eta_minutes: orderbell_core::order::DEFAULT_ETA_MINUTES,
         };
         assert_eq!(
             international_phone(&shop, "010-1234-5678"),

@@ -1,5 +1,5 @@
 //! Notifications: channel links (where people hear from us), one-time link codes, per-shop
-//! settings, the outbox with its delivery log, and the provider webhook log (issue 4).
+//! settings, the outbox with its delivery log, and the provider webhook log.
 //!
 //! Outbox rows are written in the same transaction as the order change that causes them
 //! (`queries::notifications::order_created` / `order_changed`). A dispatcher then claims due rows

@@ -1,4 +1,4 @@
-//! Notifications (issue 4): channel links, the outbox dispatcher, provider webhooks and the
+//! Notifications: channel links, the outbox dispatcher, provider webhooks and the
 //! notifications API. The store writes outbox rows in the order's own transaction; everything
 //! here happens after commit.
 //!

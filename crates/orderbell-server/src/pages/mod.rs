@@ -1,4 +1,4 @@
-//! Web pages rendered by the server (issue 5): the guest's shop page and order tracking,
+//! Web pages rendered by the server: the guest's shop page and order tracking,
 //! accounts, the live dashboard (an installable PWA that rings until someone answers) and the
 //! shop settings. Pages work without JavaScript (forms post, then redirect); small script
 //! modules under `static/js` add live updates, the alarm and conveniences.

@@ -1,4 +1,4 @@
--- Notifications, PostgreSQL (issue 4). Times are TIMESTAMPTZ.
+-- Notifications, PostgreSQL. Times are TIMESTAMPTZ.
 -- Kept parallel to migrations/sqlite/0003_notifications.sql: same tables, same columns.
 
 -- Where a person hears from us: a Telegram chat, a WhatsApp number, a Web Push subscription or an

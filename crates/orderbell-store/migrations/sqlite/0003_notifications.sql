@@ -1,4 +1,4 @@
--- Notifications, SQLite (issue 4). Times are INTEGER Unix milliseconds; booleans are 0/1.
+-- Notifications, SQLite. Times are INTEGER Unix milliseconds; booleans are 0/1.
 -- Kept parallel to migrations/postgres/0003_notifications.sql: same tables, same columns.
 
 -- Where a person hears from us: a Telegram chat, a WhatsApp number, a Web Push subscription or an

@@ -14,20 +14,15 @@ mod support;
 use std::sync::Arc;
 
 use jiff::SignedDuration;
-use orderbell_core::order::{
-    Actor, CustomerInfo, Fulfillment, Order, OrderAction, OrderItem, OrderSource,
-};
-use orderbell_core::pricing::PricedOrder;
-use orderbell_core::shop::NewShopRequest;
+use orderbell_core::order::{Actor, OrderAction};
 use orderbell_core::user::Role;
-use orderbell_core::{Currency, CustomerId, OrderId, ShopId, Timestamp, UserId};
 use orderbell_store::notifications::{
     Channel, DeliveryReport, Finish, LinkCode, MemberSettings, NewLink, NotifyEvent, Outcome,
     Recipient,
 };
-use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
+use orderbell_store::Store;
 use support::fixtures::{member_link, order, shop, user};
-use support::{Backend, fresh, id, now, rand10};
+use support::{Backend, fresh, now, rand10};
 
 fn claim_token() -> String {
     format!("test-{}", hex(&rand10()))

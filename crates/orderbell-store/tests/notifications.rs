@@ -16,11 +16,11 @@ use std::sync::Arc;
 use jiff::SignedDuration;
 use orderbell_core::order::{Actor, OrderAction};
 use orderbell_core::user::Role;
+use orderbell_store::Store;
 use orderbell_store::notifications::{
     Channel, DeliveryReport, Finish, LinkCode, MemberSettings, NewLink, NotifyEvent, Outcome,
     Recipient,
 };
-use orderbell_store::Store;
 use support::fixtures::{member_link, order, shop, user};
 use support::{Backend, fresh, now, rand10};
 

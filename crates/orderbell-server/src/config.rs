@@ -345,6 +345,31 @@ mod tests {
     }
 
     #[test]
+    fn new_shops_take_the_alert_policy_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("orderbell.toml");
+        let o = Overrides {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        std::fs::write(
+            &path,
+            "[alerts]\nrepeat_after_seconds = 30\nmiss_after_seconds = 900\n",
+        )
+        .unwrap();
+        let c = Config::load(&o).unwrap();
+        assert_eq!(c.alerts.repeat_after_seconds, 30);
+        assert_eq!(c.alerts.miss_after_seconds, Some(900));
+        // Fields left out keep their defaults.
+        assert_eq!(c.alerts.repeat_every_seconds, 60);
+        std::fs::write(&path, "[alerts]\nrepeat_after_seconds = 5\n").unwrap();
+        let err = format!("{:#}", Config::load(&o).unwrap_err());
+        assert!(err.contains("alerts.repeat_after_seconds"), "{err}");
+        std::fs::write(&path, "[alerts]\nrepeat_after = 30\n").unwrap();
+        assert!(Config::load(&o).is_err(), "unknown keys are refused");
+    }
+
+    #[test]
     fn bad_public_urls_are_refused() {
         for bad in ["orders.example.com", "ftp://x", "https://", "https://a b"] {
             assert!(normalize_public_url(bad).is_err(), "{bad}");

@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{accounts, health, menu, orders, shops, tracking};
-use crate::{devices, notifications};
+use crate::{devices, escalation, notifications};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,7 @@ use crate::{devices, notifications};
         notifications::api::remove_member_fcm, notifications::api::add_customer_webpush,
         notifications::api::telegram_link, notifications::api::whatsapp_link,
         notifications::api::customer_channels, notifications::api::my_channels,
+        escalation::readiness::get_readiness,
     ),
     tags(
         (name = "orders", description = "Taking orders and moving them through their lifecycle"),

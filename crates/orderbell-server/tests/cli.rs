@@ -1,4 +1,5 @@
-//! The real `orderbell` binary: admin commands, demo mode, and orders that survive SIGKILL.
+//! The real `orderbell` binary: admin commands, demo mode, orders that survive SIGKILL, and
+//! escalation timers that survive it too.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,6 +15,9 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
+#[path = "support/notify.rs"]
+mod stubs;
+
 const BIN: &str = env!("CARGO_BIN_EXE_orderbell");
 
 fn orderbell(dir: &Path) -> Command {
@@ -25,7 +29,21 @@ fn orderbell(dir: &Path) -> Command {
 }
 
 async fn admin(dir: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
-    let mut child = orderbell(dir)
+    admin_with(dir, args, stdin, &[]).await
+}
+
+/// [`admin`] with extra environment variables.
+async fn admin_with(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> (bool, String, String) {
+    let mut cmd = orderbell(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -48,7 +66,20 @@ async fn admin(dir: &Path, args: &[&str], stdin: Option<&str>) -> (bool, String,
 /// Starts `orderbell serve` on a free port; returns the child, its base URL and what it
 /// printed before listening.
 async fn serve(dir: &Path, extra: &[&str]) -> (Child, String, Vec<String>) {
-    let mut child = orderbell(dir)
+    serve_with(dir, extra, &[]).await
+}
+
+/// [`serve`] with extra environment variables.
+async fn serve_with(
+    dir: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Child, String, Vec<String>) {
+    let mut cmd = orderbell(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
@@ -370,5 +401,246 @@ async fn orders_answered_201_survive_sigkill() {
         acknowledged.len()
     );
     assert!(stored.len() >= acknowledged.len());
+    server.kill().await.unwrap();
+}
+
+/// Never miss an order, on the real binary and the real clock: a repeat at 10 s arrives at the
+/// Telegram stand-in no earlier than 10 s and no later than 12 s, although the server was killed
+/// with SIGKILL at 5 s and restarted; it arrives once; an order acknowledged before the kill gets
+/// no repeat and is never missed; the unanswered order is `missed` at 30 s and the guest's
+/// opted-in Telegram chat is told.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_survives_sigkill_and_stops_at_the_acknowledgement() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (tg_url, telegram) = stubs::telegram().await;
+    let env = [
+        ("ORDERBELL_TELEGRAM_BOT_TOKEN", stubs::BOT_TOKEN),
+        ("ORDERBELL_TELEGRAM_API_URL", tg_url.as_str()),
+        ("ORDERBELL_TELEGRAM_MODE", "webhook"),
+    ];
+    let (ok, _, err) = admin(
+        dir.path(),
+        &["user", "add", "kim@esc.example", "--name", "Kim"],
+        Some("a long password\n"),
+    )
+    .await;
+    assert!(ok, "{err}");
+    let (ok, _, err) = admin(
+        dir.path(),
+        &[
+            "shop",
+            "add",
+            "--slug",
+            "esc",
+            "--name",
+            "Esc",
+            "--owner",
+            "kim@esc.example",
+        ],
+        None,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let (ok, key, err) = admin(
+        dir.path(),
+        &[
+            "apikey",
+            "add",
+            "--shop",
+            "esc",
+            "--name",
+            "till",
+            "--scope",
+            "orders:write,orders:read,manage",
+        ],
+        None,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let key = key.trim().to_owned();
+    let (mut server, base, _) = serve_with(dir.path(), &[], &env).await;
+    let http = reqwest::Client::new();
+    let secret = stubs::eventually("setWebhook", async || {
+        telegram
+            .calls_of("setWebhook")
+            .first()
+            .map(|c| c["request"]["secret_token"].as_str().unwrap().to_owned())
+    })
+    .await;
+    let update = |id: i64, chat: i64, text: &str| {
+        json!({"update_id": id, "message": {"message_id": id, "date": 1_764_306_000,
+            "chat": {"id": chat, "type": "private", "first_name": "Kim"},
+            "from": {"id": chat, "is_bot": false, "first_name": "Kim", "language_code": "en"},
+            "text": text}})
+    };
+    let send_update = async |base: &str, body: Value| {
+        http.post(format!("{base}/webhooks/telegram"))
+            .header("X-Telegram-Bot-Api-Secret-Token", &secret)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    // The owner links chat 42.
+    let (ok, link, err) = admin_with(
+        dir.path(),
+        &[
+            "telegram",
+            "link",
+            "--shop",
+            "esc",
+            "--user",
+            "kim@esc.example",
+        ],
+        None,
+        &env,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let code = link.trim().rsplit("start=").next().unwrap().to_owned();
+    assert!(
+        send_update(&base, update(1, 42, &format!("/start {code}")))
+            .await
+            .is_success()
+    );
+    // Repeats every 10 s, missed at 30 s, no call.
+    let r = http
+        .patch(format!("{base}/api/v1/shops/esc"))
+        .bearer_auth(&key)
+        .json(
+            &json!({"alerts": {"repeat_after_seconds": 10, "repeat_every_seconds": 10,
+                                  "call_after_seconds": null, "miss_after_seconds": 30}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+
+    let post = async |base: &str| -> Value {
+        http.post(format!("{base}/api/v1/shops/esc/orders"))
+            .bearer_auth(&key)
+            .json(
+                &json!({"items": [{"name": "Latte", "quantity": 1, "unit_price": 5000}],
+                          "fulfillment": {"type": "pickup"}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    };
+    let t0 = Instant::now();
+    let acked = post(&base).await;
+    let waiting = post(&base).await;
+    let t1 = Instant::now();
+    let (acked_no, waiting_no) = (
+        acked["number"].as_i64().unwrap(),
+        waiting["number"].as_i64().unwrap(),
+    );
+    // The guest of the unanswered order follows it in chat 99.
+    let token = waiting["tracking_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        send_update(&base, update(2, 99, &format!("/start o_{token}")))
+            .await
+            .is_success()
+    );
+    // Someone answers the first order on the API at about 3 s.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let r = http
+        .post(format!(
+            "{base}/api/v1/shops/esc/orders/{}/acknowledge",
+            acked["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    // SIGKILL at 5 s, then back.
+    tokio::time::sleep(Duration::from_secs(5).saturating_sub(t0.elapsed())).await;
+    server.start_kill().unwrap();
+    server.wait().await.unwrap();
+    let (mut server, base, _) = serve_with(dir.path(), &[], &env).await;
+
+    let reminder = |n: i64| {
+        let tag = format!("#{n} unanswered");
+        telegram
+            .calls_of("sendMessage")
+            .into_iter()
+            .filter(|c| {
+                c["request"]["chat_id"] == 42
+                    && c["request"]["text"].as_str().unwrap_or("").contains(&tag)
+            })
+            .count()
+    };
+    let first = stubs::eventually("the 10 s repeat", async || {
+        (reminder(waiting_no) >= 1).then(Instant::now)
+    })
+    .await;
+    assert!(
+        first.duration_since(t0) >= Duration::from_secs(10),
+        "too early: {:?}",
+        first.duration_since(t0)
+    );
+    assert!(
+        first.duration_since(t1) <= Duration::from_secs(12),
+        "too late: {:?}",
+        first.duration_since(t1)
+    );
+    // Once: no second message for the 10 s step (the next one is due at 20 s).
+    tokio::time::sleep(Duration::from_secs(19).saturating_sub(t0.elapsed())).await;
+    assert_eq!(reminder(waiting_no), 1, "the 10 s repeat arrived once");
+
+    // Missed at 30 s: the guest's chat hears it.
+    let missed = stubs::eventually("the guest told", async || {
+        telegram.calls_of("sendMessage").into_iter().find(|c| {
+            c["request"]["chat_id"] == 99
+                && c["request"]["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("was not answered")
+        })
+    })
+    .await;
+    assert!(t0.elapsed() >= Duration::from_secs(30), "{missed}");
+    let order: Value = http
+        .get(format!(
+            "{base}/api/v1/shops/esc/orders/{}",
+            waiting["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["status"], "missed");
+    assert_eq!(reminder(waiting_no), 2, "repeats at 10 s and 20 s only");
+    // The acknowledged order: no repeat, never missed.
+    assert_eq!(reminder(acked_no), 0);
+    let order: Value = http
+        .get(format!(
+            "{base}/api/v1/shops/esc/orders/{}",
+            acked["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(order["status"], "pending");
+    assert!(order["acknowledged_at"].is_string());
     server.kill().await.unwrap();
 }

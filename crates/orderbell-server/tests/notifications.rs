@@ -95,6 +95,8 @@ async fn app_with_providers(with_prism: bool) -> (TestApp, Providers) {
             ..DispatchSettings::default()
         },
     };
+    // The readiness watchdog looks often, so tests need not wait for it.
+    config.watchdog_interval = Duration::from_millis(100);
     let app = TestApp::spawn_with(config, Some(dir), None).await;
     (
         app,
@@ -769,7 +771,7 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
             &cookie,
             Some(
                 json!({"alerts": {"repeat_after_seconds": 86400, "call_after_seconds": null,
-                                   "miss_after_seconds": null}}),
+                                   "miss_after_seconds": null, "unheard_after_seconds": 86400}}),
             ),
         )
         .await;
@@ -906,7 +908,8 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
             &cookie,
             Some(json!({"phone": "+8221234567", "default_eta_minutes": 20,
                         "alerts": {"repeat_after_seconds": 60, "repeat_every_seconds": 60,
-                                   "call_after_seconds": 120, "miss_after_seconds": 600}})),
+                                   "call_after_seconds": 120, "miss_after_seconds": 600,
+                                   "unheard_after_seconds": 86400}})),
         )
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
@@ -1087,10 +1090,7 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(accepted.body["eta_minutes"], 20);
 
     // Nothing follows an answered order: no repeat, no call, no "missed", even at 10 minutes.
-    let sent_before = to_chat()
-        .iter()
-        .filter(|c| c["request"]["reply_markup"].is_object() || c["method"] == "sendMessage")
-        .count();
+    let sent_before = to_chat().len();
     app.clock.advance(jiff::SignedDuration::from_secs(700));
     tokio::time::sleep(Duration::from_millis(2500)).await;
     assert_eq!(to_chat().len(), sent_before);
@@ -1161,4 +1161,89 @@ async fn a_paused_shop_refuses_guests_with_shop_closed() {
         r.body["error"]["fields"][0]["field"],
         "opening_hours.mon[0]"
     );
+}
+
+/// Would anyone hear an order? A dashboard counts while its live stream is open with its sound
+/// on; when the last one closes, readiness says `no_dashboard_with_sound`, and once the shop has
+/// been unheard for `unheard_after_seconds` the owner's Telegram hears it once per episode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_the_last_dashboard_alerts_the_owner_once() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let session = app.login(&owner.email, "a long password").await;
+    let cookie = As::Session(session.clone());
+    link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+    let readiness = async || {
+        app.get("/api/v1/shops/cafe/readiness", &As::Key(key.clone()))
+            .await
+            .body
+    };
+    let unheard_alerts = || {
+        p.telegram
+            .calls_of("sendMessage")
+            .into_iter()
+            .filter(|c| {
+                c["request"]["chat_id"] == 42
+                    && c["request"]["text"]
+                        .as_str()
+                        .unwrap_or("")
+                        .contains("Nobody would hear")
+            })
+            .count()
+    };
+
+    // A dashboard without sound does not count; with `?sound=1` it does, while it is open.
+    let open = |sound: bool| {
+        app.http
+            .get(format!(
+                "{}/dashboard/cafe/live{}",
+                app.base,
+                if sound { "?sound=1" } else { "" }
+            ))
+            .header("cookie", format!("orderbell_session={session}"))
+            .send()
+    };
+    let silent = open(false).await.unwrap();
+    assert_eq!(silent.status(), StatusCode::OK);
+    assert_eq!(readiness().await["listeners"]["dashboards"], 0);
+    let ringing = open(true).await.unwrap();
+    assert_eq!(ringing.status(), StatusCode::OK);
+    let r = readiness().await;
+    assert_eq!(r["listeners"]["dashboards"], 1, "{r}");
+    assert_eq!(r["hearing"], true);
+
+    // The last dashboard with sound closes.
+    drop(ringing);
+    let r = eventually("the dashboard to stop counting", async || {
+        let r = readiness().await;
+        (r["listeners"]["dashboards"] == 0).then_some(r)
+    })
+    .await;
+    assert_eq!(r["hearing"], false);
+    assert!(
+        r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["code"] == "no_dashboard_with_sound"),
+        "{r}"
+    );
+    // Not yet: the episode must last `unheard_after_seconds` (120 by default).
+    eventually("the watchdog to notice", async || {
+        readiness().await["unheard_since"].is_string().then_some(())
+    })
+    .await;
+    assert_eq!(unheard_alerts(), 0);
+    app.clock.advance(jiff::SignedDuration::from_secs(121));
+    eventually("the owner told", async || {
+        (unheard_alerts() == 1).then_some(())
+    })
+    .await;
+    // Once per episode.
+    app.clock.advance(jiff::SignedDuration::from_secs(600));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(unheard_alerts(), 1);
+    drop(silent);
 }

@@ -326,13 +326,7 @@ pub async fn accept(
     caller: Caller,
     ApiJson(body): ApiJson<AcceptRequest>,
 ) -> ApiResult<Json<OrderView>> {
-    if !(1..=240).contains(&body.eta_minutes) {
-        return Err(ApiError::field(
-            "eta_minutes",
-            "out_of_range",
-            "eta_minutes must be between 1 and 240",
-        ));
-    }
+    orderbell_core::order::check_eta(body.eta_minutes)?;
     act(
         &state,
         &slug,

@@ -294,7 +294,9 @@ async fn on_callback(
         return Ok("unknown button");
     };
     let action = match (kind, eta) {
-        ('a', Some(eta)) if (1..=240).contains(&eta) => OrderAction::Accept { eta_minutes: eta },
+        ('a', Some(eta)) if orderbell_core::order::check_eta(eta).is_ok() => {
+            OrderAction::Accept { eta_minutes: eta }
+        }
         ('r', _) => OrderAction::Reject { reason: None },
         ('d', _) => OrderAction::Ready,
         ('c', _) => OrderAction::Complete,

@@ -266,7 +266,7 @@ async fn command(
         }
         ["accept" | "수락", n, eta] => {
             match (n.trim_start_matches('#').parse::<i64>(), eta.parse::<i64>()) {
-                (Ok(n), Ok(eta)) if (1..=240).contains(&eta) => {
+                (Ok(n), Ok(eta)) if orderbell_core::order::check_eta(eta).is_ok() => {
                     act(
                         state,
                         number,

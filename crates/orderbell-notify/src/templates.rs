@@ -82,7 +82,8 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-fn finish(title: String, body: String, format: Format) -> Rendered {
+/// Title and body as one chat message (the title in bold for HTML).
+pub fn finish(title: String, body: String, format: Format) -> Rendered {
     // `title` and `body` are already escaped for HTML when needed.
     let text = match format {
         Format::Plain => format!("{title}\n{body}"),

@@ -56,6 +56,20 @@ impl ShopEvent {
     }
 }
 
+impl ShopEvent {
+    /// An event about the shop itself (settings, notices), not one order.
+    pub fn of_shop(shop_id: ShopId, kind: EventKind, at: Timestamp) -> ShopEvent {
+        ShopEvent {
+            shop_id,
+            kind,
+            order_id: None,
+            number: None,
+            status: None,
+            at,
+        }
+    }
+}
+
 /// The in-process bus.
 #[derive(Clone)]
 pub struct Hub {

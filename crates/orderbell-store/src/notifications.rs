@@ -674,3 +674,83 @@ pub trait NotificationStore: Send + Sync {
         now: Timestamp,
     ) -> Result<u64>;
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "test code")]
+
+    use orderbell_core::order::{
+        Actor, CustomerInfo, Fulfillment, Order, OrderItem, OrderSource, OrderStatus,
+    };
+    use orderbell_core::{Currency, OrderId, ShopId, Timestamp};
+
+    use super::*;
+
+    /// The writer's snapshot reads back as the very same value (one type for both sides).
+    #[test]
+    fn the_payload_round_trips() {
+        let t = Timestamp::from_second(1_800_000_000).unwrap();
+        let order = Order {
+            id: OrderId::from_parts(0, [1; 10]),
+            shop_id: ShopId::from_parts(0, [2; 10]),
+            number: 1042,
+            status: OrderStatus::Accepted,
+            source: OrderSource::Api,
+            currency: Currency::KRW,
+            items: vec![OrderItem {
+                menu_item_id: None,
+                name: "아메리카노".into(),
+                quantity: 2,
+                unit_price: 4500,
+                options: vec![],
+                line_total: 9000,
+            }],
+            subtotal: 9000,
+            total: 9000,
+            customer: CustomerInfo::default(),
+            customer_id: None,
+            fulfillment: Fulfillment::DineIn {
+                table: Some("4".into()),
+            },
+            note: Some("less ice".into()),
+            eta_minutes: Some(15),
+            reason: None,
+            created_at: t,
+            updated_at: t,
+            acknowledged_at: Some(t),
+            accepted_at: Some(t),
+            ready_at: None,
+            closed_at: None,
+        };
+        let shop = ShopInfo {
+            slug: "cafe".into(),
+            name: "Kim's Café".into(),
+            phone: Some("+8221234567".into()),
+            locale: "ko".into(),
+            time_zone: "Asia/Seoul".into(),
+        };
+        let actor = Actor {
+            kind: "user".into(),
+            id: None,
+            name: Some("Kim".into()),
+        };
+        let p = Payload {
+            message_id: Some(7),
+            waited_seconds: Some(125),
+            paused_until: Some(t),
+            problems: vec!["printer_offline".into()],
+            ..Payload::of_order(&order, &shop, Some(&actor))
+        };
+        let back = Payload::parse(&p.to_json().unwrap()).unwrap();
+        assert_eq!(back, p);
+        assert_eq!(back.fulfillment.kind, "dine_in");
+        assert_eq!(back.fulfillment.detail.as_deref(), Some("4"));
+        assert_eq!(back.actor.as_deref(), Some("Kim"));
+        // A notice about the shop has no order fields and still reads back.
+        let notice = Payload {
+            shop: "cafe".into(),
+            ..Payload::default()
+        };
+        assert_eq!(Payload::parse(&notice.to_json().unwrap()).unwrap(), notice);
+    }
+}

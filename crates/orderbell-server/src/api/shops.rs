@@ -93,14 +93,11 @@ pub async fn update(
         .store
         .update_shop(&shop.id, patch, state.now())
         .await?;
-    state.events.publish(crate::events::ShopEvent {
-        shop_id: shop.id.clone(),
-        kind: crate::events::EventKind::ShopUpdated,
-        order_id: None,
-        number: None,
-        status: None,
-        at: state.now(),
-    });
+    state.events.publish(crate::events::ShopEvent::of_shop(
+        shop.id.clone(),
+        crate::events::EventKind::ShopUpdated,
+        state.now(),
+    ));
     Ok(Json(ShopView::full(shop, None, state.now())))
 }
 

@@ -214,7 +214,12 @@ pub async fn watch_once(state: &AppState) -> anyhow::Result<()> {
     let now = state.now();
     for shop in state.store.all_shops().await? {
         let open = shop.accepting_orders && shop.ordering(now) == Ordering::Open;
-        let hearing = !open || readiness(state, &shop).await?.hearing;
+        let seen = if open {
+            Some(readiness(state, &shop).await?)
+        } else {
+            None
+        };
+        let hearing = seen.as_ref().is_none_or(|r| r.hearing);
         let alert = {
             let mut inner = state.listeners.lock();
             if hearing {
@@ -235,25 +240,19 @@ pub async fn watch_once(state: &AppState) -> anyhow::Result<()> {
             }
         };
         if alert {
-            let problems = readiness(state, &shop)
-                .await?
-                .problems
-                .into_iter()
-                .map(|p| p.code.to_owned())
-                .collect();
+            let problems = seen
+                .map(|r| r.problems.into_iter().map(|p| p.code.to_owned()).collect())
+                .unwrap_or_default();
             let n = state
                 .store
                 .notify_owners(&shop.id, NotifyEvent::Unheard, problems, now)
                 .await?;
             tracing::warn!(shop = %shop.slug, owners_told = n, "nobody would hear a new order");
-            state.events.publish(crate::events::ShopEvent {
-                shop_id: shop.id.clone(),
-                kind: crate::events::EventKind::Notifications,
-                order_id: None,
-                number: None,
-                status: None,
-                at: now,
-            });
+            state.events.publish(crate::events::ShopEvent::of_shop(
+                shop.id.clone(),
+                crate::events::EventKind::Notifications,
+                now,
+            ));
         }
     }
     Ok(())

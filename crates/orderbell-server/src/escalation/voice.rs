@@ -154,14 +154,9 @@ async fn answer(
         .await
     {
         Ok(order) => {
-            state.events.publish(ShopEvent {
-                shop_id: order.shop_id.clone(),
-                kind: EventKind::OrderUpdated,
-                order_id: Some(order.id.clone()),
-                number: Some(order.number),
-                status: Some(order.status),
-                at: order.updated_at,
-            });
+            state
+                .events
+                .publish(ShopEvent::of_order(EventKind::OrderUpdated, &order));
             match order.eta_minutes {
                 Some(eta_minutes) if order.status.as_str() == "accepted" => {
                     CallOutcome::Accepted { eta_minutes }

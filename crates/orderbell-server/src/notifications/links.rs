@@ -189,14 +189,9 @@ pub async fn act_as_member(
         .await
     {
         Ok(order) => {
-            state.events.publish(ShopEvent {
-                shop_id: order.shop_id.clone(),
-                kind: EventKind::OrderUpdated,
-                order_id: Some(order.id.clone()),
-                number: Some(order.number),
-                status: Some(order.status),
-                at: order.updated_at,
-            });
+            state
+                .events
+                .publish(ShopEvent::of_order(EventKind::OrderUpdated, &order));
             Ok(Acted::Done(order))
         }
         Err(StoreError::InvalidTransition(_)) => Ok(Acted::Refused(current)),

@@ -51,19 +51,6 @@ fn missed_reason(locale: Locale) -> &'static str {
     }
 }
 
-/// Title and body as one chat message, like `templates::render` does.
-fn finish(title: String, body: String, format: Format) -> Rendered {
-    let text = match format {
-        Format::Plain => format!("{title}\n{body}"),
-        Format::TelegramHtml => format!("<b>{title}</b>\n{body}"),
-    };
-    Rendered {
-        title,
-        body,
-        text: text.trim_end().to_owned(),
-    }
-}
-
 /// The shop's local time of `t` for a person: `HH:MM` today, else the date too.
 fn local_time(t: orderbell_core::Timestamp, tz: &str) -> String {
     let zone = jiff::tz::TimeZone::get(tz).unwrap_or(jiff::tz::TimeZone::UTC);
@@ -93,11 +80,11 @@ pub fn render_for(
                 .map(|t| local_time(t, tz))
                 .unwrap_or_default();
             let (title, body) = alert_texts::paused(locale, &until);
-            return finish(title, body, format);
+            return templates::finish(title, body, format);
         }
         NotifyEvent::Unheard => {
             let (title, body) = alert_texts::unheard(locale, format, shop_name, &p.problems);
-            return finish(title, body, format);
+            return templates::finish(title, body, format);
         }
         NotifyEvent::Missed => {
             // The guest hears it kindly, with the shop's phone; members see it was missed.
@@ -111,7 +98,7 @@ pub fn render_for(
                 ),
                 Recipient::Member => alert_texts::missed_for_shop(locale, p.number),
             };
-            return finish(title, body, format);
+            return templates::finish(title, body, format);
         }
         _ => {}
     }
@@ -138,7 +125,7 @@ pub fn render_for(
             let mut r = templates::render(OrderEvent::NewOrder, locale, format, &text);
             let title =
                 alert_texts::reminder_title(locale, p.number, p.waited_seconds.unwrap_or(0));
-            return finish(title, std::mem::take(&mut r.body), format);
+            return templates::finish(title, std::mem::take(&mut r.body), format);
         }
         NotifyEvent::NewOrder | NotifyEvent::StatusEdit => OrderEvent::NewOrder,
         NotifyEvent::Accepted => OrderEvent::Accepted,

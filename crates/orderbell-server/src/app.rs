@@ -28,7 +28,11 @@ pub async fn state(
         .context("reading the tracking key")?;
     let tracking =
         TrackingKey::from_hex(&key_hex).context("the stored tracking key is malformed")?;
+    let notifier = crate::notifications::Notifier::build(&config.notifications)
+        .map(Arc::new)
+        .map_err(|e| format!("{e:#}"));
     Ok(AppState(Arc::new(Inner {
+        notifier,
         limits: RateLimits::new(&config.limits),
         store,
         config,

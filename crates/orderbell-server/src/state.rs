@@ -64,6 +64,9 @@ pub struct Inner {
     pub devices: crate::devices::hub::Hub,
     /// Dashboards listening with sound in this process, and unheard episodes.
     pub listeners: crate::escalation::readiness::Listeners,
+    /// The notification providers (clients, limits, keys, the dispatcher's wake-up), built once
+    /// from the configuration; the error says why notifications are off.
+    pub notifier: Result<Arc<crate::notifications::Notifier>, String>,
 }
 
 impl std::ops::Deref for AppState {

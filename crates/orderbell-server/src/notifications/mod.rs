@@ -3,7 +3,7 @@
 //! here happens after commit.
 //!
 //! - `config`: `[telegram]`, `[twilio]`, `[webpush]`, `[fcm]`, `[notifications]` and env.
-//! - `runtime`: this server's clients, limits, keys and wake-up (a registry beside `AppState`).
+//! - `runtime`: this server's clients, limits, keys and wake-up, held in `AppState`.
 //! - `dispatcher` + `send` + `render`: claim, send, record; texts per recipient language.
 //! - `telegram`, `twilio`: webhooks, polling, linking and acting from chats.
 //! - `api`, `links`: delivery log, settings, subscriptions, link codes.

@@ -1,8 +1,8 @@
 //! The module's own state per server: provider clients, rate limits, the VAPID key, the
-//! Telegram bot's name and webhook secret, and the dispatcher's wake-up. Kept beside the shared
-//! `AppState` (which this module does not own) in a small registry keyed by that state.
+//! Telegram bot's name and webhook secret, and the dispatcher's wake-up. Built once with the
+//! shared `AppState` (`app::state`) and held in it.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -17,7 +17,7 @@ use orderbell_notify::{ExposeSecret, SecretString};
 use tokio::sync::{Notify, OnceCell};
 
 use super::config::{NotificationsConfig, TelegramMode, TwilioSettings};
-use crate::state::{AppState, Inner};
+use crate::state::AppState;
 
 pub const SETTING_VAPID_KEY: &str = "vapid_private_key";
 pub const SETTING_TELEGRAM_SECRET: &str = "telegram_webhook_secret";
@@ -56,28 +56,13 @@ pub struct Notifier {
     pub wake: Notify,
 }
 
-type Registry = Mutex<Vec<(Weak<Inner>, Arc<Notifier>)>>;
-static REGISTRY: Registry = Mutex::new(Vec::new());
-
 impl Notifier {
-    /// This server's notifier, built from its configuration on first use.
+    /// This server's notifier (built with the state, `app::state`).
     pub fn of(state: &AppState) -> anyhow::Result<Arc<Notifier>> {
-        let mut registry = REGISTRY
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        registry.retain(|(weak, _)| weak.strong_count() > 0);
-        if let Some((_, n)) = registry
-            .iter()
-            .find(|(weak, _)| std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&state.0)))
-        {
-            return Ok(n.clone());
-        }
-        let n = Arc::new(Notifier::build(&state.config.notifications)?);
-        registry.push((Arc::downgrade(&state.0), n.clone()));
-        Ok(n)
+        state.notifier.clone().map_err(anyhow::Error::msg)
     }
 
-    fn build(config: &NotificationsConfig) -> anyhow::Result<Notifier> {
+    pub fn build(config: &NotificationsConfig) -> anyhow::Result<Notifier> {
         let http = orderbell_notify::default_http_client().context("building the HTTP client")?;
         let d = &config.dispatch;
         let telegram = config.telegram.as_ref().map(|t| Telegram {

@@ -194,6 +194,74 @@ test('the same guest order works with JavaScript disabled', async () => {
   assert.deepEqual(problems, []);
 });
 
+test('an unanswered order shows its age and next step; the red banner comes when the last dashboard with sound closes', async () => {
+  // One dashboard with its sound on: it keeps its live link at ?sound=1 and counts as a listener.
+  const loud = await dashboard('dashboard with sound');
+  await loud.waitForSelector('body[data-live-sound=on]', { timeout: 3000 });
+  // Another screen that never got sound (no audio at all), whose clock the test moves.
+  const quiet = await newPage({ ...DESKTOP }, 'dashboard without sound');
+  await quiet.addInitScript(() => { window.AudioContext = undefined; });
+  await quiet.clock.install();
+  await login(quiet);
+  await quiet.waitForSelector('body[data-live=up]');
+  assert.equal(await quiet.evaluate(() => document.body.dataset.liveSound), 'off');
+  assert.equal(await quiet.locator('#sound-gate').isVisible(), true, 'it offers to turn the sound on');
+  await quiet.waitForSelector('body[data-hearing=true]', { timeout: 3000 });
+  assert.equal(await quiet.locator('#unheard-banner').isVisible(), false);
+  assert.ok(Number(await quiet.locator('#ready-dashboards').textContent()) >= 1);
+
+  // A guest orders; nobody acknowledges it.
+  const guest = await newPage({ ...PHONE }, 'guest (unanswered)');
+  await guest.goto('/s/demo');
+  await guest.locator('li.item', { hasText: 'Croissant' }).locator('button[type=submit]').click();
+  await guest.waitForSelector('#checkout:not([hidden])');
+  await guest.fill('#c-name', 'Nobody Answers');
+  await Promise.all([guest.waitForURL('**/o/**'), guest.click('#place-order')]);
+  const number = (await guest.locator('h1 .number').textContent()).replace('#', '').trim();
+  const card = quiet.locator(`.order-card[data-number="${number}"][data-status=pending]`);
+  await card.waitFor({ timeout: 3000 });
+  assert.match(await card.locator('.age').getAttribute('data-created'), /^\d{13}$/);
+  assert.equal(await card.locator('.age-value').textContent(), 'just now');
+  assert.match(await card.locator('.next-step').textContent(), /^Reminder at \d\d:\d\d$/);
+  assert.match(await card.locator('.deadline').textContent(), /^Missed at \d\d:\d\d$/);
+  // The age counts on by itself (every 15 s, from the server's clock).
+  await quiet.clock.fastForward('02:05');
+  await quiet.waitForFunction((n) => document.querySelector(`.order-card[data-number="${n}"] .age-value`)?.textContent === '2 min', number, { timeout: 3000 });
+
+  // The last dashboard with sound closes: the server says nobody would hear a new order…
+  await loud.context().close();
+  let r;
+  for (const end = Date.now() + 5000; Date.now() < end;) {
+    r = await (await quiet.context().request.get('/api/v1/shops/demo/readiness')).json();
+    if (!r.hearing) break;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  assert.equal(r.hearing, false, JSON.stringify(r));
+  assert.ok(r.problems.some((p) => p.code === 'no_dashboard_with_sound'), JSON.stringify(r));
+  // …and the open dashboard shows the red banner at its next look (every 30 s).
+  await quiet.clock.fastForward('00:31');
+  const banner = quiet.locator('#unheard-banner[role=alert]');
+  await banner.waitFor({ state: 'visible', timeout: 3000 });
+  assert.match(await banner.textContent(), /Nobody would hear a new order right now/);
+  assert.equal(await quiet.locator('#ready-hearing').textContent(), 'Nobody would hear a new order');
+  assert.match(await quiet.locator('#ready-problems').textContent(), /No dashboard with its sound on is open\./);
+  await shot(quiet, 'desktop-dashboard-unheard');
+
+  // Pause and resume without leaving the page.
+  await quiet.locator('#pause-buttons button', { hasText: 'Pause 15 min' }).click();
+  await quiet.waitForSelector('#resume-form:not([hidden])', { timeout: 3000 });
+  assert.match(await quiet.locator('#ready-state').textContent(), /^Paused until \d\d:\d\d$/);
+  assert.equal(await banner.isVisible(), false, 'no banner while closed');
+  await guest.goto('/s/demo');
+  assert.match(await guest.locator('#closed').textContent(), /paused online orders until \d\d:\d\d/);
+  await quiet.locator('#resume-form button').click();
+  await quiet.waitForSelector('#pause-buttons:not([hidden])', { timeout: 3000 });
+  assert.equal(await quiet.locator('#ready-state').textContent(), 'Open for orders');
+
+  for (const p of [quiet, guest]) await p.context().close();
+  assert.deepEqual(problems, []);
+});
+
 test('screenshots of every page at phone and desktop sizes', async () => {
   for (const [size, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
     const page = await newPage({ ...options }, `screens ${size}`);

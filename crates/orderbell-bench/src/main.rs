@@ -5,11 +5,15 @@
 //! from each request's scheduled start so a stall is not hidden), and prints orders/s and
 //! p50/p99/max latency. With `--spawn PATH` it starts that `orderbell` binary on a fresh
 //! database of its own and sets up a shop and key with the admin commands first.
+//!
+//! `notify`, `printing` and `escalation` measure the notification dispatcher, printers and the
+//! repeats of unanswered orders; each starts its own server (`--spawn PATH`).
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod escalation;
 mod notify;
 mod orders;
 mod printing;
@@ -32,6 +36,8 @@ enum Bench {
     Notify(notify::NotifyArgs),
     /// Simulated printers: order 201 to job frame latency, jobs/s, memory per idle printer.
     Printing(PrintingArgs),
+    /// Repeats of unanswered orders: lateness, idle CPU with orders pending, intake rate.
+    Escalation(escalation::EscalationArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,5 +96,6 @@ async fn main() -> anyhow::Result<()> {
         Bench::Orders(args) => orders::run(args).await,
         Bench::Notify(args) => notify::run(args).await,
         Bench::Printing(args) => printing::run(args).await,
+        Bench::Escalation(args) => escalation::run(args).await,
     }
 }

@@ -20,6 +20,8 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 
+use crate::orders::{burst, post_order};
+
 #[derive(Debug, clap::Args)]
 pub struct NotifyArgs {
     /// The `orderbell` binary to start (e.g. target/release/orderbell).
@@ -49,17 +51,18 @@ const UA_AUTH: &str = "BTBZMqHH6r4Tts7J_aSIgg";
 const BOT_TOKEN: &str = "123456:bench";
 
 #[derive(Default)]
-struct Seen {
-    /// (when, provider, key): every send the stubs answered.
-    sends: Vec<(Instant, &'static str, String)>,
+pub(crate) struct Seen {
+    /// (when, provider, key): every send the stubs answered. The key is the chat for Telegram,
+    /// `"<event> <order_id>"` (the message's data) for FCM, empty for Web Push (encrypted).
+    pub(crate) sends: Vec<(Instant, &'static str, String)>,
     /// Pending `/start` updates for getUpdates.
     updates: Vec<String>,
     next_update: i64,
 }
 
-type Shared = Arc<Mutex<Seen>>;
+pub(crate) type Shared = Arc<Mutex<Seen>>;
 
-fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Seen> {
+pub(crate) fn lock(s: &Shared) -> std::sync::MutexGuard<'_, Seen> {
     s.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
@@ -72,7 +75,7 @@ fn answer(path: &str, body: &[u8], seen: &Shared) -> (u16, String) {
         );
     }
     if path.ends_with("/messages:send") {
-        lock(seen).sends.push((now, "fcm", String::new()));
+        lock(seen).sends.push((now, "fcm", fcm_key(body)));
         return (200, r#"{"name":"projects/bench/messages/1"}"#.into());
     }
     if path.starts_with("/push/") {
@@ -114,6 +117,22 @@ fn answer(path: &str, body: &[u8], seen: &Shared) -> (u16, String) {
     (404, String::new())
 }
 
+/// `"<event> <order_id>"` from an FCM request's `data`, found by plain search: cheaper than
+/// parsing every body at thousands a second, and the values are plain names and ids.
+fn fcm_key(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let field = |name: &str| {
+        let tag = format!("\"{name}\":\"");
+        let rest = &text[text.find(&tag)? + tag.len()..];
+        rest.find('"').map(|end| &rest[..end])
+    };
+    format!(
+        "{} {}",
+        field("event").unwrap_or_default(),
+        field("order_id").unwrap_or_default()
+    )
+}
+
 /// One keep-alive HTTP/1.1 connection: request line, headers, Content-Length body.
 async fn connection(stream: TcpStream, seen: Shared) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
@@ -152,7 +171,8 @@ async fn connection(stream: TcpStream, seen: Shared) -> std::io::Result<()> {
     }
 }
 
-async fn stubs(seen: Shared) -> anyhow::Result<String> {
+/// Serves the provider stand-ins on a loopback port; returns their base URL.
+pub(crate) async fn stubs(seen: Shared) -> anyhow::Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
@@ -164,10 +184,12 @@ async fn stubs(seen: Shared) -> anyhow::Result<String> {
     Ok(format!("http://{addr}"))
 }
 
-struct Server {
-    _child: Child,
-    url: String,
-    key: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) url: String,
+    /// An API key of the shop `bench` (`orders:write`, `orders:read`).
+    pub(crate) key: String,
+    /// The owner's session cookie.
     cookie: String,
     _dir: tempfile::TempDir,
 }
@@ -196,7 +218,13 @@ async fn admin(
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-async fn spawn_server(bin: &PathBuf, stub: &str) -> anyhow::Result<Server> {
+/// Starts `orderbell` on a fresh SQLite database with FCM (and, with `telegram`, a polling
+/// Telegram bot) pointed at `stub`, a shop `bench`, its owner signed in and an API key.
+pub(crate) async fn spawn_server(
+    bin: &PathBuf,
+    stub: &str,
+    telegram: bool,
+) -> anyhow::Result<Server> {
     let dir = tempfile::tempdir()?;
     let key_pem = std::process::Command::new("openssl")
         .args([
@@ -232,6 +260,7 @@ async fn spawn_server(bin: &PathBuf, stub: &str) -> anyhow::Result<Server> {
         ("ORDERBELL_DEV_ALLOW_HTTP_ENDPOINTS", "true".to_owned()),
     ]
     .into_iter()
+    .filter(|(k, _)| telegram || !k.starts_with("ORDERBELL_TELEGRAM_"))
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     let email = "bench@example.com";
@@ -291,7 +320,7 @@ async fn spawn_server(bin: &PathBuf, stub: &str) -> anyhow::Result<Server> {
         .context("no session cookie")?
         .to_owned();
     Ok(Server {
-        _child: child,
+        child,
         url,
         key,
         cookie,
@@ -299,14 +328,16 @@ async fn spawn_server(bin: &PathBuf, stub: &str) -> anyhow::Result<Server> {
     })
 }
 
-async fn member_post(
+/// A request as the shop's owner (session cookie, same-origin); the answer's JSON.
+pub(crate) async fn member_request(
     http: &reqwest::Client,
     s: &Server,
+    method: reqwest::Method,
     path: &str,
     body: serde_json::Value,
 ) -> anyhow::Result<serde_json::Value> {
     let res = http
-        .post(format!("{}{path}", s.url))
+        .request(method, format!("{}{path}", s.url))
         .header("cookie", &s.cookie)
         .header("origin", &s.url)
         .json(&body)
@@ -321,36 +352,30 @@ async fn member_post(
 }
 
 async fn post_orders(http: &reqwest::Client, s: &Server, n: usize) -> anyhow::Result<()> {
-    let body = serde_json::json!({"items":[{"name":"Americano","quantity":2,"unit_price":4500}],
-                                  "fulfillment":{"type":"pickup"}});
-    let mut tasks = tokio::task::JoinSet::new();
-    for chunk in 0..16 {
-        let (http, url, key, body) = (http.clone(), s.url.clone(), s.key.clone(), body.clone());
-        let count = n / 16 + usize::from(chunk < n % 16);
-        tasks.spawn(async move {
-            for _ in 0..count {
-                let r = http
-                    .post(format!("{url}/api/v1/shops/bench/orders"))
-                    .bearer_auth(&key)
-                    .json(&body)
-                    .send()
-                    .await?;
-                if r.status().as_u16() != 201 {
-                    bail!("order refused: {}", r.status());
-                }
-            }
-            Ok::<_, anyhow::Error>(())
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r??;
-    }
+    let body = Arc::new(
+        serde_json::json!({"items":[{"name":"Americano","quantity":2,"unit_price":4500}],
+                           "fulfillment":{"type":"pickup"}}),
+    );
+    let (http, url, key) = (
+        http.clone(),
+        format!("{}/api/v1/shops/bench/orders", s.url),
+        s.key.clone(),
+    );
+    burst(n, 16, move |_| {
+        let (http, url, key, body) = (http.clone(), url.clone(), key.clone(), body.clone());
+        async move {
+            post_order(&http, &url, &key, &body).await?.bytes().await?;
+            Ok(())
+        }
+    })
+    .await?;
     Ok(())
 }
 
-async fn wait_for(
+/// Waits until `count` of the sends the stubs answered match `wanted(provider, key)`.
+pub(crate) async fn wait_for(
     seen: &Shared,
-    provider: Option<&str>,
+    wanted: impl Fn(&str, &str) -> bool,
     count: usize,
     limit: Duration,
 ) -> anyhow::Result<()> {
@@ -359,7 +384,7 @@ async fn wait_for(
         let got = lock(seen)
             .sends
             .iter()
-            .filter(|(_, p, _)| provider.is_none_or(|w| w == *p))
+            .filter(|(_, p, k)| wanted(p, k))
             .count();
         if got >= count {
             return Ok(());
@@ -374,19 +399,20 @@ async fn wait_for(
 pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     let seen: Shared = Arc::default();
     let stub = stubs(seen.clone()).await?;
-    let server = spawn_server(&args.spawn, &stub).await?;
+    let server = spawn_server(&args.spawn, &stub, true).await?;
     let http = reqwest::Client::new();
     for i in 0..args.fcm_tokens {
-        member_post(
+        member_request(
             &http,
             &server,
+            reqwest::Method::POST,
             "/api/v1/me/push/fcm",
             serde_json::json!({"token": format!("bench-token-{i}")}),
         )
         .await?;
     }
     for i in 0..args.push_subscriptions {
-        member_post(&http, &server, "/api/v1/me/push/webpush", serde_json::json!({
+        member_request(&http, &server, reqwest::Method::POST, "/api/v1/me/push/webpush", serde_json::json!({
             "endpoint": format!("{stub}/push/{i}"), "keys": {"p256dh": UA_PUBLIC, "auth": UA_AUTH}})).await?;
     }
 
@@ -396,7 +422,7 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     let posted = Instant::now();
     post_orders(&http, &server, args.orders).await?;
     let posting = posted.elapsed();
-    wait_for(&seen, None, expected, Duration::from_secs(300)).await?;
+    wait_for(&seen, |_, _| true, expected, Duration::from_secs(300)).await?;
     let (first, last, fcm, push) = {
         let s = lock(&seen);
         let first = s
@@ -433,9 +459,10 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     if args.telegram_chats > 0 {
         let mut updates = Vec::new();
         for chat in 0..args.telegram_chats {
-            let link = member_post(
+            let link = member_request(
                 &http,
                 &server,
+                reqwest::Method::POST,
                 "/api/v1/shops/bench/telegram/link",
                 serde_json::json!({}),
             )
@@ -460,7 +487,7 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
         post_orders(&http, &server, args.telegram_orders).await?;
         let tg_expected = args.telegram_chats * args.telegram_orders;
         let all = before + tg_expected + args.telegram_orders * per_order;
-        wait_for(&seen, None, all, Duration::from_secs(120)).await?;
+        wait_for(&seen, |_, _| true, all, Duration::from_secs(120)).await?;
         let s = lock(&seen);
         let tg: Vec<(Instant, String)> = s.sends[before..]
             .iter()

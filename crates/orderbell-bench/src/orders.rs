@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -130,7 +130,9 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
 }
 
-fn order_body(i: u64) -> serde_json::Value {
+/// The order every intake bench posts: three lines (one with an option), a customer with a
+/// phone number, pickup.
+pub(crate) fn order_body(i: u64) -> serde_json::Value {
     json!({
         "items": [
             {"name": "Americano", "quantity": 2, "unit_price": 4500, "options": [{"name": "Extra shot", "price": 500}]},
@@ -166,21 +168,60 @@ impl Recorder {
     }
 }
 
+/// Posts an order with an API key; the answer if it was 201 (its body still to be read).
+pub(crate) async fn post_order(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    body: &serde_json::Value,
+) -> anyhow::Result<reqwest::Response> {
+    let res = http.post(url).bearer_auth(key).json(body).send().await?;
+    if res.status().as_u16() != 201 {
+        let status = res.status();
+        bail!(
+            "order refused: {status} {}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+    Ok(res)
+}
+
 async fn post(http: &reqwest::Client, url: &str, key: &str, i: u64) -> bool {
-    match http
-        .post(url)
-        .bearer_auth(key)
-        .json(&order_body(i))
-        .send()
-        .await
-    {
-        Ok(res) => {
-            let ok = res.status().as_u16() == 201;
-            let _ = res.bytes().await;
-            ok
-        }
+    match post_order(http, url, key, &order_body(i)).await {
+        Ok(res) => res.bytes().await.is_ok(),
         Err(_) => false,
     }
+}
+
+/// Makes the requests `0..n` with `clients` concurrent clients, each taking the next index as
+/// soon as its previous request is answered (a closed-loop burst); returns their results in the
+/// order they finished, or the first error.
+pub(crate) async fn burst<T, F, Fut>(n: usize, clients: usize, request: F) -> anyhow::Result<Vec<T>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<T>> + Send,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients.clamp(1, n.max(1)) {
+        let (next, request) = (next.clone(), request.clone());
+        tasks.spawn(async move {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return Ok::<_, anyhow::Error>(done);
+                }
+                done.push(request(i).await?);
+            }
+        });
+    }
+    let mut all = Vec::with_capacity(n);
+    while let Some(done) = tasks.join_next().await {
+        all.extend(done??);
+    }
+    Ok(all)
 }
 
 pub fn percentile(sorted: &[u32], p: f64) -> f64 {

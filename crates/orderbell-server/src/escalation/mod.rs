@@ -61,7 +61,7 @@ pub async fn fire_due(state: &AppState) -> anyhow::Result<usize> {
         let n = fired.len();
         total += n;
         for f in &fired {
-            let late_ms = (now - f.due_at).get_milliseconds();
+            let late_ms = now.duration_since(f.due_at).as_millis();
             tracing::debug!(order = %f.order_id, number = f.number, steps = ?f.steps, late_ms, "escalation step");
             state.events.publish(ShopEvent {
                 shop_id: f.shop_id.clone(),
@@ -98,7 +98,7 @@ async fn run(state: AppState) {
                 }
             }
             Ok(Some(at)) => {
-                let ms = (at - state.now()).get_milliseconds().max(1);
+                let ms = at.duration_since(state.now()).as_millis().max(1);
                 Duration::from_millis(u64::try_from(ms).unwrap_or(1)).min(POLL)
             }
             Ok(None) => POLL,

@@ -1,4 +1,5 @@
-//! Account pages: `/login`, `/signup`, `/logout`, `/account` (change password). The same rules
+//! Account pages: `/login`, `/signup`, `/logout`, `/account` (change password, the phone that
+//! escalation calls about unanswered orders ring). The same rules
 //! as the JSON API (`api::accounts`): the same session cookie, the same limits, the same
 //! password rules, and a failed login never says whether the e-mail exists.
 
@@ -6,6 +7,8 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::Response;
+use orderbell_core::ValidationErrors;
+use orderbell_core::shop::check_phone;
 use orderbell_core::text::normalize_email;
 use orderbell_core::user::check_password;
 use orderbell_store::StoreError;
@@ -58,6 +61,10 @@ struct AccountPage {
     email: String,
     error: Option<&'static str>,
     done: bool,
+    /// The member's phone (E.164) as stored, or as typed when it was refused.
+    phone: String,
+    phone_error: Option<&'static str>,
+    phone_saved: bool,
 }
 
 fn next_of(uri: &Uri) -> String {
@@ -251,6 +258,9 @@ pub async fn account(
         email: who.user.email.clone(),
         error: None,
         done: uri.query() == Some("changed=1"),
+        phone: who.user.phone.clone().unwrap_or_default(),
+        phone_error: None,
+        phone_saved: uri.query() == Some("phone=1"),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
@@ -286,6 +296,9 @@ pub async fn change_password(
             email: who.user.email.clone(),
             error,
             done: false,
+            phone: who.user.phone.clone().unwrap_or_default(),
+            phone_error: None,
+            phone_saved: false,
         };
         return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
     }
@@ -298,4 +311,33 @@ pub async fn change_password(
         .delete_other_sessions(&who.user.id, &who.token_hash)
         .await?;
     Ok(see_other("/account?changed=1"))
+}
+
+/// `POST /account/phone`: the signed-in member's phone (E.164), which escalation calls about
+/// unanswered orders ring; empty removes it.
+pub async fn save_phone(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    let typed = form.text("phone").trim().to_owned();
+    let mut errors = ValidationErrors::new();
+    let phone = check_phone(&mut errors, "phone", Some(&typed));
+    if errors.into_result().is_err() {
+        let lang = Lang::negotiate(&headers, None);
+        let t = lang.texts();
+        let view = AccountPage {
+            page: Chrome::new(lang, t.account, "/account", "account").user(Some(&who)),
+            email: who.user.email.clone(),
+            error: None,
+            done: false,
+            phone: typed,
+            phone_error: Some(t.err_phone_international),
+            phone_saved: false,
+        };
+        return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
+    }
+    state.store.set_user_phone(&who.user.id, phone).await?;
+    Ok(see_other("/account?phone=1#phone"))
 }

@@ -53,6 +53,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/js/alarm.js"),
     ),
     (
+        "js/escalation.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/escalation.js"),
+    ),
+    (
         "js/push.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/js/push.js"),

@@ -2,15 +2,25 @@
 //! board: new, in progress, ready), its fragment `/dashboard/{slug}/board` (what the page's
 //! script re-fetches on every live event), order detail with history, and the order actions
 //! as forms (`POST /dashboard/{slug}/orders/{id}/{action}`), which work without JavaScript.
+//!
+//! Never miss an order: each unanswered card shows how long it has waited and its next
+//! escalation step; the page shows whether a new order would be heard (the readiness strip,
+//! refreshed by `static/js/escalation.js` from `GET /api/v1/shops/{slug}/readiness`), a red
+//! banner when nobody would hear one while the shop is open, and pauses guest ordering
+//! (`POST /dashboard/{slug}/pause`).
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use jiff::SignedDuration;
 use orderbell_core::order::{Order, OrderAction, OrderStatus};
-use orderbell_core::shop::{NewShopRequest, Shop};
+use orderbell_core::shop::{NewShopRequest, Shop, ShopPatchRequest};
 use orderbell_core::user::Role;
-use orderbell_core::{OrderId, ShopId, ValidationErrors};
+use orderbell_core::{OrderId, ShopId, Timestamp, ValidationErrors};
+use orderbell_store::alerts::OrderAlert;
 use orderbell_store::{OrderFilter, StoreError};
 
 use super::error::PageError;
@@ -18,7 +28,7 @@ use super::form::Form;
 use super::i18n::{Lang, Texts};
 use super::render::{Cache, Chrome, ShopNav, render, see_other};
 use super::session::{SignedIn, form_user, member_of, require};
-use super::views::{ETA_PRESETS, OrderCard, date_time, shop_tz};
+use super::views::{ETA_PRESETS, OrderCard, date_time, shop_tz, when};
 use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
@@ -54,7 +64,99 @@ pub struct Board {
     pub printers: Vec<PrinterBadge>,
     /// Some printer is offline, out of paper or open.
     pub printer_problem: bool,
+    /// The server's clock when the board was made (ms since the epoch): the page's script
+    /// counts the orders' ages from it, whatever the device's clock says.
+    pub now_ms: i64,
 }
+
+/// Would a new order be heard? The strip at the top of the board, first drawn here from
+/// [`crate::escalation::readiness::readiness`], then refreshed by the page's script from the
+/// same answer as JSON (`GET /api/v1/shops/{slug}/readiness`).
+pub struct ReadinessView {
+    /// The JSON the script re-reads.
+    pub url: String,
+    /// The shop's time zone (the script says times in it).
+    pub tz: String,
+    pub open: bool,
+    pub hearing: bool,
+    /// Open, closed until…, or paused until…
+    pub state_text: String,
+    pub hearing_text: &'static str,
+    pub dashboards: usize,
+    pub printers: usize,
+    pub channels: usize,
+    /// The problems in words, each once.
+    pub problems: Vec<&'static str>,
+    /// Guest ordering is paused (the Resume button shows instead of the pause buttons).
+    pub paused: bool,
+    /// The red banner: open, and nobody would hear a new order.
+    pub banner: bool,
+    /// The pause buttons.
+    pub pause_buttons: Vec<PauseButton>,
+}
+
+/// `Pause 15 min`.
+pub struct PauseButton {
+    pub minutes: i64,
+    pub label: String,
+}
+
+impl ReadinessView {
+    fn new(
+        r: &crate::escalation::readiness::Readiness,
+        shop: &Shop,
+        now: Timestamp,
+        t: &Texts,
+    ) -> ReadinessView {
+        let tz = shop_tz(shop);
+        let state_text = if r.open {
+            t.ready_open.to_owned()
+        } else if let Some(until) = r.paused_until {
+            t.ready_paused_until
+                .replace("{time}", &when(until, now, &tz, t))
+        } else if let Some(at) = r.reopens_at {
+            t.ready_closed_until
+                .replace("{time}", &when(at, now, &tz, t))
+        } else {
+            t.ready_closed.to_owned()
+        };
+        let mut problems: Vec<&'static str> = vec![];
+        for p in &r.problems {
+            let words = t.problem(p.code);
+            if !problems.contains(&words) {
+                problems.push(words);
+            }
+        }
+        ReadinessView {
+            url: format!("/api/v1/shops/{}/readiness", shop.slug),
+            tz: shop.time_zone.clone(),
+            open: r.open,
+            hearing: r.hearing,
+            state_text,
+            hearing_text: if r.hearing {
+                t.ready_hearing
+            } else {
+                t.ready_not_hearing
+            },
+            dashboards: r.listeners.dashboards,
+            printers: r.listeners.printers,
+            channels: r.listeners.channels,
+            problems,
+            paused: r.paused_until.is_some(),
+            banner: r.open && !r.hearing,
+            pause_buttons: PAUSE_MINUTES
+                .iter()
+                .map(|&minutes| PauseButton {
+                    minutes,
+                    label: t.pause_minutes.replace("{n}", &minutes.to_string()),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The pause buttons of the board.
+pub const PAUSE_MINUTES: [i64; 3] = [15, 30, 60];
 
 /// One printer on the board: connected and able to print, or what is wrong.
 pub struct PrinterBadge {
@@ -71,6 +173,7 @@ struct BoardPage {
     shop_name: String,
     accepting: bool,
     stale: bool,
+    ready: ReadinessView,
 }
 
 #[derive(Template)]
@@ -298,13 +401,22 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
             },
         )
         .await?;
+    let now = state.now();
+    let calls = crate::escalation::calls_enabled(state);
+    let alerts: HashMap<OrderId, OrderAlert> = state
+        .store
+        .active_alerts(&shop.id)
+        .await?
+        .into_iter()
+        .map(|a| (a.order_id.clone(), a))
+        .collect();
     // Oldest first: the order waiting longest is at the top.
     let cards = |status: OrderStatus| -> Vec<OrderCard> {
         open.orders
             .iter()
             .rev()
             .filter(|o| o.status == status)
-            .map(|o| OrderCard::new(o, shop, t))
+            .map(|o| OrderCard::new(o, shop, t).waiting(o, shop, alerts.get(&o.id), calls, now, t))
             .collect()
     };
     let new = cards(OrderStatus::Pending);
@@ -333,6 +445,7 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
         .collect();
     let printer_problem = printers.iter().any(|p| !p.ok);
     Ok(Board {
+        now_ms: now.as_millisecond(),
         printers,
         printer_problem,
         slug: shop.slug.clone(),
@@ -373,6 +486,9 @@ pub async fn show(
     let (shop, role) = member_of(&state, &who, &slug).await?;
     let lang = Lang::negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
+    let readiness = crate::escalation::readiness::readiness(&state, &shop)
+        .await
+        .map_err(|e| PageError::internal("reading readiness", &format!("{e:#}")))?;
     let view = BoardPage {
         page: Chrome::new(lang, format!("{} · {}", t.board, shop.name), &path, "board")
             .user(Some(&who))
@@ -382,6 +498,7 @@ pub async fn show(
         shop_name: shop.name.clone(),
         accepting: shop.accepting_orders,
         stale: uri.query() == Some("stale=1"),
+        ready: ReadinessView::new(&readiness, &shop, state.now(), t),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
@@ -459,7 +576,19 @@ pub async fn order(
         .script("dashboard.js"),
         board: board(&state, &shop, t).await?,
         tracking_path: format!("/o/{}", state.tracking.token(&order.id)),
-        o: OrderCard::new(&order, &shop, t),
+        o: OrderCard::new(&order, &shop, t).waiting(
+            &order,
+            &shop,
+            state
+                .store
+                .order_alert(&order.id)
+                .await?
+                .filter(|a| a.status == "active")
+                .as_ref(),
+            crate::escalation::calls_enabled(&state),
+            state.now(),
+            t,
+        ),
         events,
         deliveries,
     };
@@ -518,18 +647,53 @@ pub async fn act(
         .await
     {
         Ok(order) => {
-            state.events.publish(ShopEvent {
-                shop_id: order.shop_id.clone(),
-                kind: EventKind::OrderUpdated,
-                order_id: Some(order.id.clone()),
-                number: Some(order.number),
-                status: Some(order.status),
-                at: order.updated_at,
-            });
+            state
+                .events
+                .publish(ShopEvent::of_order(EventKind::OrderUpdated, &order));
             Ok(see_other(&back))
         }
         // Someone else moved the order first: show the board as it is now.
         Err(StoreError::InvalidTransition(_)) => Ok(see_other(&format!("{board_path}?stale=1"))),
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /dashboard/{slug}/pause` (members): `minutes=15` (1 to 240) pauses guest ordering
+/// that long from now; `minutes=0` resumes it. Then back to the board.
+pub async fn pause(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let board_path = format!("/dashboard/{slug}");
+    let who = form_user(&state, &headers, &form, &board_path).await?;
+    let (shop, _) = member_of(&state, &who, &slug).await?;
+    let bad = || PageError::new(super::error::ErrorKind::BadRequest);
+    let minutes = form
+        .text("minutes")
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| bad())?;
+    let now = state.now();
+    let until = match minutes {
+        0 => None,
+        1..=240 => Some(
+            now.checked_add(SignedDuration::from_mins(minutes))
+                .map_err(|_| bad())?
+                .to_string(),
+        ),
+        _ => return Err(bad()),
+    };
+    let patch = ShopPatchRequest {
+        paused_until: Some(until),
+        ..ShopPatchRequest::default()
+    }
+    .validate_for(&shop)
+    .map_err(|_| bad())?;
+    let shop = state.store.update_shop(&shop.id, patch, now).await?;
+    state
+        .events
+        .publish(ShopEvent::of_shop(shop.id, EventKind::ShopUpdated, now));
+    Ok(see_other(&board_path))
 }

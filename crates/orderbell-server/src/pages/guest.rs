@@ -1,5 +1,7 @@
 //! The guest's shop page `/s/{slug}`: the menu by category, option groups with their limits,
-//! the cart (a cookie; see `cart`), checkout, then the tracking page.
+//! the cart (a cookie; see `cart`), checkout, then the tracking page. While the shop is closed
+//! (opening hours, a pause, or paused because nobody would hear an order) the page says until
+//! when, in the shop's time zone, and offers no checkout.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -8,7 +10,7 @@ use axum::response::Response;
 use orderbell_core::FieldError;
 use orderbell_core::menu::Menu;
 use orderbell_core::pricing::{OrderRequest, price_order};
-use orderbell_core::shop::Shop;
+use orderbell_core::shop::{Ordering, Shop};
 use serde_json::{Value, json};
 
 use super::cart::{Cart, CartLine};
@@ -18,6 +20,7 @@ use super::i18n::{Lang, Texts};
 use super::ordering::{Refused, guest_rules, take_guest_order};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{check_origin, signed_in};
+use super::views::{shop_tz, when};
 use crate::http::client::ClientIp;
 use crate::security::random_bytes;
 use crate::state::AppState;
@@ -102,6 +105,8 @@ pub struct ShopPage {
     pub shop_name: String,
     pub phone: Option<String>,
     pub accepting: bool,
+    /// Why guests cannot order now, and until when (opening hours or a pause).
+    pub closed: Option<String>,
     pub categories: Vec<CategoryView>,
     pub cart: Vec<CartLineView>,
     pub cart_count: i64,
@@ -111,6 +116,34 @@ pub struct ShopPage {
     pub checkout: Checkout,
     /// A general message above the checkout form.
     pub checkout_problem: Option<&'static str>,
+}
+
+impl ShopPage {
+    /// Whether the page offers adding to the order and checkout.
+    pub fn can_order(&self) -> bool {
+        self.accepting && self.closed.is_none()
+    }
+}
+
+/// Why guests cannot order from the shop now, in words, if they cannot: the same gate the
+/// order intake applies (`crate::intake::guest_gate`), with the time it opens again in the
+/// shop's time zone.
+fn closed_words(state: &AppState, shop: &Shop, t: &Texts) -> Option<String> {
+    let refused = crate::intake::guest_gate(state, shop).err()?;
+    let now = state.now();
+    let paused = matches!(shop.ordering(now), Ordering::Closed { paused: true, .. });
+    let tz = shop_tz(shop);
+    Some(match refused.reopens_at {
+        Some(at) => {
+            let words = if paused {
+                t.shop_paused_until
+            } else {
+                t.shop_closed_until
+            };
+            words.replace("{time}", &when(at, now, &tz, t))
+        }
+        None => t.shop_closed_now.to_owned(),
+    })
 }
 
 fn new_key() -> String {
@@ -281,6 +314,7 @@ async fn page(
         shop_name: shop.name.clone(),
         phone: shop.phone.clone(),
         accepting: shop.accepting_orders,
+        closed: closed_words(state, shop, t),
         categories: categories(shop, &menu, t, &extra.item_errors),
         cart_full: cart.lines.len() >= super::cart::MAX_LINES,
         cart: cart_lines,
@@ -478,6 +512,16 @@ pub async fn order(
         checkout.errors.push(("phone".into(), t.err_required));
     }
     let mut problem = None;
+    // Closed meanwhile (the page was opened earlier): the page again, saying until when.
+    if shop.accepting_orders && closed_words(&state, &shop, t).is_some() {
+        let extra = Extra {
+            added: false,
+            item_errors: vec![],
+            checkout,
+            checkout_problem: None,
+        };
+        return page(&state, &headers, &shop, &cart, extra, StatusCode::CONFLICT).await;
+    }
     if checkout.errors.is_empty() {
         let body = order_body(&shop, &cart, &form);
         match take_guest_order(&state, &shop, ip, body, Some(&checkout.key)).await {

@@ -190,7 +190,6 @@ texts! {
     ready_hint: "Your order is ready.", "주문하신 메뉴가 준비되었습니다.";
     completed_hint: "Thank you!", "감사합니다!";
     reason: "Reason", "사유";
-    missed_hint: "The shop did not answer in time. Please call the shop.", "가게가 제때 응답하지 못했습니다. 가게에 전화해 주세요.";
     live_updates: "This page updates by itself.", "이 페이지는 자동으로 업데이트됩니다.";
     live_lost: "Connection lost. Reconnecting…", "연결이 끊겼습니다. 다시 연결하는 중…";
     contact_shop: "Contact the shop", "가게 연락처";
@@ -395,6 +394,75 @@ texts! {
     delivery_read: "read", "읽음";
     delivery_failed: "failed", "실패";
     delivery_cancelled: "cancelled", "취소됨";
+    // Never miss an order: the board's age and escalation, readiness, pause.
+    waiting: "Waiting", "대기";
+    age_just_now: "just now", "방금";
+    n_minutes: "{n} min", "{n}분";
+    age_hours: "{h} h {m} min", "{h}시간 {m}분";
+    next_repeat: "Reminder at {time}", "{time}에 다시 알림";
+    next_call: "Phone call at {time}", "{time}에 전화 알림";
+    next_miss: "Missed at {time}", "{time}에 응답 없음 처리";
+    tomorrow: "tomorrow", "내일";
+    readiness: "Would a new order be heard?", "새 주문 알림 상태";
+    ready_open: "Open for orders", "주문 받는 중";
+    ready_closed: "Closed for orders", "주문 받지 않음";
+    ready_closed_until: "Closed until {time}", "{time}까지 주문 받지 않음";
+    ready_paused_until: "Paused until {time}", "{time}까지 주문 일시 중지";
+    ready_hearing: "New orders will be heard", "새 주문 알림이 울립니다";
+    ready_not_hearing: "Nobody would hear a new order", "새 주문을 들을 곳이 없습니다";
+    ready_dashboards: "Dashboards with sound", "소리 켜진 대시보드";
+    ready_printers: "Working printers", "작동 중인 프린터";
+    ready_channels: "Linked channels", "연결된 알림 채널";
+    problem_no_dashboard_with_sound: "No dashboard with its sound on is open.", "소리가 켜진 대시보드가 없습니다.";
+    problem_printer_offline: "A printer is offline.", "프린터가 연결되어 있지 않습니다.";
+    problem_printer_paper_out: "A printer is out of paper.", "프린터 용지가 없습니다.";
+    problem_channel_dead: "A linked channel no longer receives messages.", "연결된 알림 채널이 메시지를 받지 못합니다.";
+    problem_no_listener: "Nothing and nobody would hear a new order.", "새 주문을 들을 수 있는 곳이 하나도 없습니다.";
+    problem_other: "Something needs a look.", "확인이 필요합니다.";
+    unheard_banner: "Nobody would hear a new order right now. Keep this dashboard open with its sound on, or check the printer.", "지금은 새 주문을 들을 곳이 없습니다. 이 대시보드를 소리를 켠 채로 열어 두거나 프린터를 확인하세요.";
+    pause_for: "Pause online orders", "온라인 주문 잠시 멈추기";
+    pause_minutes: "Pause {n} min", "{n}분 멈추기";
+    resume: "Resume orders", "주문 다시 받기";
+    // Settings: the alert policy, default ETA and opening hours.
+    alerts_title: "Unanswered orders", "응답 없는 주문";
+    alerts_lead: "What happens when nobody answers a new order. Times count from when the order was placed; leave a field empty to turn that step off.", "새 주문에 아무도 응답하지 않을 때 일어나는 일입니다. 시간은 주문 시각부터 세며, 칸을 비우면 그 단계를 끕니다.";
+    repeat_after: "Remind again after (seconds)", "다시 알림까지 (초)";
+    repeat_every: "Then remind every (seconds)", "이후 알림 간격 (초)";
+    call_after: "Call the members' phones after (seconds)", "직원 전화로 걸기까지 (초)";
+    miss_after: "Mark the order missed and tell the guest after (seconds)", "응답 없음 처리하고 손님에게 알리기까지 (초)";
+    unheard_after: "Tell the owners when nobody would hear an order for (seconds)", "주문을 들을 곳이 없을 때 주인에게 알리기까지 (초)";
+    pause_when_unheard: "Pause online orders while nobody would hear them", "주문을 들을 곳이 없는 동안 온라인 주문 멈추기";
+    pause_after_missed: "Pause online orders after this many missed orders in a row", "연속으로 이만큼 응답하지 못하면 온라인 주문 멈추기";
+    seconds_hint: "10 to 86400 seconds.", "10초에서 86400초 사이.";
+    seconds_off_hint: "10 to 86400 seconds; empty: off.", "10초에서 86400초 사이. 비우면 꺼집니다.";
+    missed_count_hint: "1 to 100; empty: never.", "1에서 100 사이. 비우면 멈추지 않습니다.";
+    default_eta: "Default time until ready (minutes)", "기본 준비 시간 (분)";
+    default_eta_hint: "Used when an order is accepted from a phone call. 1 to 240 minutes.", "전화로 주문을 수락할 때 씁니다. 1분에서 240분 사이.";
+    opening_hours: "Opening hours", "영업시간";
+    hours_on: "Take guest orders only during opening hours", "영업시간에만 손님 주문 받기";
+    hours_hint: "Times such as 09:00-14:00, several separated by commas; empty: closed that day. A closing time before the opening time runs past midnight.", "09:00-14:00 형식이며 여러 개는 쉼표로 구분합니다. 비우면 그날은 쉽니다. 닫는 시각이 여는 시각보다 이르면 자정을 넘깁니다.";
+    day_mon: "Monday", "월요일";
+    day_tue: "Tuesday", "화요일";
+    day_wed: "Wednesday", "수요일";
+    day_thu: "Thursday", "목요일";
+    day_fri: "Friday", "금요일";
+    day_sat: "Saturday", "토요일";
+    day_sun: "Sunday", "일요일";
+    closed_dates: "Closed dates", "휴무일";
+    closed_dates_hint: "Dates such as 2026-12-25, separated by commas.", "2026-12-25 형식이며 쉼표로 구분합니다.";
+    // The guest's shop page when it is closed.
+    shop_closed_now: "This shop is not taking orders right now.", "지금은 주문을 받지 않습니다.";
+    shop_closed_until: "This shop is closed until {time}.", "{time}까지 주문을 받지 않습니다.";
+    shop_paused_until: "This shop has paused online orders until {time}.", "가게가 {time}까지 온라인 주문을 잠시 멈췄습니다.";
+    // Tracking: a missed order.
+    missed_sorry: "Sorry — the shop could not answer your order in time, so it will not be made.", "죄송합니다. 가게에서 제시간에 주문을 확인하지 못해 주문이 진행되지 않습니다.";
+    missed_call: "Please call the shop:", "가게로 전화해 주세요:";
+    missed_no_phone: "Please contact the shop directly.", "가게에 직접 문의해 주세요.";
+    // Account: the member's phone for escalation calls.
+    my_phone: "Phone for urgent calls", "긴급 전화 받을 번호";
+    my_phone_hint: "When an order goes unanswered, Orderbell calls this number. International form, e.g. +821012345678; empty: no calls.", "주문에 응답이 없으면 Orderbell이 이 번호로 전화합니다. 국제 형식(예: +821012345678)으로 쓰고, 비우면 전화하지 않습니다.";
+    err_phone_international: "Enter the number in international form, e.g. +821012345678.", "국제 형식으로 입력하세요 (예: +821012345678).";
+    phone_saved: "Phone number saved.", "전화번호를 저장했습니다.";
 }
 
 impl Texts {
@@ -477,7 +545,60 @@ impl Texts {
             "out_of_range" => self.err_out_of_range,
             "unknown" => self.err_unknown,
             "not_accepting_orders" => self.not_accepting,
+            "shop_closed" => self.shop_closed_now,
             _ => self.err_invalid,
+        }
+    }
+
+    /// A readiness problem (`no_dashboard_with_sound`, `printer_offline`…) in words.
+    pub fn problem(&self, code: &str) -> &'static str {
+        match code {
+            "no_dashboard_with_sound" => self.problem_no_dashboard_with_sound,
+            "printer_offline" => self.problem_printer_offline,
+            "printer_paper_out" => self.problem_printer_paper_out,
+            "channel_dead" => self.problem_channel_dead,
+            "no_listener" => self.problem_no_listener,
+            _ => self.problem_other,
+        }
+    }
+
+    /// Every readiness problem code with its words (the dashboard's script reads them).
+    pub fn problems(&self) -> [(&'static str, &'static str); 6] {
+        [
+            "no_dashboard_with_sound",
+            "printer_offline",
+            "printer_paper_out",
+            "channel_dead",
+            "no_listener",
+            "other",
+        ]
+        .map(|code| (code, self.problem(code)))
+    }
+
+    /// A weekday by its opening-hours key (`mon` … `sun`).
+    pub fn day(&self, key: &str) -> &'static str {
+        match key {
+            "mon" => self.day_mon,
+            "tue" => self.day_tue,
+            "wed" => self.day_wed,
+            "thu" => self.day_thu,
+            "fri" => self.day_fri,
+            "sat" => self.day_sat,
+            _ => self.day_sun,
+        }
+    }
+
+    /// How long an order has waited: `just now`, `3 min`, `1 h 5 min`.
+    pub fn age(&self, millis: i64) -> String {
+        let minutes = millis.max(0) / 60_000;
+        if minutes < 1 {
+            self.age_just_now.to_owned()
+        } else if minutes < 60 {
+            self.n_minutes.replace("{n}", &minutes.to_string())
+        } else {
+            self.age_hours
+                .replace("{h}", &(minutes / 60).to_string())
+                .replace("{m}", &(minutes % 60).to_string())
         }
     }
 

@@ -58,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(accounts::logout))
         .route("/account", get(accounts::account))
         .route("/account/password", post(accounts::change_password))
+        .route("/account/phone", post(accounts::save_phone))
         .route(
             "/dashboard",
             get(dashboard::index).post(dashboard::create_shop),
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/{slug}", get(dashboard::show))
         .route("/dashboard/{slug}/board", get(dashboard::fragment))
         .route("/dashboard/{slug}/live", get(live::dashboard))
+        .route("/dashboard/{slug}/pause", post(dashboard::pause))
         .route("/dashboard/{slug}/orders/{id}", get(dashboard::order))
         .route(
             "/dashboard/{slug}/orders/{id}/{action}",

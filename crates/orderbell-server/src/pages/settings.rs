@@ -1,4 +1,5 @@
-//! Shop settings pages: profile and the accepting-orders switch (`/settings`), members,
+//! Shop settings pages: profile, the accepting-orders switch, and what happens to unanswered
+//! orders (alert policy, default ETA, opening hours) (`/settings`), members,
 //! API keys (shown once), printers (device tokens shown once) and the member's notification
 //! channels (Telegram and WhatsApp links with QR codes, push on this device, linked channels).
 
@@ -6,16 +7,19 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
+use orderbell_core::alerts::AlertPolicyPatch;
+use orderbell_core::hours::DAY_KEYS;
 use orderbell_core::shop::{Shop, ShopPatchRequest};
 use orderbell_core::text::normalize_email;
 use orderbell_core::user::Role;
-use orderbell_core::{ApiKeyId, UserId};
+use orderbell_core::{ApiKeyId, FieldError, UserId, ValidationErrors};
 use orderbell_store::{Scope, StoreError};
+use serde_json::{Map, Value};
 
 use super::dashboard::nav;
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::Lang;
+use super::i18n::{Lang, Texts};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{SignedIn, form_user, member_of, owner_of, require};
 use super::views::{date_time, shop_tz};
@@ -60,6 +64,245 @@ struct ProfilePage {
     owner: bool,
     saved: bool,
     errors: Vec<String>,
+    alerts: AlertsForm,
+}
+
+/// One day of the opening hours as typed: `09:00-14:00, 17:00-21:00`.
+pub struct DayInput {
+    /// `mon` … `sun`.
+    pub key: &'static str,
+    /// The form field: `hours_mon` …
+    pub name: String,
+    pub label: &'static str,
+    pub value: String,
+}
+
+/// The alert policy, default ETA and opening hours as the form shows them (numbers as typed,
+/// so a wrong one is shown again as it was).
+pub struct AlertsForm {
+    pub repeat_after: String,
+    pub repeat_every: String,
+    pub call_after: String,
+    pub miss_after: String,
+    pub unheard_after: String,
+    pub pause_when_unheard: bool,
+    pub pause_after_missed: String,
+    pub default_eta: String,
+    /// Opening hours apply (else guests may order at any time).
+    pub hours_on: bool,
+    pub days: Vec<DayInput>,
+    pub closed_dates: String,
+    /// (form field, message), in the page's language.
+    pub errors: Vec<(String, &'static str)>,
+    pub saved: bool,
+}
+
+impl AlertsForm {
+    fn of(shop: &Shop, t: &Texts) -> AlertsForm {
+        let a = &shop.alerts;
+        let text = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
+        let hours = shop.opening_hours.as_ref().map(|h| h.to_json());
+        let days = DAY_KEYS
+            .iter()
+            .map(|key| DayInput {
+                key,
+                name: format!("hours_{key}"),
+                label: t.day(key),
+                value: hours
+                    .as_ref()
+                    .and_then(|h| h.get(*key))
+                    .and_then(Value::as_array)
+                    .map(|spans| {
+                        spans
+                            .iter()
+                            .filter_map(|span| match span.as_array().map(Vec::as_slice) {
+                                Some([Value::String(open), Value::String(close)]) => {
+                                    Some(format!("{open}-{close}"))
+                                }
+                                _ => None,
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect();
+        let closed_dates = hours
+            .as_ref()
+            .and_then(|h| h.get("closed_dates"))
+            .and_then(Value::as_array)
+            .map(|dates| {
+                dates
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        AlertsForm {
+            repeat_after: a.repeat_after_seconds.to_string(),
+            repeat_every: a.repeat_every_seconds.to_string(),
+            call_after: text(a.call_after_seconds),
+            miss_after: text(a.miss_after_seconds),
+            unheard_after: a.unheard_after_seconds.to_string(),
+            pause_when_unheard: a.pause_when_unheard,
+            pause_after_missed: text(a.pause_after_missed),
+            default_eta: shop.default_eta_minutes.to_string(),
+            hours_on: shop.opening_hours.is_some(),
+            days,
+            closed_dates,
+            errors: vec![],
+            saved: false,
+        }
+    }
+
+    fn from_form(form: &Form, t: &Texts) -> AlertsForm {
+        AlertsForm {
+            repeat_after: form.text("repeat_after_seconds").trim().to_owned(),
+            repeat_every: form.text("repeat_every_seconds").trim().to_owned(),
+            call_after: form.text("call_after_seconds").trim().to_owned(),
+            miss_after: form.text("miss_after_seconds").trim().to_owned(),
+            unheard_after: form.text("unheard_after_seconds").trim().to_owned(),
+            pause_when_unheard: form.checked("pause_when_unheard"),
+            pause_after_missed: form.text("pause_after_missed").trim().to_owned(),
+            default_eta: form.text("default_eta_minutes").trim().to_owned(),
+            hours_on: form.checked("hours_on"),
+            days: DAY_KEYS
+                .iter()
+                .map(|key| DayInput {
+                    key,
+                    name: format!("hours_{key}"),
+                    label: t.day(key),
+                    value: form.text(&format!("hours_{key}")).trim().to_owned(),
+                })
+                .collect(),
+            closed_dates: form.text("closed_dates").trim().to_owned(),
+            errors: vec![],
+            saved: false,
+        }
+    }
+
+    /// The message for a form field, if it has one.
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| *m)
+    }
+
+    /// The change this form asks for; fields it could not read are reported in `errors` (as
+    /// the core would name them) and left out of the change.
+    fn request(&self, errors: &mut ValidationErrors) -> ShopPatchRequest {
+        let mut number = |field: &str, text: &str, required: bool| -> Option<Option<i64>> {
+            if text.is_empty() {
+                if required {
+                    errors.add(field, "required", format!("{field} is required"));
+                    return None;
+                }
+                return Some(None);
+            }
+            match text.parse::<i64>() {
+                Ok(n) => Some(Some(n)),
+                Err(_) => {
+                    errors.add(field, "invalid", format!("{field} must be a whole number"));
+                    None
+                }
+            }
+        };
+        let repeat_after = number("alerts.repeat_after_seconds", &self.repeat_after, true);
+        let repeat_every = number("alerts.repeat_every_seconds", &self.repeat_every, true);
+        let call_after = number("alerts.call_after_seconds", &self.call_after, false);
+        let miss_after = number("alerts.miss_after_seconds", &self.miss_after, false);
+        let unheard_after = number("alerts.unheard_after_seconds", &self.unheard_after, true);
+        let pause_after_missed =
+            number("alerts.pause_after_missed", &self.pause_after_missed, false);
+        let default_eta = number("default_eta_minutes", &self.default_eta, true);
+        let opening_hours = if self.hours_on {
+            let mut map = Map::new();
+            for day in &self.days {
+                let spans: Vec<Value> = day
+                    .value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|span| !span.is_empty())
+                    .map(|span| {
+                        let (open, close) = span.split_once(['-', '~', '–']).unwrap_or((span, ""));
+                        Value::from(vec![open.trim(), close.trim()])
+                    })
+                    .collect();
+                map.insert(day.key.to_owned(), Value::Array(spans));
+            }
+            let dates: Vec<Value> = self
+                .closed_dates
+                .split([',', '\n', ' '])
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(Value::from)
+                .collect();
+            map.insert("closed_dates".to_owned(), Value::Array(dates));
+            Some(Some(Value::Object(map)))
+        } else {
+            Some(None)
+        };
+        ShopPatchRequest {
+            alerts: Some(AlertPolicyPatch {
+                repeat_after_seconds: repeat_after.flatten(),
+                repeat_every_seconds: repeat_every.flatten(),
+                call_after_seconds: call_after,
+                miss_after_seconds: miss_after,
+                unheard_after_seconds: unheard_after.flatten(),
+                pause_when_unheard: Some(self.pause_when_unheard),
+                pause_after_missed,
+            }),
+            opening_hours,
+            default_eta_minutes: default_eta.flatten(),
+            ..ShopPatchRequest::default()
+        }
+    }
+}
+
+/// Where a core field error belongs in the alerts form: `alerts.call_after_seconds` →
+/// `call_after_seconds`, `opening_hours.mon[0]` → `hours_mon`,
+/// `opening_hours.closed_dates[2]` → `closed_dates`.
+fn alerts_field(field: &str) -> String {
+    if let Some(name) = field.strip_prefix("alerts.") {
+        return name.to_owned();
+    }
+    if let Some(rest) = field.strip_prefix("opening_hours") {
+        let key = rest
+            .trim_start_matches('.')
+            .split('[')
+            .next()
+            .unwrap_or_default();
+        return match key {
+            "closed_dates" => "closed_dates".to_owned(),
+            k if DAY_KEYS.contains(&k) => format!("hours_{k}"),
+            _ => "hours_on".to_owned(),
+        };
+    }
+    field.to_owned()
+}
+
+fn alerts_errors(errors: Vec<FieldError>, t: &Texts) -> Vec<(String, &'static str)> {
+    let mut out: Vec<(String, &'static str)> = vec![];
+    for FieldError { field, code, .. } in errors {
+        let place = alerts_field(&field);
+        if !out.iter().any(|(f, _)| *f == place) {
+            out.push((place, t.field_error(code, &field)));
+        }
+    }
+    out
+}
+
+/// A profile field's label, for its error message.
+fn profile_label(field: &str, t: &Texts) -> &'static str {
+    match field {
+        "name" => t.shop_name,
+        "phone" => t.shop_phone,
+        "time_zone" => t.time_zone,
+        "locale" => t.page_language,
+        _ => t.settings,
+    }
 }
 
 /// `GET /dashboard/{slug}/settings`.
@@ -70,6 +313,8 @@ pub async fn profile(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+    let mut alerts = AlertsForm::of(&shop, page.t);
+    alerts.saved = uri.query() == Some("alerts=1");
     let view = ProfilePage {
         page,
         slug: shop.slug,
@@ -81,11 +326,63 @@ pub async fn profile(
         owner: role == Role::Owner,
         saved: uri.query() == Some("saved=1"),
         errors: vec![],
+        alerts,
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
 
-/// `POST /dashboard/{slug}/settings`: `op=profile` or `op=accepting` (`accepting=on|off`).
+/// `op=alerts`: the alert policy, default ETA and opening hours, checked against the shop.
+async fn save_alerts(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    shop: &Shop,
+    form: &Form,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/settings");
+    let t = Lang::negotiate(headers, Some(&shop.locale)).texts();
+    let mut typed = AlertsForm::from_form(form, t);
+    let mut unread = ValidationErrors::new();
+    let request = typed.request(&mut unread);
+    let checked = request.validate_for(shop);
+    let mut problems = unread.0;
+    if let Err(e) = &checked {
+        problems.extend(e.0.iter().cloned());
+    }
+    match checked {
+        Ok(patch) if problems.is_empty() => {
+            let now = state.now();
+            state.store.update_shop(&shop.id, patch, now).await?;
+            state.events.publish(crate::events::ShopEvent::of_shop(
+                shop.id.clone(),
+                crate::events::EventKind::ShopUpdated,
+                now,
+            ));
+            Ok(see_other(&format!("{path}?alerts=1#alerts")))
+        }
+        _ => {
+            typed.errors = alerts_errors(problems, t);
+            let (_, shop, role, page) = chrome(state, headers, slug, "settings").await?;
+            let view = ProfilePage {
+                page,
+                slug: shop.slug,
+                name: shop.name,
+                phone: shop.phone.unwrap_or_default(),
+                time_zone: shop.time_zone,
+                locale: shop.locale,
+                accepting: shop.accepting_orders,
+                owner: role == Role::Owner,
+                saved: false,
+                errors: vec![],
+                alerts: typed,
+            };
+            render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private)
+        }
+    }
+}
+
+/// `POST /dashboard/{slug}/settings`: `op=profile`, `op=accepting` (`accepting=on|off`) or
+/// `op=alerts` (the alert policy, default ETA and opening hours).
 pub async fn save_profile(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -95,6 +392,9 @@ pub async fn save_profile(
     let path = format!("/dashboard/{slug}/settings");
     let who = form_user(&state, &headers, &form, &path).await?;
     let shop = owner_of(&state, &who, &slug).await?;
+    if form.text("op") == "alerts" {
+        return save_alerts(&state, &headers, &slug, &shop, &form).await;
+    }
     let patch = if form.text("op") == "accepting" {
         ShopPatchRequest {
             accepting_orders: Some(form.text("accepting") == "on"),
@@ -119,7 +419,9 @@ pub async fn save_profile(
         }
         Err(errors) => {
             let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+            let t = page.t;
             let view = ProfilePage {
+                alerts: AlertsForm::of(&shop, t),
                 page,
                 slug: shop.slug,
                 name: form.text("name").to_owned(),
@@ -129,7 +431,17 @@ pub async fn save_profile(
                 accepting: shop.accepting_orders,
                 owner: role == Role::Owner,
                 saved: false,
-                errors: errors.0.into_iter().map(|e| e.message).collect(),
+                errors: errors
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            profile_label(&e.field, t),
+                            t.field_error(e.code, &e.field)
+                        )
+                    })
+                    .collect(),
             };
             render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private)
         }

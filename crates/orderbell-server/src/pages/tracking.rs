@@ -1,7 +1,8 @@
 //! The guest's tracking page `/o/{token}`: where the order stands, live (the status part is
 //! re-fetched from `/o/{token}/status` whenever `/o/{token}/live` reports a change), the
 //! order's lines, the shop's contact, and the customer's notification opt-ins
-//! (`templates/tracking/_optins.html`).
+//! (`templates/tracking/_optins.html`). An order nobody answered in time (`missed`) is
+//! explained kindly, with the shop's phone number to call.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -69,7 +70,7 @@ fn progress(order: &Order, card: &OrderCard, t: &Texts) -> Progress {
         }
         OrderStatus::Ready => t.ready_hint.to_owned(),
         OrderStatus::Completed => t.completed_hint.to_owned(),
-        OrderStatus::Missed => t.missed_hint.to_owned(),
+        OrderStatus::Missed => t.missed_sorry.to_owned(),
         OrderStatus::Rejected | OrderStatus::Cancelled => String::new(),
     };
     Progress { steps, hint }
@@ -137,6 +138,8 @@ struct StatusPart {
     page: Chrome,
     order: OrderCard,
     progress: Progress,
+    /// The shop's phone (a missed order asks the guest to call it).
+    phone: Option<String>,
 }
 
 /// The order and shop a token names; 404 for anything else.
@@ -198,6 +201,7 @@ pub async fn status(
         page: Chrome::new(lang, "", "/", "tracking"),
         progress: progress(&order, &card, t),
         order: card,
+        phone: shop.phone.clone(),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }

@@ -3,8 +3,10 @@
 
 use jiff::tz::TimeZone;
 use orderbell_core::Timestamp;
+use orderbell_core::escalation::Step;
 use orderbell_core::order::{Order, OrderItem, OrderStatus};
 use orderbell_core::shop::Shop;
+use orderbell_store::alerts::OrderAlert;
 
 use super::i18n::Texts;
 
@@ -23,6 +25,64 @@ pub fn date_time(ts: Timestamp, tz: &TimeZone) -> String {
     ts.to_zoned(tz.clone())
         .strftime("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// A time to come, as short as it can be said: `12:40` today, `tomorrow 09:00`, else
+/// `2026-12-26 09:00` (all in the given zone). `static/js/escalation.js` says it the same way.
+pub fn when(ts: Timestamp, now: Timestamp, tz: &TimeZone, t: &Texts) -> String {
+    let at = ts.to_zoned(tz.clone()).date();
+    let today = now.to_zoned(tz.clone()).date();
+    if at == today {
+        clock(ts, tz)
+    } else if today.tomorrow().is_ok_and(|d| d == at) {
+        format!("{} {}", t.tomorrow, clock(ts, tz))
+    } else {
+        date_time(ts, tz)
+    }
+}
+
+/// An unanswered order's next escalation step, for its card.
+#[derive(Debug, Clone)]
+pub struct EscalationView {
+    /// `repeat`, `call` or `miss`.
+    pub step: &'static str,
+    /// The step and its time in words (`Reminder at 12:41`).
+    pub next: String,
+    /// When the step is due (ms since the epoch).
+    pub due_ms: i64,
+    /// `Missed at 12:50`, when the next step is not already the miss.
+    pub deadline: Option<String>,
+}
+
+impl EscalationView {
+    /// `calls`: whether calls can be placed (otherwise a call step passes silently, and the
+    /// card shows the miss deadline alone).
+    pub fn new(
+        alert: &OrderAlert,
+        order: &Order,
+        shop: &Shop,
+        calls: bool,
+        t: &Texts,
+    ) -> Option<EscalationView> {
+        let tz = shop_tz(shop);
+        let miss_at = shop.alerts.miss_at(order.created_at);
+        let deadline = miss_at.map(|m| t.next_miss.replace("{time}", &clock(m, &tz)));
+        let (step, at) = match alert.next_step {
+            Step::Call if !calls => (Step::Miss, miss_at?),
+            step => (step, alert.due_at),
+        };
+        let words = match step {
+            Step::Repeat => t.next_repeat,
+            Step::Call => t.next_call,
+            Step::Miss => t.next_miss,
+        };
+        Some(EscalationView {
+            step: step.as_str(),
+            next: words.replace("{time}", &clock(at, &tz)),
+            due_ms: at.as_millisecond(),
+            deadline: deadline.filter(|_| step != Step::Miss),
+        })
+    }
 }
 
 /// One line of an order.
@@ -68,6 +128,12 @@ pub struct OrderCard {
     pub acknowledged: bool,
     pub created: String,
     pub created_full: String,
+    /// When it was placed (ms since the epoch): the page's script counts its age from it.
+    pub created_ms: i64,
+    /// How long it has waited (`3 min`), for unanswered orders; set by [`OrderCard::waiting`].
+    pub age: Option<String>,
+    /// The next escalation step of an unanswered order; set by [`OrderCard::waiting`].
+    pub escalation: Option<EscalationView>,
     pub fulfillment: &'static str,
     pub fulfillment_label: &'static str,
     pub fulfillment_detail: Option<String>,
@@ -92,6 +158,9 @@ impl OrderCard {
             acknowledged: order.acknowledged_at.is_some(),
             created: clock(order.created_at, &tz),
             created_full: date_time(order.created_at, &tz),
+            created_ms: order.created_at.as_millisecond(),
+            age: None,
+            escalation: None,
             fulfillment: order.fulfillment.kind(),
             fulfillment_label: t.fulfillment(order.fulfillment.kind()),
             fulfillment_detail: order.fulfillment.detail().map(str::to_owned),
@@ -103,6 +172,24 @@ impl OrderCard {
             ready_at: order.expected_ready_at().map(|ts| clock(ts, &tz)),
             reason: order.reason.clone(),
         }
+    }
+
+    /// Adds, for an order nobody has answered yet, how long it has waited and its next
+    /// escalation step (`alert`: its active timer, if any).
+    pub fn waiting(
+        mut self,
+        order: &Order,
+        shop: &Shop,
+        alert: Option<&OrderAlert>,
+        calls: bool,
+        now: Timestamp,
+        t: &Texts,
+    ) -> OrderCard {
+        if self.alarming() {
+            self.age = Some(t.age(now.as_millisecond() - order.created_at.as_millisecond()));
+            self.escalation = alert.and_then(|a| EscalationView::new(a, order, shop, calls, t));
+        }
+        self
     }
 
     pub fn is(&self, status: &str) -> bool {

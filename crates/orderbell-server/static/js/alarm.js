@@ -9,6 +9,7 @@ export class Alarm {
     this.ctx = null;
     this.wanted = false;
     this.timer = null;
+    this.watching = false;
     this.onstate = onstate || (() => {});
   }
 
@@ -16,10 +17,20 @@ export class Alarm {
     return !!this.ctx && this.ctx.state === 'running';
   }
 
+  // Follows the audio context (a browser may suspend it, e.g. on a locked phone): whoever
+  // listens to `onstate` learns when the alarm stops or starts being audible.
+  watch() {
+    if (this.ctx && !this.watching) {
+      this.watching = true;
+      this.ctx.addEventListener('statechange', () => this.update());
+    }
+  }
+
   // Tries to get sound without a tap (allowed for installed apps and after earlier taps).
   async tryAutoUnlock() {
     try {
       this.ctx = this.ctx || new AudioContext();
+      this.watch();
       if (this.ctx.state !== 'running') await Promise.race([this.ctx.resume(), new Promise((r) => setTimeout(r, 300))]);
     } catch { /* no audio here */ }
     this.update();
@@ -28,6 +39,7 @@ export class Alarm {
 
   async unlock() {
     this.ctx = this.ctx || new AudioContext();
+    this.watch();
     await this.ctx.resume();
     this.update();
   }

@@ -1,16 +1,40 @@
 // The live dashboard: the board is re-read on every live event (and on every reconnection,
 // which replays what was missed), the alarm rings while any new order is unseen, actions post
 // without leaving the page, the screen stays on, and an offline banner shows when the live
-// link is down.
+// link is down. While its alarm can be heard the page keeps its live link at `?sound=1`, which
+// makes the server count it as a listener; the readiness strip (and the red "nobody would hear
+// a new order" banner) is re-read on every live event and every 30 seconds, and each unanswered
+// order's age every 15 seconds (escalation.js).
 import { connect, fetchHtml } from './live.js';
 import { enhance, postForm } from './forms.js';
 import { Alarm } from './alarm.js';
+import { readiness, syncClock, updateAges } from './escalation.js';
 
 const app = document.getElementById('board-app');
 const board = document.getElementById('board');
 const gate = document.getElementById('sound-gate');
 const banner = document.getElementById('offline-banner');
+const strip = document.getElementById('readiness');
+const ready = strip ? readiness(strip, document.getElementById('unheard-banner')) : null;
 const baseTitle = document.title;
+const ageWords = {
+  now: app?.dataset.ageNow || '',
+  minutes: app?.dataset.ageMinutes || '{n}',
+  hours: app?.dataset.ageHours || '{h}:{m}',
+};
+const AGE_EVERY_MS = 15000;
+const READINESS_EVERY_MS = 30000;
+let live = null;
+
+function tickAges() {
+  updateAges(document, ageWords);
+}
+
+// The live link's URL: with `?sound=1` while the alarm can be heard.
+function liveUrl() {
+  const base = app?.dataset.live || '';
+  return alarm.audible() ? `${base}?sound=1` : base;
+}
 
 function unseen() {
   return document.querySelectorAll('.order-card[data-status=pending][data-acknowledged=false]').length;
@@ -18,9 +42,11 @@ function unseen() {
 
 const alarm = new Alarm((state) => {
   if (gate) gate.hidden = alarm.audible();
+  document.body.dataset.sound = alarm.audible() ? 'on' : 'off';
   const n = unseen();
   document.title = state === 'off' ? baseTitle : `(${n}) ${app?.dataset.alert || '!'} ${baseTitle}`;
   document.body.classList.toggle('alarming', state !== 'off');
+  if (live) live.reopen(liveUrl());
 });
 
 function refreshAlarm() {
@@ -37,6 +63,8 @@ async function sync() {
       again = false;
       try {
         board.innerHTML = await fetchHtml(app.dataset.fragment);
+        syncClock(document.getElementById('columns')?.dataset.now);
+        tickAges();
         document.body.dataset.synced = String(Date.now());
       } catch (err) {
         console.warn(err);
@@ -44,6 +72,7 @@ async function sync() {
     } while (again);
     refreshAlarm();
     probePrint();
+    ready?.refresh();
     syncing = null;
   })();
   return syncing;
@@ -91,6 +120,8 @@ document.addEventListener('visibilitychange', () => {
 
 function setLive(up) {
   document.body.dataset.live = up ? 'up' : 'down';
+  // Whether the server counts this page as a dashboard with sound right now.
+  document.body.dataset.liveSound = up && live?.url().endsWith('sound=1') ? 'on' : 'off';
   if (banner) banner.hidden = up;
 }
 
@@ -110,16 +141,26 @@ async function start() {
     if (!res.ok) throw new Error(`action failed: ${res.status}`);
     if (board) await sync(); else window.location.reload();
   });
+  enhance(document, 'form[data-enhance=pause]', async (form, submitter) => {
+    const res = await postForm(form, submitter);
+    if (!res.ok) throw new Error(`pause failed: ${res.status}`);
+    await ready?.refresh();
+  });
   keepAwake();
   probePrint();
+  syncClock(document.getElementById('columns')?.dataset.now || app?.dataset.now);
+  tickAges();
+  setInterval(tickAges, AGE_EVERY_MS);
+  if (ready) setInterval(() => ready.refresh(), READINESS_EVERY_MS);
   if (app?.dataset.live) {
     setLive(false);
-    connect(app.dataset.live, { onsync: sync, onchange: (event) => {
+    live = connect(liveUrl(), { onsync: sync, onchange: (event) => {
       if (event.kind === 'printer_status' || event.kind === 'print_jobs') {
         document.dispatchEvent(new CustomEvent('orderbell:printer-status', { detail: event }));
       }
       if (event.kind === 'notifications') {
         document.dispatchEvent(new CustomEvent('orderbell:notifications', { detail: event }));
+        ready?.refresh();
         return;
       }
       sync();

@@ -2,8 +2,11 @@
 // reconnects by itself after network errors; when the server closes the stream for good
 // (an error answer), we open a new one with a growing delay. `onsync` runs on every
 // (re)connection — the page re-reads what it shows, which replays anything it missed.
+// `reopen(url)` moves the link to another URL (the dashboard adds `?sound=1` once its alarm
+// can be heard, so the server counts it as a listener).
 
 export function connect(url, { onsync, onchange, onstate }) {
+  let current = url;
   let source = null;
   let delay = 1000;
   let timer = null;
@@ -11,7 +14,7 @@ export function connect(url, { onsync, onchange, onstate }) {
 
   function open() {
     clearTimeout(timer);
-    source = new EventSource(url);
+    source = new EventSource(current);
     source.addEventListener('hello', () => { delay = 1000; state(true); onsync(); });
     source.addEventListener('resync', () => onsync());
     source.addEventListener('change', (e) => {
@@ -33,7 +36,17 @@ export function connect(url, { onsync, onchange, onstate }) {
   });
   window.addEventListener('offline', () => state(false));
   open();
-  return { close: () => source && source.close() };
+  return {
+    close: () => source && source.close(),
+    url: () => current,
+    reopen(next) {
+      if (next === current) return;
+      current = next;
+      if (source) source.close();
+      delay = 1000;
+      open();
+    },
+  };
 }
 
 // Fetches a page fragment (same origin, with the session cookie).

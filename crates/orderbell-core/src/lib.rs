@@ -11,6 +11,7 @@ pub mod menu;
 pub mod money;
 pub mod order;
 pub mod pricing;
+pub mod printing;
 pub mod rate_limit;
 pub mod shop;
 pub mod text;

@@ -42,6 +42,15 @@ pub fn check_eta(minutes: i64) -> Result<u32, ValidationErrors> {
         })
 }
 
+/// Checks the reason of a reject or a cancel: trimmed, optional, at most [`REASON_MAX_CHARS`]
+/// characters, no control characters; reported as the field `reason`.
+pub fn check_reason(reason: Option<&str>) -> Result<Option<String>, ValidationErrors> {
+    let mut errors = ValidationErrors::new();
+    let reason = errors.text("reason", reason, false, REASON_MAX_CHARS);
+    errors.into_result()?;
+    Ok(reason)
+}
+
 /// Where an order stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -283,7 +292,50 @@ pub enum OrderAction {
     Miss,
 }
 
+/// The longest reason, in characters, a reject or a cancel may carry to the guest.
+pub const REASON_MAX_CHARS: usize = 200;
+
 impl OrderAction {
+    /// `accept` with its ETA checked by [`check_eta`].
+    pub fn accept(eta_minutes: i64) -> Result<OrderAction, ValidationErrors> {
+        check_eta(eta_minutes)?;
+        Ok(OrderAction::Accept { eta_minutes })
+    }
+
+    /// `reject` with its reason checked by [`check_reason`].
+    pub fn reject(reason: Option<&str>) -> Result<OrderAction, ValidationErrors> {
+        Ok(OrderAction::Reject {
+            reason: check_reason(reason)?,
+        })
+    }
+
+    /// `cancel` with its reason checked by [`check_reason`].
+    pub fn cancel(reason: Option<&str>) -> Result<OrderAction, ValidationErrors> {
+        Ok(OrderAction::Cancel {
+            reason: check_reason(reason)?,
+        })
+    }
+
+    /// The action a person asked for by its route name (`acknowledge`, `accept`, `reject`,
+    /// `ready`, `complete`, `cancel`), with the inputs checked by the same rules as everywhere
+    /// else; `None` for a name that is not such an action (`miss` is the system's alone). An ETA
+    /// that is missing where `accept` needs one is out of range.
+    pub fn requested(
+        name: &str,
+        eta_minutes: Option<i64>,
+        reason: Option<&str>,
+    ) -> Option<Result<OrderAction, ValidationErrors>> {
+        Some(match name {
+            "acknowledge" => Ok(OrderAction::Acknowledge),
+            "accept" => OrderAction::accept(eta_minutes.unwrap_or(0)),
+            "reject" => OrderAction::reject(reason),
+            "ready" => Ok(OrderAction::Ready),
+            "complete" => Ok(OrderAction::Complete),
+            "cancel" => OrderAction::cancel(reason),
+            _ => return None,
+        })
+    }
+
     /// The name used in routes and in the event log.
     pub fn name(&self) -> &'static str {
         match self {
@@ -417,6 +469,37 @@ pub struct OrderEvent {
 mod tests {
     use super::*;
     use crate::Currency;
+
+    #[test]
+    fn requested_actions_follow_the_shared_rules() {
+        let ok = |name, eta, reason| OrderAction::requested(name, eta, reason).map(|r| r.ok());
+        assert_eq!(
+            ok("accept", Some(20), None),
+            Some(Some(OrderAction::Accept { eta_minutes: 20 }))
+        );
+        assert_eq!(ok("accept", Some(241), None), Some(None));
+        assert_eq!(ok("accept", None, None), Some(None));
+        assert_eq!(
+            ok("reject", None, Some("  sold out  ")),
+            Some(Some(OrderAction::Reject {
+                reason: Some("sold out".into())
+            }))
+        );
+        assert_eq!(
+            ok("cancel", None, Some("")),
+            Some(Some(OrderAction::Cancel { reason: None }))
+        );
+        let long = "가".repeat(REASON_MAX_CHARS + 1);
+        let err = OrderAction::cancel(Some(&long)).unwrap_err();
+        assert!(format!("{err:?}").contains("too_long"), "{err:?}");
+        assert!(OrderAction::reject(Some("a\u{7}b")).is_err());
+        assert_eq!(
+            ok("ready", Some(999), Some("x")),
+            Some(Some(OrderAction::Ready))
+        );
+        assert_eq!(ok("miss", None, None), None);
+        assert_eq!(ok("delete", None, None), None);
+    }
 
     fn order() -> Order {
         let t = Timestamp::from_second(1_800_000_000).unwrap();

@@ -68,6 +68,19 @@ impl ShopEvent {
             at,
         }
     }
+
+    /// An event about one order's print jobs (queued, acknowledged, expired), known by its id.
+    pub fn of_print_jobs(
+        shop_id: ShopId,
+        kind: EventKind,
+        order_id: OrderId,
+        at: Timestamp,
+    ) -> ShopEvent {
+        ShopEvent {
+            order_id: Some(order_id),
+            ..ShopEvent::of_shop(shop_id, kind, at)
+        }
+    }
 }
 
 /// The in-process bus.

@@ -296,13 +296,6 @@ async fn act(
     Ok(Json(order_with_jobs(state, &shop.slug, order).await?))
 }
 
-fn reason(r: ReasonRequest) -> ApiResult<Option<String>> {
-    let mut errors = ValidationErrors::new();
-    let reason = errors.text("reason", r.reason.as_deref(), false, 200);
-    errors.into_result()?;
-    Ok(reason)
-}
-
 /// Someone saw the order (stops the alarm); changes nothing else.
 #[utoipa::path(post, path = "/api/v1/shops/{slug}/orders/{id}/acknowledge", tag = "orders",
     params(("slug" = String, Path), ("id" = String, Path)),
@@ -326,17 +319,8 @@ pub async fn accept(
     caller: Caller,
     ApiJson(body): ApiJson<AcceptRequest>,
 ) -> ApiResult<Json<OrderView>> {
-    orderbell_core::order::check_eta(body.eta_minutes)?;
-    act(
-        &state,
-        &slug,
-        &id,
-        &caller,
-        OrderAction::Accept {
-            eta_minutes: body.eta_minutes,
-        },
-    )
-    .await
+    let action = OrderAction::accept(body.eta_minutes)?;
+    act(&state, &slug, &id, &caller, action).await
 }
 
 /// Rejects a pending order.
@@ -349,8 +333,8 @@ pub async fn reject(
     caller: Caller,
     OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> ApiResult<Json<OrderView>> {
-    let reason = reason(body)?;
-    act(&state, &slug, &id, &caller, OrderAction::Reject { reason }).await
+    let action = OrderAction::reject(body.reason.as_deref())?;
+    act(&state, &slug, &id, &caller, action).await
 }
 
 /// Marks an accepted order ready.
@@ -389,8 +373,8 @@ pub async fn cancel(
     caller: Caller,
     OptionalJson(body): OptionalJson<ReasonRequest>,
 ) -> ApiResult<Json<OrderView>> {
-    let reason = reason(body)?;
-    act(&state, &slug, &id, &caller, OrderAction::Cancel { reason }).await
+    let action = OrderAction::cancel(body.reason.as_deref())?;
+    act(&state, &slug, &id, &caller, action).await
 }
 
 #[cfg(test)]

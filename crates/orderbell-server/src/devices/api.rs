@@ -311,14 +311,12 @@ pub async fn print(
             "the shop has no active printer",
         ));
     }
-    state.events.publish(ShopEvent {
-        shop_id: shop.id.clone(),
-        kind: EventKind::PrintJobsQueued,
-        order_id: Some(order),
-        number: None,
-        status: None,
-        at: state.now(),
-    });
+    state.events.publish(ShopEvent::of_print_jobs(
+        shop.id.clone(),
+        EventKind::PrintJobsQueued,
+        order,
+        state.now(),
+    ));
     Ok((
         StatusCode::CREATED,
         Json(PrintJobsView {

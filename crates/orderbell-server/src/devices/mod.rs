@@ -138,14 +138,12 @@ async fn expire_jobs(state: AppState) {
             Ok(jobs) => {
                 for job in jobs {
                     tracing::warn!(printer = %job.printer_name, order = %job.order_id, "a print job expired unprinted");
-                    state.events.publish(ShopEvent {
-                        shop_id: job.shop_id,
-                        kind: EventKind::PrintJobs,
-                        order_id: Some(job.order_id),
-                        number: None,
-                        status: None,
-                        at: now,
-                    });
+                    state.events.publish(ShopEvent::of_print_jobs(
+                        job.shop_id,
+                        EventKind::PrintJobs,
+                        job.order_id,
+                        now,
+                    ));
                 }
             }
             Err(e) => tracing::warn!(error = %e, "could not expire print jobs"),

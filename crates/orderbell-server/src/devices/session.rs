@@ -11,6 +11,7 @@ use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgr
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use orderbell_core::order::Order;
+use orderbell_core::printing::{CategoryFilter, ItemCategories};
 use orderbell_core::shop::Shop;
 use orderbell_core::{OrderId, PrintJobId};
 use orderbell_protocol::{
@@ -93,7 +94,7 @@ struct Session {
     /// Jobs sent on this connection; resent only after a reconnect.
     sent: HashSet<PrintJobId>,
     orders: HashMap<OrderId, Order>,
-    item_categories: Option<HashMap<String, String>>,
+    item_categories: Option<ItemCategories>,
     last_heard: Instant,
     last_seen_saved: Instant,
     /// Frames that background work (acknowledgements) wants sent on this connection.
@@ -471,16 +472,7 @@ impl Session {
         }
         if self.printer.category_ids.is_some() && self.item_categories.is_none() {
             let menu = self.state.store.menu(&self.shop.id).await.ok()?;
-            let map = menu
-                .categories
-                .iter()
-                .flat_map(|c| {
-                    c.items
-                        .iter()
-                        .map(move |i| (i.id.to_string(), c.id.to_string()))
-                })
-                .collect();
-            self.item_categories = Some(map);
+            self.item_categories = Some(ItemCategories::of_menu(&menu));
         }
         let order = self.orders.get(&job.order_id)?;
         let tracking_url = format!(
@@ -488,17 +480,13 @@ impl Session {
             self.state.config.public_url,
             self.state.tracking.token(&order.id)
         );
-        let filter = self.printer.category_ids.clone();
-        let categories = self.item_categories.clone().unwrap_or_default();
+        let empty = ItemCategories::default();
+        let filter = CategoryFilter::new(
+            self.printer.category_ids.as_deref(),
+            self.item_categories.as_ref().unwrap_or(&empty),
+        );
         let document =
-            super::receipt::build(&self.shop, order, &tracking_url, |item| match &filter {
-                None => true,
-                Some(keep) => item
-                    .menu_item_id
-                    .as_ref()
-                    .and_then(|id| categories.get(id))
-                    .is_some_and(|c| keep.iter().any(|k| k.as_str() == c)),
-            });
+            super::receipt::build(&self.shop, order, &tracking_url, |item| filter.prints(item));
         Some(Job {
             job_id: job.id.to_string(),
             order_number: order.number,
@@ -529,25 +517,20 @@ impl Session {
     }
 
     fn publish_status(&self) {
-        self.state.events.publish(ShopEvent {
-            shop_id: self.shop.id.clone(),
-            kind: EventKind::PrinterStatus,
-            order_id: None,
-            number: None,
-            status: None,
-            at: self.state.now(),
-        });
+        self.state.events.publish(ShopEvent::of_shop(
+            self.shop.id.clone(),
+            EventKind::PrinterStatus,
+            self.state.now(),
+        ));
     }
 }
 
 /// Tells the shop's dashboards that a print job moved.
 fn publish_job(state: &AppState, job: &PrintJob) {
-    state.events.publish(ShopEvent {
-        shop_id: job.shop_id.clone(),
-        kind: EventKind::PrintJobs,
-        order_id: Some(job.order_id.clone()),
-        number: None,
-        status: None,
-        at: state.now(),
-    });
+    state.events.publish(ShopEvent::of_print_jobs(
+        job.shop_id.clone(),
+        EventKind::PrintJobs,
+        job.order_id.clone(),
+        state.now(),
+    ));
 }

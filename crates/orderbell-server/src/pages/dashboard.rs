@@ -596,34 +596,14 @@ pub async fn order(
 }
 
 fn parse_action(action: &str, form: &Form) -> Result<OrderAction, PageError> {
-    let mut errors = ValidationErrors::new();
-    let reason =
-        |errors: &mut ValidationErrors| errors.text("reason", form.get("reason"), false, 200);
-    let action = match action {
-        "acknowledge" => OrderAction::Acknowledge,
-        "accept" => {
-            let raw = match form.text("eta_minutes") {
-                "custom" => form.text("eta_custom"),
-                other => other,
-            };
-            let eta = raw.trim().parse::<i64>().unwrap_or(0);
-            errors.range("eta_minutes", eta, 1, 240);
-            OrderAction::Accept { eta_minutes: eta }
-        }
-        "reject" => OrderAction::Reject {
-            reason: reason(&mut errors),
-        },
-        "ready" => OrderAction::Ready,
-        "complete" => OrderAction::Complete,
-        "cancel" => OrderAction::Cancel {
-            reason: reason(&mut errors),
-        },
-        _ => return Err(PageError::not_found()),
+    let eta = match form.text("eta_minutes") {
+        "custom" => form.text("eta_custom"),
+        other => other,
     };
-    errors
-        .into_result()
-        .map_err(|_| PageError::new(super::error::ErrorKind::BadRequest))?;
-    Ok(action)
+    let eta = eta.trim().parse::<i64>().ok();
+    OrderAction::requested(action, eta, form.get("reason"))
+        .ok_or_else(PageError::not_found)?
+        .map_err(|_| PageError::new(super::error::ErrorKind::BadRequest))
 }
 
 /// `POST /dashboard/{slug}/orders/{id}/{action}`: acknowledge, accept, reject, ready, complete

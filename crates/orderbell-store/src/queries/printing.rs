@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use orderbell_core::order::{Actor, Order, OrderAction, OrderEvent};
+use orderbell_core::printing::{CategoryFilter, ItemCategories};
 use orderbell_core::{CategoryId, OrderId, PrintJobId, PrinterId, ShopId, Timestamp};
 
 use crate::db::{Db, Row, Value};
@@ -329,26 +330,17 @@ fn queue(
     Ok(ids)
 }
 
-/// Whether a printer with a category filter has anything of this order to print.
-fn wants(printer: &Printer, order: &Order, categories: &HashMap<String, String>) -> bool {
-    let Some(filter) = &printer.category_ids else {
-        return true;
-    };
-    order.items.iter().any(|item| {
-        item.menu_item_id
-            .as_ref()
-            .and_then(|id| categories.get(id))
-            .is_some_and(|c| filter.iter().any(|f| f.as_str() == c))
-    })
-}
-
 /// Menu item → category, for printers that print some categories only.
-fn item_categories(db: &mut dyn Db, shop: &ShopId) -> Result<HashMap<String, String>> {
+fn item_categories(db: &mut dyn Db, shop: &ShopId) -> Result<ItemCategories> {
     let rows = db.query(
         "SELECT id, category_id FROM menu_items WHERE shop_id = $1",
         params![shop.as_str()],
     )?;
-    rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
+    let pairs = rows
+        .iter()
+        .map(|r| Ok((r.text(0)?, r.text(1)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ItemCategories::from_pairs(pairs))
 }
 
 fn auto_printers(db: &mut dyn Db, shop: &ShopId, mode: AutoPrint) -> Result<Vec<Printer>> {
@@ -362,7 +354,7 @@ fn auto_printers(db: &mut dyn Db, shop: &ShopId, mode: AutoPrint) -> Result<Vec<
 }
 
 /// A shop's auto-printing printers, and its menu items' categories when a printer filters.
-type ShopPrinters = (Vec<Printer>, Option<HashMap<String, String>>);
+type ShopPrinters = (Vec<Printer>, Option<ItemCategories>);
 
 fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()> {
     let mut shops: Vec<&ShopId> = orders.iter().map(|o| &o.shop_id).collect();
@@ -380,13 +372,17 @@ fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()>
         };
         printers_of.insert(shop, (printers, categories));
     }
-    let empty = HashMap::new();
+    let empty = ItemCategories::default();
     for order in orders {
         let Some((printers, categories)) = printers_of.get(&order.shop_id) else {
             continue;
         };
         for printer in printers {
-            if wants(printer, order, categories.as_ref().unwrap_or(&empty)) {
+            let filter = CategoryFilter::new(
+                printer.category_ids.as_deref(),
+                categories.as_ref().unwrap_or(&empty),
+            );
+            if filter.prints_any(order) {
                 queue(db, order, printer, false, order.updated_at)?;
             }
         }

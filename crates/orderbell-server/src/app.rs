@@ -41,6 +41,7 @@ pub async fn state(
         events: crate::events::Hub::new(),
         devices: crate::devices::hub::Hub::default(),
         listeners: crate::escalation::readiness::Listeners::default(),
+        stopping: tokio::sync::watch::Sender::new(false),
     })))
 }
 
@@ -72,12 +73,17 @@ pub async fn serve(
     crate::devices::spawn(&state);
     crate::notifications::spawn(&state);
     crate::escalation::spawn(&state);
+    let stopping = state.stopping.clone();
     let app = crate::http::router(state);
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown)
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        // Live streams end now instead of holding the graceful shutdown open.
+        stopping.send_replace(true);
+    })
     .await;
     upkeep.abort();
     result.context("HTTP server failed")

@@ -67,6 +67,9 @@ pub struct Inner {
     /// The notification providers (clients, limits, keys, the dispatcher's wake-up), built once
     /// from the configuration; the error says why notifications are off.
     pub notifier: Result<Arc<crate::notifications::Notifier>, String>,
+    /// Becomes true when [`crate::app::serve`] starts to stop: long-lived streams end on it so the
+    /// graceful shutdown does not wait for them.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::ops::Deref for AppState {

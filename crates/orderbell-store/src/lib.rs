@@ -7,6 +7,7 @@
 //! conformance suite in `tests/` runs the same stories against both.
 
 pub mod alerts;
+pub mod audit;
 pub mod db;
 mod error;
 mod exec;
@@ -17,6 +18,7 @@ pub mod printing;
 mod queries;
 pub mod records;
 mod sql_alerts;
+mod sql_audit;
 mod sql_notifications;
 mod sql_printing;
 mod sql_store;
@@ -37,6 +39,7 @@ use orderbell_core::{
 };
 
 pub use alerts::AlertStore;
+pub use audit::AuditStore;
 pub use error::{Result, StoreError};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
@@ -46,7 +49,9 @@ pub use sql_store::SqlStore;
 /// Everything Orderbell keeps. Printing and notifications have traits of their own
 /// ([`PrintingStore`], [`NotificationStore`]) so each concern stays in its own files.
 #[async_trait]
-pub trait Store: PrintingStore + NotificationStore + AlertStore + Send + Sync + 'static {
+pub trait Store:
+    PrintingStore + NotificationStore + AlertStore + AuditStore + Send + Sync + 'static
+{
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference bytes from python-escpos' Dummy printer, for orderbell-escpos' tests.
 
-Prints one case per line: `<name> <hex>`. The Rust test tests/python_reference.rs
+Prints one case per line: `<name> <hex>`. The Rust test tests/it/python_reference.rs
 builds the same cases with orderbell-escpos and compares. Exit code 3 means
 python-escpos (or Pillow) is not installed.
 
@@ -30,7 +30,7 @@ def emit(name, data):
 
 
 def pattern(x, y):
-    """Same function as `pattern` in tests/python_reference.rs."""
+    """Same function as `pattern` in tests/it/python_reference.rs."""
     return (x * 7 + y * 13) % 11 < 4 or x == y
 
 

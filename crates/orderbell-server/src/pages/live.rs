@@ -8,7 +8,7 @@
 //! so graceful shutdown is not held up by open pages.
 
 use std::convert::Infallible;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -30,24 +30,10 @@ use crate::state::AppState;
 /// How long one stream lives before the browser is asked to reconnect.
 const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// Becomes true when the process receives SIGINT or SIGTERM.
-fn stopping() -> watch::Receiver<bool> {
-    static STOP: OnceLock<watch::Receiver<bool>> = OnceLock::new();
-    STOP.get_or_init(|| {
-        let (tx, rx) = watch::channel(false);
-        tokio::spawn(async move {
-            crate::app::shutdown_signal().await;
-            let _ = tx.send(true);
-        });
-        rx
-    })
-    .clone()
-}
-
-async fn end_of_stream() {
-    let mut stop = stopping();
+/// Ends when the stream has lived [`MAX_LIFETIME`] or the server starts to stop.
+async fn end_of_stream(mut stopping: watch::Receiver<bool>) {
     tokio::select! {
-        _ = stop.wait_for(|s| *s) => {}
+        _ = stopping.wait_for(|s| *s) => {}
         () = tokio::time::sleep(MAX_LIFETIME) => {}
     }
 }
@@ -87,7 +73,7 @@ fn sse(
     // lives in the stream and is dropped with it.
     let body = hello
         .chain(events)
-        .take_until(end_of_stream())
+        .take_until(end_of_stream(state.stopping.subscribe()))
         .map(move |event| {
             let _listening = &listening;
             event

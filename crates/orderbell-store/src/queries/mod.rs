@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod alerts;
 pub mod api_keys;
+pub mod audit;
 pub mod effects;
 pub mod menu;
 pub mod notifications;

@@ -10,13 +10,12 @@
     reason = "test harness: any failure stops the test"
 )]
 
-mod support;
-
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::support::fake_printer::{Printer, fake_printer};
 use orderbell_core::shop::{NewShopRequest, Shop};
 use orderbell_core::{OrderId, ShopId};
 use orderbell_escpos::TextMode;
@@ -26,7 +25,6 @@ use orderbell_protocol::Job;
 use orderbell_server::config::Config;
 use orderbell_server::state::{AppState, SystemClock};
 use serde_json::{Value, json};
-use support::fake_printer::{Printer, fake_printer};
 
 const GUARD: Duration = Duration::from_secs(60);
 

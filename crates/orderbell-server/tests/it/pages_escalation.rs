@@ -11,19 +11,16 @@
     reason = "tests"
 )]
 
-#[path = "support/pages.rs"]
-mod pages_support;
-mod support;
-
+use crate::pages_support;
 use std::time::Duration;
 
+use crate::support::{As, TestApp};
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 use orderbell_core::Timestamp;
 use orderbell_core::shop::ShopPatchRequest;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{As, TestApp};
 
 const PASSWORD: &str = "a long password";
 const EN: &str = "orderbell_lang=en";

@@ -15,24 +15,37 @@ use std::sync::Arc;
 use orderbell_store::Store;
 
 /// Runs each named story (an `async fn(Arc<dyn Store>)` in the calling file) as two tests: one
-/// on a fresh SQLite file, one on a fresh PostgreSQL database (when configured).
+/// on a fresh SQLite file, one on a fresh PostgreSQL database (when configured); each ends
+/// with [`audit`].
 macro_rules! stories {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let (store, _guard) = super::fresh(super::Backend::Sqlite).await.unwrap();
-                super::$name(store).await;
+                super::$name(store.clone()).await;
+                $crate::support::audit(&store).await;
             })*
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let Some((store, _guard)) = super::fresh(super::Backend::Postgres).await else { return };
-                super::$name(store).await;
+                super::$name(store.clone()).await;
+                $crate::support::audit(&store).await;
             })*
         }
     };
+}
+
+/// The teardown check of every story: the outbox holds nothing unexplained
+/// (see `orderbell_store::audit`).
+pub async fn audit(store: &Arc<dyn Store>) {
+    let findings = store.audit_outbox().await.unwrap();
+    assert!(
+        findings.is_empty(),
+        "the outbox holds what nobody can explain: {findings:?}"
+    );
 }
 
 /// Now, to the millisecond (what every backend stores exactly).

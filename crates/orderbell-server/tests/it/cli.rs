@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+use crate::stubs;
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::Arc;
@@ -14,9 +15,6 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
-
-#[path = "support/notify.rs"]
-mod stubs;
 
 const BIN: &str = env!("CARGO_BIN_EXE_orderbell");
 

@@ -7,14 +7,12 @@
     reason = "tests"
 )]
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{As, TestApp, americano_order};
 use futures_util::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use support::{As, TestApp, americano_order};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 

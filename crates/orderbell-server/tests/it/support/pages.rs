@@ -10,7 +10,7 @@
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use super::TestApp;
+use crate::support::TestApp;
 
 /// A page answer.
 pub struct Page {

@@ -8,11 +8,11 @@
     reason = "tests"
 )]
 
-#[macro_use]
-mod support;
-
+use crate::support;
 use std::sync::Arc;
 
+use crate::support::fixtures::{member_link, order, shop, user};
+use crate::support::{Backend, fresh, now, second};
 use jiff::SignedDuration;
 use orderbell_core::ShopId;
 use orderbell_core::alerts::AlertPolicyPatch;
@@ -21,8 +21,6 @@ use orderbell_core::order::{Actor, OrderAction, OrderStatus};
 use orderbell_core::shop::ShopPatchRequest;
 use orderbell_store::Store;
 use orderbell_store::notifications::{Channel, NewLink, NotifyEvent, Recipient};
-use support::fixtures::{member_link, order, shop, user};
-use support::{Backend, fresh, now, second};
 
 fn secs(s: i64) -> SignedDuration {
     SignedDuration::from_secs(s)

@@ -7,15 +7,12 @@
     reason = "tests"
 )]
 
-#[path = "support/pages.rs"]
-mod pages_support;
-mod support;
-
+use crate::pages_support;
+use crate::support::TestApp;
 use orderbell_core::menu::{CategoryInput, ItemInput};
 use orderbell_core::shop::NewShopRequest;
 use orderbell_core::{CategoryId, MenuItemId, ShopId};
 use reqwest::StatusCode;
-use support::TestApp;
 
 const EVIL: &str = "<script>alert(1)</script> \"double\" 'single'";
 

@@ -7,11 +7,9 @@
     reason = "tests"
 )]
 
-#[macro_use]
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{Backend, fresh, id, now};
 use orderbell_core::menu::{CategoryInput, ItemInput, OptionGroupInput, OptionInput};
 use orderbell_core::order::{
     Actor, CustomerInfo, Fulfillment, OrderAction, OrderItem, OrderSource, OrderStatus,
@@ -27,7 +25,6 @@ use orderbell_store::{
     CreatedOrder, IdempotencyKey, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter, Scope,
     Store, StoreError,
 };
-use support::{Backend, fresh, id, now};
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
     store

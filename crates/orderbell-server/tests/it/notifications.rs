@@ -11,12 +11,11 @@
     reason = "tests"
 )]
 
-#[path = "support/notify.rs"]
-mod stubs;
-mod support;
-
+use crate::stubs;
 use std::time::Duration;
 
+use crate::stubs::{Stub, eventually};
+use crate::support::{As, TestApp, americano_order};
 use orderbell_notify::SecretString;
 use orderbell_notify::twilio::RequestValidator;
 use orderbell_server::config::Config;
@@ -26,8 +25,6 @@ use orderbell_server::notifications::config::{
 };
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use stubs::{Stub, eventually};
-use support::{As, TestApp, americano_order};
 
 const PUBLIC: &str = "http://orderbell.test";
 const VAPID: &str = "yfWPiYE-n46HLnH0KqZOF1fJJU3MYrct3AELtAQ-oRw";

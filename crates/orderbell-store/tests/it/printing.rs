@@ -7,11 +7,9 @@
     reason = "tests"
 )]
 
-#[macro_use]
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::{Backend, fresh, id, now};
 use orderbell_core::menu::{CategoryInput, ItemInput};
 use orderbell_core::order::{
     Actor, CustomerInfo, Fulfillment, OrderAction, OrderItem, OrderSource,
@@ -23,7 +21,6 @@ use orderbell_core::{
 };
 use orderbell_store::printing::{AutoPrint, JobAck, JobStatus, NewPrinter, PrinterChange};
 use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
-use support::{Backend, fresh, id, now};
 
 async fn shop(store: &Arc<dyn Store>) -> ShopId {
     let owner = store

@@ -6,11 +6,10 @@
     reason = "tests"
 )]
 
-mod support;
-
+use crate::support;
+use crate::support::{As, TestApp, americano_order};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{As, TestApp, americano_order};
 
 fn tracking_token(order: &Value) -> String {
     order["tracking_url"]

@@ -8,11 +8,10 @@
     reason = "tests"
 )]
 
-#[macro_use]
-mod support;
-
 use std::sync::Arc;
 
+use crate::support::fixtures::{member_link, order, shop, user};
+use crate::support::{Backend, fresh, now, rand10};
 use jiff::SignedDuration;
 use orderbell_core::order::{Actor, OrderAction};
 use orderbell_core::user::Role;
@@ -21,8 +20,6 @@ use orderbell_store::notifications::{
     Channel, DeliveryReport, Finish, LinkCode, MemberSettings, NewLink, NotifyEvent, Outcome,
     Recipient,
 };
-use support::fixtures::{member_link, order, shop, user};
-use support::{Backend, fresh, now, rand10};
 
 fn claim_token() -> String {
     format!("test-{}", hex(&rand10()))

@@ -8,18 +8,13 @@
     reason = "tests"
 )]
 
-#[path = "support/pages.rs"]
-mod pages_support;
-#[path = "support/notify.rs"]
-mod stubs;
-mod support;
-
+use crate::stubs;
+use crate::support::{As, TestApp, americano_order};
 use orderbell_notify::SecretString;
 use orderbell_server::config::Config;
 use orderbell_server::notifications::config::{TelegramMode, TelegramSettings};
 use orderbell_store::notifications::{Channel, NewNotification, NotifyEvent, Recipient};
 use reqwest::StatusCode;
-use support::{As, TestApp, americano_order};
 
 const PUBLIC: &str = "http://orderbell.test";
 
@@ -186,7 +181,9 @@ async fn order_detail_shows_the_delivery_log() {
             user_id: None,
             event: NotifyEvent::Accepted,
             locale: "en".into(),
-            payload: "{}".into(),
+            payload: orderbell_store::notifications::Payload::default()
+                .to_json()
+                .unwrap(),
             run_at: now,
             now,
         })

@@ -7,12 +7,8 @@
     reason = "tests"
 )]
 
-#[path = "support/pages.rs"]
-mod pages_support;
-mod support;
-
+use crate::support::TestApp;
 use reqwest::StatusCode;
-use support::TestApp;
 
 #[tokio::test]
 async fn owners_add_see_and_revoke_printers() {

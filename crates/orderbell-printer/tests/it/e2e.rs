@@ -28,8 +28,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
 const TOKEN: &str = "test-device-token";
-mod support;
-use support::fake_printer::{Printer, fake_printer};
+use crate::support::fake_printer::{Printer, fake_printer};
 
 const GUARD: Duration = Duration::from_secs(60);
 

@@ -44,10 +44,35 @@ impl Drop for PgGuard {
 }
 
 impl Drop for TestApp {
+    /// Stops the server, then checks that the outbox holds nothing unexplained (see
+    /// `orderbell_store::audit`) unless the test has already failed.
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        if std::thread::panicking() {
+            return;
+        }
+        let store = self.state.store.clone();
+        let findings = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(store.audit_outbox())
+        })
+        .join()
+        .unwrap()
+        .unwrap();
+        assert!(
+            findings.is_empty(),
+            "the outbox holds what nobody can explain: {}",
+            findings
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
 }
 

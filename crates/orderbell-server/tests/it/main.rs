@@ -1,0 +1,20 @@
+//! The server end to end: API, CLI, printers, notifications, pages and the browser.
+//!
+//! One binary for the crate's integration tests (see docs/ARCHITECTURE.md, Tests): each file
+//! below is a module; `support` holds the shared fixtures.
+
+#[path = "support/pages.rs"]
+mod pages_support;
+#[path = "support/notify.rs"]
+mod stubs;
+mod support;
+
+mod api;
+mod cli;
+mod devices;
+mod e2e_browser;
+mod notifications;
+mod pages;
+mod pages_channels;
+mod pages_escalation;
+mod pages_printers;

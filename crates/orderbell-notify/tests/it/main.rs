@@ -3,6 +3,8 @@
 //! One binary for the crate's integration tests (see docs/ARCHITECTURE.md, Tests): each file
 //! below is a module; `support` holds the shared fixtures.
 
+mod support;
+
 mod fcm_loopback;
 mod telegram_standin;
 mod twilio_prism;

@@ -11,7 +11,7 @@
     reason = "test code"
 )]
 
-use std::process::Stdio;
+use crate::support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,7 +27,6 @@ use orderbell_notify::telegram::{
 use orderbell_notify::templates::{Format, Locale, OrderEvent, OrderText, render};
 use orderbell_notify::{SecretString, SendError};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 
 const TOKEN: &str = "123456:TEST-token_for-the-stand-in";
 const BLOCKED_CHAT: i64 = 403;
@@ -323,25 +322,7 @@ async fn validate_with_aiogram(log: &Log) {
         );
         return;
     }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/python/telegram_check.py"
-    );
-    let mut child = tokio::process::Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(calls.to_string().as_bytes())
-        .await
-        .unwrap();
-    let out = child.wait_with_output().await.unwrap();
+    let out = support::run_python("telegram_check.py", &calls.to_string()).await;
     assert!(
         out.status.success(),
         "aiogram validation failed:\n{}",

@@ -11,11 +11,11 @@
     reason = "test code"
 )]
 
-use std::process::{Output, Stdio};
+use crate::support;
+use std::process::Output;
 
 use orderbell_notify::twilio::twiml::{alert_call, say_and_hang_up};
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
 
 const URL: &str = "https://orderbell.example/webhooks/twilio/call/1042?tries=2&shop=7";
 
@@ -33,22 +33,7 @@ async fn python_has_twilio() -> Result<(), String> {
 }
 
 async fn check(cases: &Value) -> Output {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/twiml_check.py");
-    let mut child = tokio::process::Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(cases.to_string().as_bytes())
-        .await
-        .unwrap();
-    child.wait_with_output().await.unwrap()
+    support::run_python("twiml_check.py", &cases.to_string()).await
 }
 
 fn alert(say: &str, language: &str, url: &str, prompt: &str) -> Value {

@@ -10,8 +10,8 @@
     reason = "test code"
 )]
 
+use crate::support;
 use std::collections::BTreeMap;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -31,7 +31,6 @@ use orderbell_notify::webpush::{
 use p256::SecretKey;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use secrecy::ExposeSecret;
-use tokio::io::AsyncWriteExt;
 
 /// One received push request: lower-case headers and the body.
 type Request = (BTreeMap<String, String>, Vec<u8>);
@@ -177,22 +176,7 @@ async fn push_service_decrypts_with_http_ece_and_verifies_vapid_with_py_vapid() 
         "endpoint": endpoint,
         "now": SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs(),
     });
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/webpush_check.py");
-    let mut child = tokio::process::Command::new("python3")
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .await
-        .unwrap();
-    let out = child.wait_with_output().await.unwrap();
+    let out = support::run_python("webpush_check.py", &input.to_string()).await;
     assert!(
         out.status.success(),
         "independent check failed: {}",

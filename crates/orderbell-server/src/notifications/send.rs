@@ -24,6 +24,17 @@ pub struct Accepted {
 }
 
 /// A failure before the provider was even asked (configuration, bad row): never retried.
+/// The provider's client, or a permanent refusal naming the provider that is not configured.
+fn configured<'a, T>(
+    client: &'a Option<T>,
+    n: &Notification,
+    provider: &str,
+) -> Result<&'a T, SendError> {
+    client
+        .as_ref()
+        .ok_or_else(|| refused(n.channel, format!("{provider} is not configured")))
+}
+
 fn refused(channel: Channel, detail: impl Into<String>) -> SendError {
     SendError::Permanent {
         provider: match channel {
@@ -70,10 +81,7 @@ async fn telegram(
     n: &Notification,
     p: &Payload,
 ) -> Result<Accepted, SendError> {
-    let tg = notifier
-        .telegram
-        .as_ref()
-        .ok_or_else(|| refused(n.channel, "Telegram is not configured"))?;
+    let tg = configured(&notifier.telegram, n, "Telegram")?;
     let chat_id: i64 = n
         .destination
         .parse()
@@ -128,10 +136,7 @@ async fn voice(
     n: &Notification,
     p: &Payload,
 ) -> Result<Accepted, SendError> {
-    let tw = notifier
-        .twilio
-        .as_ref()
-        .ok_or_else(|| refused(n.channel, "Twilio is not configured"))?;
+    let tw = configured(&notifier.twilio, n, "Twilio")?;
     let twiml = crate::escalation::voice::call_document(&state.config.public_url, n, p, 0);
     let call = tw
         .client
@@ -158,10 +163,7 @@ async fn whatsapp(
     n: &Notification,
     p: &Payload,
 ) -> Result<Accepted, SendError> {
-    let tw = notifier
-        .twilio
-        .as_ref()
-        .ok_or_else(|| refused(n.channel, "Twilio is not configured"))?;
+    let tw = configured(&notifier.twilio, n, "Twilio")?;
     let now = state.now();
     let in_window = n.link_last_inbound_at.is_some_and(|t| {
         now.duration_since(t)
@@ -261,10 +263,7 @@ async fn fcm(
     n: &Notification,
     p: &Payload,
 ) -> Result<Accepted, SendError> {
-    let client = notifier
-        .fcm
-        .as_ref()
-        .ok_or_else(|| refused(n.channel, "FCM is not configured"))?;
+    let client = configured(&notifier.fcm, n, "FCM")?;
     let rendered = render_for(n.event, n.recipient, &n.locale, Format::Plain, p);
     let data = BTreeMap::from([
         ("order_id".to_owned(), p.order_id.clone()),

@@ -21,6 +21,7 @@ mod sql_notifications;
 mod sql_printing;
 mod sql_store;
 pub mod sqlite;
+mod stored_text;
 
 use std::sync::Arc;
 
@@ -37,7 +38,7 @@ use orderbell_core::{
 };
 
 pub use alerts::AlertStore;
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, UnknownValue};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
 pub use records::*;

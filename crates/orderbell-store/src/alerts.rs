@@ -18,7 +18,23 @@ use orderbell_core::order::Order;
 use orderbell_core::{OrderId, ShopId, Timestamp};
 
 use crate::Result;
-use crate::notifications::NotifyEvent;
+use crate::notifications::{LinkStatus, NotificationStatus, NotifyEvent};
+use crate::stored_text::stored_text;
+
+stored_text! {
+    /// Where the escalation of one order stands.
+    pub enum AlertStatus("alert status") {
+        /// The timer runs: its next step is due at `due_at`.
+        Active = "active",
+        /// Someone acknowledged the order.
+        Answered = "answered",
+        /// Nobody did in time: the order became `missed`.
+        Missed = "missed",
+        /// Closed without an answer: the order was closed (e.g. cancelled) or is gone, or no
+        /// step was left.
+        Ended = "ended",
+    }
+}
 
 /// What one due timer did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,8 +59,7 @@ pub struct Fired {
 pub struct OrderAlert {
     pub order_id: OrderId,
     pub shop_id: ShopId,
-    /// `active`, `answered`, `missed` or `ended` (closed without an answer, e.g. cancelled).
-    pub status: String,
+    pub status: AlertStatus,
     pub next_step: Step,
     pub due_at: Timestamp,
     /// Repeat slots passed.
@@ -58,16 +73,16 @@ pub struct ChannelHealth {
     pub link_id: i64,
     pub channel: crate::notifications::Channel,
     /// `active` or `dead`.
-    pub status: String,
+    pub status: LinkStatus,
     pub label: Option<String>,
     /// The status of the newest notification sent to it, if any.
-    pub last_delivery: Option<String>,
+    pub last_delivery: Option<NotificationStatus>,
 }
 
 impl ChannelHealth {
     /// Whether a message sent there now would likely arrive.
     pub fn alive(&self) -> bool {
-        self.status == "active" && self.last_delivery.as_deref() != Some("failed")
+        self.status == LinkStatus::Active && self.last_delivery != Some(NotificationStatus::Failed)
     }
 }
 

@@ -24,6 +24,19 @@ pub enum StoreError {
     /// Anything else the database said.
     #[error("storage error: {0}")]
     Backend(String),
+    /// A stored value that this version does not know (a status written by hand, or by a newer
+    /// version).
+    #[error("stored data has an {0}")]
+    UnknownValue(#[from] UnknownValue),
+}
+
+/// A text read from a column that names none of the values the column may hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}")]
+pub struct UnknownValue {
+    /// What the column holds (`notification status`).
+    pub what: &'static str,
+    pub value: String,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

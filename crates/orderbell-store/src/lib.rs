@@ -23,6 +23,7 @@ mod sql_notifications;
 mod sql_printing;
 mod sql_store;
 pub mod sqlite;
+mod stored_text;
 
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ use orderbell_core::{
 
 pub use alerts::AlertStore;
 pub use audit::AuditStore;
-pub use error::{Result, StoreError};
+pub use error::{Result, StoreError, UnknownValue};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
 pub use records::*;

@@ -150,6 +150,7 @@ impl From<StoreError> for ApiError {
                 )
             }
             StoreError::Backend(message) => ApiError::internal("storage error", &message),
+            e @ StoreError::UnknownValue(_) => ApiError::internal("storage error", &e),
         }
     }
 }

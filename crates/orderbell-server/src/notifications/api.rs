@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use orderbell_core::{OrderId, Timestamp, ValidationErrors};
 use orderbell_notify::webpush::{EndpointError, SubscriptionKeys, check_endpoint};
-use orderbell_store::notifications::{Channel, MemberSettings, NewLink, Notification};
+use orderbell_store::notifications::{
+    Channel, MemberSettings, NewLink, Notification, NotificationStatus,
+};
 use serde::{Deserialize, Serialize};
 
 use super::links::{mask, new_member_code};
@@ -58,8 +60,8 @@ impl DeliveryView {
             recipient: n.recipient.as_str(),
             event: n.event.as_str(),
             destination: mask(n.channel, &n.destination),
-            next_attempt_at: (n.status == "queued").then_some(n.run_at),
-            status: n.status,
+            next_attempt_at: (n.status == NotificationStatus::Queued).then_some(n.run_at),
+            status: n.status.as_str().to_owned(),
             attempts: n.attempts,
             provider_message_id: n.provider_message_id,
             provider_status: n.provider_status,
@@ -614,7 +616,7 @@ pub async fn member_links(
             destination: mask(l.channel, &l.address),
             shop_id: l.shop_id.map(|s| s.to_string()),
             label: l.label,
-            status: l.status,
+            status: l.status.as_str().to_owned(),
             status_reason: l.status_reason,
             created_at: l.created_at,
         })

@@ -237,56 +237,77 @@ fn flag(name: &str) -> bool {
 }
 
 impl NotificationsConfig {
+    /// Reads every section, in the order of the file's documentation: the first problem is the
+    /// error.
     pub fn load(sections: Sections<'_>, public_url: &str) -> anyhow::Result<NotificationsConfig> {
-        let https = public_url.starts_with("https://");
+        Ok(NotificationsConfig {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            telegram: TelegramSettings::load(sections.telegram, public_url)?,
+            twilio: TwilioSettings::load(sections.twilio)?,
+            webpush: WebPushSettings::load(sections.webpush)?,
+            fcm: FcmSettings::load(sections.fcm)?,
+            dispatch: DispatchSettings::load(sections.notifications)?,
+        })
+    }
+}
 
-        let tg: TelegramFile = section(sections.telegram, "telegram")?;
-        let telegram = match secret("TELEGRAM_BOT_TOKEN", tg.bot_token)? {
-            None => None,
-            Some(bot_token) => {
-                let api_text = env("TELEGRAM_API_URL").or(tg.api_url);
-                let overridden = api_text
-                    .as_deref()
-                    .is_some_and(|u| u.trim_end_matches('/') != TELEGRAM_API);
-                let api_url = url(
-                    "the Telegram API URL",
-                    api_text.as_deref().unwrap_or(TELEGRAM_API),
-                )?;
-                let mode = match env("TELEGRAM_MODE") {
-                    Some(m) => match m.to_ascii_lowercase().as_str() {
-                        "webhook" => Some(TelegramMode::Webhook),
-                        "polling" => Some(TelegramMode::Polling),
-                        other => bail!(
-                            "ORDERBELL_TELEGRAM_MODE must be webhook or polling, not {other:?}"
-                        ),
-                    },
-                    None => tg.mode,
-                };
-                let mode = match mode {
-                    Some(TelegramMode::Webhook) if !https && !overridden => bail!(
-                        "Telegram delivers webhooks only over https, and the public URL {public_url} is http: \
-                         set an https public URL, or ORDERBELL_TELEGRAM_MODE=polling"
-                    ),
-                    Some(m) => m,
-                    None if https || overridden => TelegramMode::Webhook,
-                    None => TelegramMode::Polling,
-                };
-                Some(TelegramSettings {
-                    api_url,
-                    bot_token,
-                    mode,
-                })
-            }
+impl TelegramSettings {
+    /// `[telegram]`: off without a bot token. Webhooks need an https public URL (or another API
+    /// URL, a stand-in); polling is the default otherwise.
+    fn load(
+        value: Option<&toml::Value>,
+        public_url: &str,
+    ) -> anyhow::Result<Option<TelegramSettings>> {
+        let tg: TelegramFile = section(value, "telegram")?;
+        let Some(bot_token) = secret("TELEGRAM_BOT_TOKEN", tg.bot_token)? else {
+            return Ok(None);
         };
+        let https = public_url.starts_with("https://");
+        let api_text = env("TELEGRAM_API_URL").or(tg.api_url);
+        let overridden = api_text
+            .as_deref()
+            .is_some_and(|u| u.trim_end_matches('/') != TELEGRAM_API);
+        let api_url = url(
+            "the Telegram API URL",
+            api_text.as_deref().unwrap_or(TELEGRAM_API),
+        )?;
+        let mode = match env("TELEGRAM_MODE") {
+            Some(m) => match m.to_ascii_lowercase().as_str() {
+                "webhook" => Some(TelegramMode::Webhook),
+                "polling" => Some(TelegramMode::Polling),
+                other => bail!("ORDERBELL_TELEGRAM_MODE must be webhook or polling, not {other:?}"),
+            },
+            None => tg.mode,
+        };
+        let mode = match mode {
+            Some(TelegramMode::Webhook) if !https && !overridden => bail!(
+                "Telegram delivers webhooks only over https, and the public URL {public_url} is http: \
+                 set an https public URL, or ORDERBELL_TELEGRAM_MODE=polling"
+            ),
+            Some(m) => m,
+            None if https || overridden => TelegramMode::Webhook,
+            None => TelegramMode::Polling,
+        };
+        Ok(Some(TelegramSettings {
+            api_url,
+            bot_token,
+            mode,
+        }))
+    }
+}
 
-        let tw: TwilioFile = section(sections.twilio, "twilio")?;
+impl TwilioSettings {
+    /// `[twilio]`: off when nothing is set; otherwise the account SID, the auth token and a
+    /// sender are all needed, and templates must name known message kinds.
+    fn load(value: Option<&toml::Value>) -> anyhow::Result<Option<TwilioSettings>> {
+        let tw: TwilioFile = section(value, "twilio")?;
         let account_sid = env("TWILIO_ACCOUNT_SID").or(tw.account_sid);
         let auth_token = secret("TWILIO_AUTH_TOKEN", tw.auth_token)?;
         let whatsapp_from = env("TWILIO_WHATSAPP_FROM").or(tw.whatsapp_from);
         let voice_from = env("TWILIO_VOICE_FROM").or(tw.voice_from);
         let sender = whatsapp_from.is_some() || voice_from.is_some();
-        let twilio = match (account_sid, auth_token, sender) {
-            (None, None, false) => None,
+        match (account_sid, auth_token, sender) {
+            (None, None, false) => Ok(None),
             (Some(account_sid), Some(auth_token), true) => {
                 for (kind, sid) in &tw.templates {
                     if !NOTIFY_KINDS.contains(&kind.as_str()) {
@@ -298,7 +319,7 @@ impl NotificationsConfig {
                         bail!("[twilio.templates] {kind}: a Content SID starts with HX");
                     }
                 }
-                Some(TwilioSettings {
+                Ok(Some(TwilioSettings {
                     api_url: url(
                         "the Twilio API URL",
                         &env("TWILIO_API_URL")
@@ -311,16 +332,21 @@ impl NotificationsConfig {
                     voice_from,
                     templates: tw.templates,
                     messages_per_second: tw.messages_per_second.unwrap_or(80).max(1),
-                })
+                }))
             }
             _ => bail!(
                 "Twilio needs the account SID, the auth token and a WhatsApp sender or a voice number \
                  (ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN, ORDERBELL_TWILIO_WHATSAPP_FROM / \
                  ORDERBELL_TWILIO_VOICE_FROM)"
             ),
-        };
+        }
+    }
+}
 
-        let wp: WebPushFile = section(sections.webpush, "webpush")?;
+impl WebPushSettings {
+    /// `[webpush]`: a VAPID private key given in config must be a valid one.
+    fn load(value: Option<&toml::Value>) -> anyhow::Result<WebPushSettings> {
+        let wp: WebPushFile = section(value, "webpush")?;
         let webpush = WebPushSettings {
             vapid_private_key: secret("VAPID_PRIVATE_KEY", wp.vapid_private_key)?,
             subject: wp.subject,
@@ -331,25 +357,36 @@ impl NotificationsConfig {
             orderbell_notify::webpush::VapidKeyPair::from_base64url(key.expose_secret())
                 .context("the VAPID private key")?;
         }
+        Ok(webpush)
+    }
+}
 
-        let fc: FcmFile = section(sections.fcm, "fcm")?;
-        let fcm = match env("FCM_SERVICE_ACCOUNT_FILE")
+impl FcmSettings {
+    /// `[fcm]`: off without a service account file.
+    fn load(value: Option<&toml::Value>) -> anyhow::Result<Option<FcmSettings>> {
+        let fc: FcmFile = section(value, "fcm")?;
+        let Some(file) = env("FCM_SERVICE_ACCOUNT_FILE")
             .map(PathBuf::from)
             .or(fc.service_account_file)
-        {
-            None => None,
-            Some(file) => Some(FcmSettings {
-                service_account_file: file,
-                api_url: url(
-                    "the FCM API URL",
-                    &env("FCM_API_URL")
-                        .or(fc.api_url)
-                        .unwrap_or_else(|| FCM_API.into()),
-                )?,
-            }),
+        else {
+            return Ok(None);
         };
+        Ok(Some(FcmSettings {
+            service_account_file: file,
+            api_url: url(
+                "the FCM API URL",
+                &env("FCM_API_URL")
+                    .or(fc.api_url)
+                    .unwrap_or_else(|| FCM_API.into()),
+            )?,
+        }))
+    }
+}
 
-        let d: DispatchFile = section(sections.notifications, "notifications")?;
+impl DispatchSettings {
+    /// `[notifications]`: the defaults, with what the section sets (within bounds).
+    fn load(value: Option<&toml::Value>) -> anyhow::Result<DispatchSettings> {
+        let d: DispatchFile = section(value, "notifications")?;
         let def = DispatchSettings::default();
         let dispatch = DispatchSettings {
             poll_interval: d
@@ -383,14 +420,7 @@ impl NotificationsConfig {
         if dispatch.lease < Duration::from_secs(5) {
             bail!("[notifications] lease_seconds must be at least 5");
         }
-        Ok(NotificationsConfig {
-            public_url: public_url.trim_end_matches('/').to_owned(),
-            telegram,
-            twilio,
-            webpush,
-            fcm,
-            dispatch,
-        })
+        Ok(dispatch)
     }
 }
 

@@ -20,7 +20,8 @@ use orderbell_core::order::{Order, OrderAction, OrderStatus};
 use orderbell_core::shop::{NewShopRequest, Shop, ShopPatchRequest};
 use orderbell_core::user::Role;
 use orderbell_core::{OrderId, ShopId, Timestamp, ValidationErrors};
-use orderbell_store::alerts::OrderAlert;
+use orderbell_store::alerts::{AlertStatus, OrderAlert};
+use orderbell_store::notifications::Recipient;
 use orderbell_store::{OrderFilter, StoreError};
 
 use super::error::PageError;
@@ -218,7 +219,7 @@ impl DeliveryRow {
         DeliveryRow {
             at: date_time(d.sent_at.unwrap_or(d.updated_at), tz),
             channel: t.channel_label(d.channel),
-            recipient: if d.recipient == "customer" {
+            recipient: if d.recipient == Recipient::Customer.as_str() {
                 t.recipient_customer
             } else {
                 t.recipient_member
@@ -583,7 +584,7 @@ pub async fn order(
                 .store
                 .order_alert(&order.id)
                 .await?
-                .filter(|a| a.status == "active")
+                .filter(|a| a.status == AlertStatus::Active)
                 .as_ref(),
             crate::escalation::calls_enabled(&state),
             state.now(),

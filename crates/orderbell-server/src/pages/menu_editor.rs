@@ -8,7 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use orderbell_core::menu::{CategoryInput, ItemInput, OptionGroupInput, OptionInput};
 use orderbell_core::user::Role;
-use orderbell_core::{CategoryId, Currency, MenuItemId, OptionGroupId, OptionId, ValidationErrors};
+use orderbell_core::{
+    CategoryId, Currency, MenuItemId, OptionGroupId, OptionId, ShopId, ValidationErrors,
+};
 use orderbell_store::StoreError;
 
 use super::dashboard::nav;
@@ -184,7 +186,290 @@ pub async fn show(
     page(&state, &headers, &slug, vec![], StatusCode::OK).await
 }
 
-/// `POST /dashboard/{slug}/menu`.
+/// One change the menu form posts (`op=…`), with its fields read and typed. Checking the
+/// inputs against the menu rules is left to the function that applies it.
+enum MenuOp {
+    AddCategory {
+        name: Option<String>,
+    },
+    RenameCategory {
+        id: CategoryId,
+        name: Option<String>,
+    },
+    DeleteCategory {
+        id: CategoryId,
+    },
+    AddItem {
+        item: ItemInput,
+    },
+    UpdateItem {
+        id: MenuItemId,
+        item: ItemInput,
+    },
+    ToggleItem {
+        id: MenuItemId,
+        sold_out: bool,
+    },
+    DeleteItem {
+        id: MenuItemId,
+    },
+    AddGroup {
+        item: MenuItemId,
+        group: OptionGroupInput,
+    },
+    DeleteGroup {
+        id: OptionGroupId,
+    },
+    AddOption {
+        group: OptionGroupId,
+        option: OptionInput,
+    },
+    ToggleOption {
+        id: OptionId,
+        sold_out: bool,
+    },
+    DeleteOption {
+        id: OptionId,
+    },
+}
+
+/// Staff may switch sold-out on and off; every other `op` is for owners.
+fn staff_may(op: &str) -> bool {
+    matches!(op, "toggle_item" | "toggle_option")
+}
+
+/// An id field of the form; one that does not parse names nothing there is.
+fn form_id<T>(form: &Form, field: &str, parse: fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    parse(form.text(field)).ok_or(StoreError::NotFound)
+}
+
+/// A price field of the form in minor units, `None` when empty.
+fn form_price(form: &Form, currency: Currency, field: &str) -> Result<Option<i64>, StoreError> {
+    match form.optional(field) {
+        None => Ok(None),
+        Some(p) => parse_price(currency, &p).map(Some).ok_or_else(|| {
+            StoreError::Validation(ValidationErrors::single(
+                field,
+                "invalid",
+                format!("{field} is not a price"),
+            ))
+        }),
+    }
+}
+
+/// A switch of the form: `on` or `true`.
+fn form_on(form: &Form, field: &str) -> bool {
+    form.text(field) == "on" || form.text(field) == "true"
+}
+
+impl MenuOp {
+    /// Reads the form's `op` and the fields it needs. An unknown `op` or an id that does not
+    /// parse is `NotFound`; a price that does not parse is a validation error.
+    fn parse(form: &Form, currency: Currency) -> Result<MenuOp, StoreError> {
+        let item = |sold_out: Option<bool>| -> Result<ItemInput, StoreError> {
+            Ok(ItemInput {
+                category_id: form.optional("category"),
+                name: form.optional("name"),
+                description: Some(form.text("description").to_owned()),
+                price: form_price(form, currency, "price")?,
+                sold_out,
+                position: None,
+            })
+        };
+        Ok(match form.text("op") {
+            "add_category" => MenuOp::AddCategory {
+                name: form.optional("name"),
+            },
+            "rename_category" => MenuOp::RenameCategory {
+                id: form_id(form, "id", CategoryId::parse)?,
+                name: form.optional("name"),
+            },
+            "delete_category" => MenuOp::DeleteCategory {
+                id: form_id(form, "id", CategoryId::parse)?,
+            },
+            "add_item" => MenuOp::AddItem { item: item(None)? },
+            "update_item" => {
+                // A bad price is answered before an unknown id.
+                let item = item(Some(form_on(form, "sold_out")))?;
+                MenuOp::UpdateItem {
+                    id: form_id(form, "id", MenuItemId::parse)?,
+                    item,
+                }
+            }
+            "toggle_item" => MenuOp::ToggleItem {
+                id: form_id(form, "id", MenuItemId::parse)?,
+                sold_out: form_on(form, "sold_out"),
+            },
+            "delete_item" => MenuOp::DeleteItem {
+                id: form_id(form, "id", MenuItemId::parse)?,
+            },
+            "add_group" => MenuOp::AddGroup {
+                item: form_id(form, "item", MenuItemId::parse)?,
+                group: OptionGroupInput {
+                    name: form.optional("name"),
+                    min: form.text("min").trim().parse().ok(),
+                    max: form.text("max").trim().parse().ok(),
+                    position: None,
+                },
+            },
+            "delete_group" => MenuOp::DeleteGroup {
+                id: form_id(form, "id", OptionGroupId::parse)?,
+            },
+            "add_option" => MenuOp::AddOption {
+                group: form_id(form, "group", OptionGroupId::parse)?,
+                option: OptionInput {
+                    name: form.optional("name"),
+                    price: form_price(form, currency, "price")?,
+                    sold_out: None,
+                    position: None,
+                },
+            },
+            "toggle_option" => MenuOp::ToggleOption {
+                id: form_id(form, "id", OptionId::parse)?,
+                sold_out: form_on(form, "sold_out"),
+            },
+            "delete_option" => MenuOp::DeleteOption {
+                id: form_id(form, "id", OptionId::parse)?,
+            },
+            _ => return Err(StoreError::NotFound),
+        })
+    }
+
+    /// Applies the change to the shop's menu.
+    async fn apply(self, state: &AppState, shop: &ShopId) -> Result<(), StoreError> {
+        match self {
+            MenuOp::AddCategory { name } => add_category(state, shop, name).await,
+            MenuOp::RenameCategory { id, name } => rename_category(state, shop, &id, name).await,
+            MenuOp::DeleteCategory { id } => state.store.delete_category(shop, &id).await,
+            MenuOp::AddItem { item } => add_item(state, shop, item).await,
+            MenuOp::UpdateItem { id, item } => update_item(state, shop, &id, item).await,
+            MenuOp::ToggleItem { id, sold_out } => toggle_item(state, shop, &id, sold_out).await,
+            MenuOp::DeleteItem { id } => state.store.delete_item(shop, &id).await,
+            MenuOp::AddGroup { item, group } => add_group(state, shop, &item, group).await,
+            MenuOp::DeleteGroup { id } => state.store.delete_option_group(shop, &id).await,
+            MenuOp::AddOption { group, option } => add_option(state, shop, &group, option).await,
+            MenuOp::ToggleOption { id, sold_out } => {
+                toggle_option(state, shop, &id, sold_out).await
+            }
+            MenuOp::DeleteOption { id } => state.store.delete_option(shop, &id).await,
+        }
+    }
+}
+
+async fn add_category(
+    state: &AppState,
+    shop: &ShopId,
+    name: Option<String>,
+) -> Result<(), StoreError> {
+    let id = state.new_id(CategoryId::from_parts);
+    let change = CategoryInput {
+        name,
+        position: None,
+    }
+    .validate(true)?;
+    state
+        .store
+        .create_category(shop, id, change, state.now())
+        .await?;
+    Ok(())
+}
+
+async fn rename_category(
+    state: &AppState,
+    shop: &ShopId,
+    id: &CategoryId,
+    name: Option<String>,
+) -> Result<(), StoreError> {
+    let change = CategoryInput {
+        name,
+        position: None,
+    }
+    .validate(false)?;
+    state.store.update_category(shop, id, change).await?;
+    Ok(())
+}
+
+async fn add_item(state: &AppState, shop: &ShopId, item: ItemInput) -> Result<(), StoreError> {
+    let id = state.new_id(MenuItemId::from_parts);
+    let change = item.validate(true)?;
+    state
+        .store
+        .create_item(shop, id, change, state.now())
+        .await?;
+    Ok(())
+}
+
+async fn update_item(
+    state: &AppState,
+    shop: &ShopId,
+    id: &MenuItemId,
+    item: ItemInput,
+) -> Result<(), StoreError> {
+    let change = item.validate(false)?;
+    state
+        .store
+        .update_item(shop, id, change, state.now())
+        .await?;
+    Ok(())
+}
+
+async fn toggle_item(
+    state: &AppState,
+    shop: &ShopId,
+    id: &MenuItemId,
+    sold_out: bool,
+) -> Result<(), StoreError> {
+    let item = ItemInput {
+        sold_out: Some(sold_out),
+        ..ItemInput::default()
+    };
+    update_item(state, shop, id, item).await
+}
+
+async fn add_group(
+    state: &AppState,
+    shop: &ShopId,
+    item: &MenuItemId,
+    group: OptionGroupInput,
+) -> Result<(), StoreError> {
+    let id = state.new_id(OptionGroupId::from_parts);
+    let change = group.validate(true)?;
+    state
+        .store
+        .create_option_group(shop, item, id, change)
+        .await?;
+    Ok(())
+}
+
+async fn add_option(
+    state: &AppState,
+    shop: &ShopId,
+    group: &OptionGroupId,
+    option: OptionInput,
+) -> Result<(), StoreError> {
+    let id = state.new_id(OptionId::from_parts);
+    let change = option.validate(true)?;
+    state.store.create_option(shop, group, id, change).await?;
+    Ok(())
+}
+
+async fn toggle_option(
+    state: &AppState,
+    shop: &ShopId,
+    id: &OptionId,
+    sold_out: bool,
+) -> Result<(), StoreError> {
+    let change = OptionInput {
+        sold_out: Some(sold_out),
+        ..OptionInput::default()
+    }
+    .validate(false)?;
+    state.store.update_option(shop, id, change).await?;
+    Ok(())
+}
+
+/// `POST /dashboard/{slug}/menu`: one change (`op=…`), then back to the editor (at the anchor
+/// the form names), or the editor again with what was wrong.
 pub async fn save(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -194,143 +479,15 @@ pub async fn save(
     let path = format!("/dashboard/{slug}/menu");
     let who = form_user(&state, &headers, &form, &path).await?;
     let (shop, role) = member_of(&state, &who, &slug).await?;
-    let op = form.text("op");
-    // Staff may switch sold-out on and off; everything else is for owners.
-    let toggles = matches!(op, "toggle_item" | "toggle_option");
-    if role != Role::Owner && !toggles {
+    if role != Role::Owner && !staff_may(form.text("op")) {
         return Err(PageError::new(super::error::ErrorKind::Forbidden));
     }
-    let s = &state.store;
-    let sid = &shop.id;
-    let now = state.now();
-    let price = |name: &str| -> Result<Option<i64>, ValidationErrors> {
-        match form.optional(name) {
-            None => Ok(None),
-            Some(p) => parse_price(shop.currency, &p).map(Some).ok_or_else(|| {
-                ValidationErrors::single(name, "invalid", format!("{name} is not a price"))
-            }),
-        }
+    let op = MenuOp::parse(&form, shop.currency);
+    let deleting_category = matches!(op, Ok(MenuOp::DeleteCategory { .. }));
+    let result = match op {
+        Ok(op) => op.apply(&state, &shop.id).await,
+        Err(e) => Err(e),
     };
-    let on = |name: &str| form.text(name) == "on" || form.text(name) == "true";
-    let result: Result<(), StoreError> = async {
-        let v = StoreError::Validation;
-        match op {
-            "add_category" => {
-                let c = CategoryInput {
-                    name: form.optional("name"),
-                    position: None,
-                };
-                s.create_category(
-                    sid,
-                    state.new_id(CategoryId::from_parts),
-                    c.validate(true).map_err(v)?,
-                    now,
-                )
-                .await?;
-            }
-            "rename_category" => {
-                let c = CategoryInput {
-                    name: form.optional("name"),
-                    position: None,
-                };
-                let cid = CategoryId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                s.update_category(sid, &cid, c.validate(false).map_err(v)?)
-                    .await?;
-            }
-            "delete_category" => {
-                let cid = CategoryId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                s.delete_category(sid, &cid).await?;
-            }
-            "add_item" | "update_item" => {
-                let input = ItemInput {
-                    category_id: form.optional("category"),
-                    name: form.optional("name"),
-                    description: Some(form.text("description").to_owned()),
-                    price: price("price").map_err(v)?,
-                    sold_out: (op == "update_item").then(|| on("sold_out")),
-                    position: None,
-                };
-                if op == "add_item" {
-                    s.create_item(
-                        sid,
-                        state.new_id(MenuItemId::from_parts),
-                        input.validate(true).map_err(v)?,
-                        now,
-                    )
-                    .await?;
-                } else {
-                    let iid = MenuItemId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                    s.update_item(sid, &iid, input.validate(false).map_err(v)?, now)
-                        .await?;
-                }
-            }
-            "toggle_item" => {
-                let iid = MenuItemId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                let input = ItemInput {
-                    sold_out: Some(on("sold_out")),
-                    ..ItemInput::default()
-                };
-                s.update_item(sid, &iid, input.validate(false).map_err(v)?, now)
-                    .await?;
-            }
-            "delete_item" => {
-                let iid = MenuItemId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                s.delete_item(sid, &iid).await?;
-            }
-            "add_group" => {
-                let iid = MenuItemId::parse(form.text("item")).ok_or(StoreError::NotFound)?;
-                let g = OptionGroupInput {
-                    name: form.optional("name"),
-                    min: form.text("min").trim().parse().ok(),
-                    max: form.text("max").trim().parse().ok(),
-                    position: None,
-                };
-                s.create_option_group(
-                    sid,
-                    &iid,
-                    state.new_id(OptionGroupId::from_parts),
-                    g.validate(true).map_err(v)?,
-                )
-                .await?;
-            }
-            "delete_group" => {
-                let gid = OptionGroupId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                s.delete_option_group(sid, &gid).await?;
-            }
-            "add_option" => {
-                let gid = OptionGroupId::parse(form.text("group")).ok_or(StoreError::NotFound)?;
-                let o = OptionInput {
-                    name: form.optional("name"),
-                    price: price("price").map_err(v)?,
-                    sold_out: None,
-                    position: None,
-                };
-                s.create_option(
-                    sid,
-                    &gid,
-                    state.new_id(OptionId::from_parts),
-                    o.validate(true).map_err(v)?,
-                )
-                .await?;
-            }
-            "toggle_option" => {
-                let oid = OptionId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                let o = OptionInput {
-                    sold_out: Some(on("sold_out")),
-                    ..OptionInput::default()
-                };
-                s.update_option(sid, &oid, o.validate(false).map_err(v)?)
-                    .await?;
-            }
-            "delete_option" => {
-                let oid = OptionId::parse(form.text("id")).ok_or(StoreError::NotFound)?;
-                s.delete_option(sid, &oid).await?;
-            }
-            _ => return Err(StoreError::NotFound),
-        }
-        Ok(())
-    }
-    .await;
     let t = Lang::negotiate(&headers, Some(&shop.locale)).texts();
     let anchor = form
         .optional("anchor")
@@ -351,7 +508,7 @@ pub async fn save(
             )
             .await
         }
-        Err(StoreError::Conflict(_)) if op == "delete_category" => {
+        Err(StoreError::Conflict(_)) if deleting_category => {
             page(
                 &state,
                 &headers,

@@ -10,7 +10,7 @@ use orderbell_core::shop::Shop;
 use orderbell_core::{OrderId, ShopId, Timestamp, UserId};
 
 use super::notifications::{enqueue, member_links, member_settings, shop_of};
-use crate::alerts::{ChannelHealth, Fired, OrderAlert};
+use crate::alerts::{AlertStatus, ChannelHealth, Fired, OrderAlert};
 use crate::db::{Db, Row, Value};
 use crate::notifications::{
     Channel, MemberSettings, NewNotification, NotifyEvent, Payload, Recipient, ShopInfo,
@@ -28,7 +28,7 @@ fn alert_from(r: &Row) -> Result<OrderAlert> {
     Ok(OrderAlert {
         order_id: OrderId::from_stored(r.text(0)?),
         shop_id: ShopId::from_stored(r.text(1)?),
-        status: r.text(2)?,
+        status: r.text(2)?.parse()?,
         next_step: Step::parse(&step).ok_or_else(|| bad("step", &step))?,
         due_at: r.time(4)?,
         repeats: u32::try_from(r.int(5)?).map_err(|e| bad("repeat count", e))?,
@@ -89,7 +89,12 @@ pub fn order_changed(db: &mut dyn Db, order: &Order, action: &OrderAction) -> Re
     let ended = db.execute(
         "UPDATE order_alerts SET status = $1, updated_at = $2 WHERE order_id = $3 AND status = 'active'",
         params![
-            if answered { "answered" } else { "ended" },
+            if answered {
+                AlertStatus::Answered
+            } else {
+                AlertStatus::Ended
+            }
+            .as_str(),
             order.updated_at,
             order.id.as_str()
         ],
@@ -190,15 +195,15 @@ fn fire_one(
     // Move the timer on first, conditionally: whoever changed it first (another instance, the
     // acknowledgement) wins, and this job writes nothing for it.
     let (status, next) = match (&firing.next, firing.steps.contains(&Step::Miss)) {
-        (Some(t), _) => ("active", *t),
-        (None, true) => ("missed", timer),
-        (None, false) => ("ended", timer),
+        (Some(t), _) => (AlertStatus::Active, *t),
+        (None, true) => (AlertStatus::Missed, timer),
+        (None, false) => (AlertStatus::Ended, timer),
     };
     let moved = db.execute(
         "UPDATE order_alerts SET status = $1, next_step = $2, due_at = $3, repeats = $4, called = $5, updated_at = $6
          WHERE order_id = $7 AND status = 'active' AND due_at = $8 AND next_step = $9",
         params![
-            status,
+            status.as_str(),
             next.next.as_str(),
             next.due_at,
             i64::from(next.repeats),
@@ -533,9 +538,9 @@ pub fn channel_health(db: &mut dyn Db, shop: &ShopId) -> Result<Vec<ChannelHealt
         Ok(ChannelHealth {
             link_id: r.int(0)?,
             channel: r.text(1)?.parse().map_err(|e| bad("channel", e))?,
-            status: r.text(2)?,
+            status: r.text(2)?.parse()?,
             label: r.opt_text(3)?,
-            last_delivery: r.opt_text(4)?,
+            last_delivery: r.opt_text(4)?.map(|s| s.parse()).transpose()?,
         })
     })
     .collect()

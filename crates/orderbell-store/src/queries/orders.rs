@@ -314,51 +314,100 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
 /// order; a request that cannot be stored (idempotency conflict, unknown shop) fails alone
 /// without writing anything. An `Err` for the whole call means nothing usable was written: the
 /// caller rolls the batch back and stores each order on its own.
-pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<CreatedOrder>>> {
-    let n = batch.len();
-    let mut results: Vec<Option<Result<CreatedOrder>>> = (0..n).map(|_| None).collect();
-    let mut replay_of: Vec<Option<usize>> = vec![None; n];
+pub fn create_orders(db: &mut dyn Db, orders: &[NewOrder]) -> Result<Vec<Result<CreatedOrder>>> {
+    let mut batch = Batch::new(orders);
+    check_keys(db, &mut batch)?;
+    let numbers = number_orders(db, &mut batch)?;
+    let todo = batch.fresh();
+    let customer_ids = upsert_batch_customers(db, orders, &todo)?;
+    let built = insert_orders(db, orders, &todo, &numbers, customer_ids)?;
+    Ok(batch.answers(built))
+}
 
-    // Idempotency: keys seen before, and the same key twice within this batch.
+/// A batch on its way through [`create_orders`]: each request's answer once it is known before
+/// its order is stored (an idempotency conflict, a stored replay, an unknown shop), or the
+/// earlier request of the batch whose answer it repeats (the same key and body).
+struct Batch<'a> {
+    orders: &'a [NewOrder],
+    answered: Vec<Option<Result<CreatedOrder>>>,
+    replay_of: Vec<Option<usize>>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(orders: &'a [NewOrder]) -> Batch<'a> {
+        Batch {
+            orders,
+            answered: (0..orders.len()).map(|_| None).collect(),
+            replay_of: vec![None; orders.len()],
+        }
+    }
+
+    /// The requests whose orders are still to be stored, in arrival order.
+    fn fresh(&self) -> Vec<usize> {
+        (0..self.orders.len())
+            .filter(|&i| self.answered[i].is_none() && self.replay_of[i].is_none())
+            .collect()
+    }
+
+    /// One answer per request, in order, from the orders built for the fresh ones.
+    fn answers(mut self, built: Vec<Option<Order>>) -> Vec<Result<CreatedOrder>> {
+        (0..self.orders.len())
+            .map(|i| {
+                if let Some(result) = self.answered[i].take() {
+                    return result;
+                }
+                let source = self.replay_of[i].unwrap_or(i);
+                match &built[source] {
+                    Some(order) if source == i => Ok(CreatedOrder::New(order.clone())),
+                    Some(order) => Ok(CreatedOrder::Replayed(order.clone())),
+                    None => Err(StoreError::NotFound),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Idempotency: keys seen before, and the same key twice within this batch.
+fn check_keys(db: &mut dyn Db, batch: &mut Batch<'_>) -> Result<()> {
+    let orders = batch.orders;
     let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, o) in batch.iter().enumerate() {
+    for (i, o) in orders.iter().enumerate() {
         let Some(key) = &o.idempotency else { continue };
         let k = (o.shop_id.as_str(), key.key.as_str());
         if let Some(&j) = first_with_key.get(&k) {
-            let same = batch[j]
+            let same = orders[j]
                 .idempotency
                 .as_ref()
                 .is_some_and(|f| f.request_hash == key.request_hash);
             if same {
-                replay_of[i] = Some(j);
+                batch.replay_of[i] = Some(j);
             } else {
-                results[i] = Some(Err(StoreError::IdempotencyConflict));
+                batch.answered[i] = Some(Err(StoreError::IdempotencyConflict));
             }
             continue;
         }
         if let Some(answer) = seen_key(db, o)? {
-            results[i] = Some(answer);
+            batch.answered[i] = Some(answer);
             continue;
         }
         first_with_key.insert(k, i);
     }
-    let fresh =
-        |results: &[Option<Result<CreatedOrder>>], replay_of: &[Option<usize>]| -> Vec<usize> {
-            (0..n)
-                .filter(|&i| results[i].is_none() && replay_of[i].is_none())
-                .collect()
-        };
+    Ok(())
+}
 
-    // Numbers: one counter update per shop, numbers handed out in arrival order.
+/// Numbers: one counter update per shop, numbers handed out in arrival order. The requests of a
+/// shop that does not exist are answered `NotFound`.
+fn number_orders(db: &mut dyn Db, batch: &mut Batch<'_>) -> Result<Vec<i64>> {
+    let orders = batch.orders;
     let mut shops: Vec<(&str, Vec<usize>)> = Vec::new();
-    for i in fresh(&results, &replay_of) {
-        let shop = batch[i].shop_id.as_str();
+    for i in batch.fresh() {
+        let shop = orders[i].shop_id.as_str();
         match shops.iter_mut().find(|(s, _)| *s == shop) {
             Some((_, idx)) => idx.push(i),
             None => shops.push((shop, vec![i])),
         }
     }
-    let mut numbers = vec![0i64; n];
+    let mut numbers = vec![0i64; orders.len()];
     for (shop, idx) in &shops {
         let count = i64::try_from(idx.len()).unwrap_or(i64::MAX);
         let first = db.query_opt(
@@ -368,7 +417,7 @@ pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<C
         match first {
             None => idx
                 .iter()
-                .for_each(|&i| results[i] = Some(Err(StoreError::NotFound))),
+                .for_each(|&i| batch.answered[i] = Some(Err(StoreError::NotFound))),
             Some(row) => {
                 let first = row.int(0)?;
                 for (k, &i) in idx.iter().enumerate() {
@@ -377,13 +426,20 @@ pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<C
             }
         }
     }
+    Ok(numbers)
+}
 
-    // Customers: one upsert for every phone in the batch; e-mail-only customers one by one.
-    let todo = fresh(&results, &replay_of);
-    let mut customer_ids: Vec<Option<CustomerId>> = vec![None; n];
+/// Customers of the requests `todo`: one upsert for every phone in the batch; e-mail-only
+/// customers one by one.
+fn upsert_batch_customers(
+    db: &mut dyn Db,
+    orders: &[NewOrder],
+    todo: &[usize],
+) -> Result<Vec<Option<CustomerId>>> {
+    let mut customer_ids: Vec<Option<CustomerId>> = vec![None; orders.len()];
     let mut by_phone: Vec<((&str, &str), usize)> = Vec::new();
-    for &i in &todo {
-        let o = &batch[i];
+    for &i in todo {
+        let o = &orders[i];
         match &o.priced.customer.phone {
             Some(phone) => {
                 let key = (o.shop_id.as_str(), phone.as_str());
@@ -396,55 +452,66 @@ pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<C
             None => customer_ids[i] = upsert_customer(db, o)?,
         }
     }
-    if !by_phone.is_empty() {
-        let mut values = Vec::with_capacity(by_phone.len() * 7);
-        for (_, i) in &by_phone {
-            let o = &batch[*i];
-            let c = &o.priced.customer;
-            values.extend([
-                o.new_customer_id.as_str().into(),
-                o.shop_id.as_str().into(),
-                c.name.clone().into(),
-                c.phone.clone().into(),
-                c.email.clone().into(),
-                o.created_at.into(),
-                o.created_at.into(),
-            ]);
-        }
-        let mut ids: HashMap<(String, String), CustomerId> = HashMap::new();
-        for chunk in values.chunks(64 * 7) {
-            let rows = db.query(
-                &format!(
-                    "INSERT INTO customers (id, shop_id, name, phone, email, created_at, updated_at) VALUES {} \
-                     ON CONFLICT (shop_id, phone) WHERE phone IS NOT NULL DO UPDATE SET \
-                     name = COALESCE(excluded.name, customers.name), email = COALESCE(excluded.email, customers.email), \
-                     updated_at = excluded.updated_at RETURNING id, shop_id, phone",
-                    placeholders(chunk.len() / 7, 7)
-                ),
-                chunk,
-            )?;
-            for r in rows {
-                ids.insert(
-                    (r.text(1)?, r.text(2)?),
-                    CustomerId::from_stored(r.text(0)?),
-                );
-            }
-        }
-        for &i in &todo {
-            let o = &batch[i];
-            if let Some(phone) = &o.priced.customer.phone {
-                customer_ids[i] = ids.get(&(o.shop_id.to_string(), phone.clone())).cloned();
-            }
+    if by_phone.is_empty() {
+        return Ok(customer_ids);
+    }
+    let mut values = Vec::with_capacity(by_phone.len() * 7);
+    for (_, i) in &by_phone {
+        let o = &orders[*i];
+        let c = &o.priced.customer;
+        values.extend([
+            o.new_customer_id.as_str().into(),
+            o.shop_id.as_str().into(),
+            c.name.clone().into(),
+            c.phone.clone().into(),
+            c.email.clone().into(),
+            o.created_at.into(),
+            o.created_at.into(),
+        ]);
+    }
+    let mut ids: HashMap<(String, String), CustomerId> = HashMap::new();
+    for chunk in values.chunks(64 * 7) {
+        let rows = db.query(
+            &format!(
+                "INSERT INTO customers (id, shop_id, name, phone, email, created_at, updated_at) VALUES {} \
+                 ON CONFLICT (shop_id, phone) WHERE phone IS NOT NULL DO UPDATE SET \
+                 name = COALESCE(excluded.name, customers.name), email = COALESCE(excluded.email, customers.email), \
+                 updated_at = excluded.updated_at RETURNING id, shop_id, phone",
+                placeholders(chunk.len() / 7, 7)
+            ),
+            chunk,
+        )?;
+        for r in rows {
+            ids.insert(
+                (r.text(1)?, r.text(2)?),
+                CustomerId::from_stored(r.text(0)?),
+            );
         }
     }
+    for &i in todo {
+        let o = &orders[i];
+        if let Some(phone) = &o.priced.customer.phone {
+            customer_ids[i] = ids.get(&(o.shop_id.to_string(), phone.clone())).cloned();
+        }
+    }
+    Ok(customer_ids)
+}
 
-    // The orders, their first events, their effects, their keys.
-    let mut built: Vec<Option<Order>> = (0..n).map(|_| None).collect();
+/// The orders of the requests `todo`, their first events, their effects, their keys: built,
+/// inserted with multi-row statements, and returned by request index.
+fn insert_orders(
+    db: &mut dyn Db,
+    orders: &[NewOrder],
+    todo: &[usize],
+    numbers: &[i64],
+    mut customer_ids: Vec<Option<CustomerId>>,
+) -> Result<Vec<Option<Order>>> {
+    let mut built: Vec<Option<Order>> = (0..orders.len()).map(|_| None).collect();
     let mut order_rows = Vec::with_capacity(todo.len() * 24);
     let mut event_rows = Vec::with_capacity(todo.len() * 8);
     let mut key_rows = Vec::new();
-    for &i in &todo {
-        let o = &batch[i];
+    for &i in todo {
+        let o = &orders[i];
         let order = build_order(o, numbers[i], customer_ids[i].take());
         order_values(&order, &mut order_rows)?;
         event_values(&order.id, &created_event(o), &mut event_rows);
@@ -469,20 +536,7 @@ pub fn create_orders(db: &mut dyn Db, batch: &[NewOrder]) -> Result<Vec<Result<C
     let new_orders: Vec<&Order> = built.iter().flatten().collect();
     super::effects::orders_created(db, &new_orders)?;
     insert_rows(db, KEY_INSERT, 5, &key_rows)?;
-
-    Ok((0..n)
-        .map(|i| {
-            if let Some(result) = results[i].take() {
-                return result;
-            }
-            let source = replay_of[i].unwrap_or(i);
-            match &built[source] {
-                Some(order) if source == i => Ok(CreatedOrder::New(order.clone())),
-                Some(order) => Ok(CreatedOrder::Replayed(order.clone())),
-                None => Err(StoreError::NotFound),
-            }
-        })
-        .collect())
+    Ok(built)
 }
 
 pub fn orders(db: &mut dyn Db, shop: &ShopId, f: &OrderFilter) -> Result<OrderPage> {

@@ -1,0 +1,142 @@
+//! The settings page `/dashboard/{slug}/settings`: the shop's profile (name, phone, time zone,
+//! page language) and the accepting-orders switch. The same page holds the alerts form, which
+//! posts here too (see `alerts`).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use orderbell_core::shop::{Shop, ShopPatchRequest};
+use orderbell_core::user::Role;
+
+use super::alerts::{AlertsForm, save_alerts};
+use super::{chrome, posted_by_owner};
+use crate::pages::error::PageError;
+use crate::pages::form::Form;
+use crate::pages::i18n::Texts;
+use crate::pages::render::{Cache, Chrome, render, see_other};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "settings/profile.html")]
+pub struct ProfilePage {
+    page: Chrome,
+    slug: String,
+    name: String,
+    phone: String,
+    time_zone: String,
+    locale: String,
+    accepting: bool,
+    owner: bool,
+    saved: bool,
+    errors: Vec<String>,
+    alerts: AlertsForm,
+}
+
+impl ProfilePage {
+    /// The page for the shop as stored, with this alerts form.
+    pub fn new(page: Chrome, shop: Shop, role: Role, alerts: AlertsForm) -> ProfilePage {
+        ProfilePage {
+            page,
+            slug: shop.slug,
+            name: shop.name,
+            phone: shop.phone.unwrap_or_default(),
+            time_zone: shop.time_zone,
+            locale: shop.locale,
+            accepting: shop.accepting_orders,
+            owner: role == Role::Owner,
+            saved: false,
+            errors: vec![],
+            alerts,
+        }
+    }
+}
+
+/// A profile field's label, for its error message.
+fn profile_label(field: &str, t: &Texts) -> &'static str {
+    match field {
+        "name" => t.shop_name,
+        "phone" => t.shop_phone,
+        "time_zone" => t.time_zone,
+        "locale" => t.page_language,
+        _ => t.settings,
+    }
+}
+
+/// `GET /dashboard/{slug}/settings`.
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+    let mut alerts = AlertsForm::of(&shop, page.t);
+    alerts.saved = uri.query() == Some("alerts=1");
+    let view = ProfilePage {
+        saved: uri.query() == Some("saved=1"),
+        ..ProfilePage::new(page, shop, role, alerts)
+    };
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `POST /dashboard/{slug}/settings`: `op=profile`, `op=accepting` (`accepting=on|off`) or
+/// `op=alerts` (the alert policy, default ETA and opening hours).
+pub async fn save_profile(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "settings").await?;
+    if form.text("op") == "alerts" {
+        return save_alerts(&state, &headers, &slug, &shop, &form).await;
+    }
+    let patch = if form.text("op") == "accepting" {
+        ShopPatchRequest {
+            accepting_orders: Some(form.text("accepting") == "on"),
+            ..ShopPatchRequest::default()
+        }
+    } else {
+        ShopPatchRequest {
+            name: Some(form.text("name").to_owned()),
+            time_zone: Some(form.text("time_zone").to_owned()),
+            locale: Some(form.text("locale").to_owned()),
+            phone: Some(form.text("phone").to_owned()),
+            ..ShopPatchRequest::default()
+        }
+    };
+    match patch.validate() {
+        Ok(patch) => {
+            state
+                .store
+                .update_shop(&shop.id, patch, state.now())
+                .await?;
+            Ok(see_other(&format!("{path}?saved=1")))
+        }
+        Err(errors) => {
+            let (_, shop, role, page) = chrome(&state, &headers, &slug, "settings").await?;
+            let t = page.t;
+            let alerts = AlertsForm::of(&shop, t);
+            let view = ProfilePage {
+                name: form.text("name").to_owned(),
+                phone: form.text("phone").to_owned(),
+                time_zone: form.text("time_zone").to_owned(),
+                locale: form.text("locale").to_owned(),
+                errors: errors
+                    .0
+                    .into_iter()
+                    .map(|e| {
+                        format!(
+                            "{}: {}",
+                            profile_label(&e.field, t),
+                            t.field_error(e.code, &e.field)
+                        )
+                    })
+                    .collect(),
+                ..ProfilePage::new(page, shop, role, alerts)
+            };
+            render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private)
+        }
+    }
+}

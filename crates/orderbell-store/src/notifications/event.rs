@@ -1,0 +1,79 @@
+//! What a notification is about ([`NotifyEvent`]): the events members choose per channel and
+//! those the server sends on its own.
+
+use std::str::FromStr;
+
+/// What a notification is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NotifyEvent {
+    NewOrder,
+    Accepted,
+    Ready,
+    Rejected,
+    Cancelled,
+    Completed,
+    Missed,
+    /// Telegram: edit a member's new-order message to show the order's new status.
+    StatusEdit,
+    /// Escalation: the order is still unanswered (a new message, so the phone buzzes again).
+    Reminder,
+    /// Escalation: a phone call about the unanswered order.
+    Call,
+    /// To the owners: ordering paused itself after orders went unanswered.
+    Paused,
+    /// To the owners: nobody would hear a new order now.
+    Unheard,
+}
+
+impl NotifyEvent {
+    /// Events members can choose per channel in the shop's settings.
+    pub const MEMBER_CHOICES: [NotifyEvent; 7] = [
+        NotifyEvent::NewOrder,
+        NotifyEvent::Accepted,
+        NotifyEvent::Ready,
+        NotifyEvent::Rejected,
+        NotifyEvent::Cancelled,
+        NotifyEvent::Completed,
+        NotifyEvent::Missed,
+    ];
+
+    /// Events the server sends on its own (edits, escalation, notices).
+    pub const SYSTEM: [NotifyEvent; 5] = [
+        NotifyEvent::StatusEdit,
+        NotifyEvent::Reminder,
+        NotifyEvent::Call,
+        NotifyEvent::Paused,
+        NotifyEvent::Unheard,
+    ];
+
+    /// Escalation events: cancelled, while still queued, when the order is acknowledged.
+    pub const ESCALATION: [NotifyEvent; 2] = [NotifyEvent::Reminder, NotifyEvent::Call];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotifyEvent::NewOrder => "new_order",
+            NotifyEvent::Accepted => "accepted",
+            NotifyEvent::Ready => "ready",
+            NotifyEvent::Rejected => "rejected",
+            NotifyEvent::Cancelled => "cancelled",
+            NotifyEvent::Completed => "completed",
+            NotifyEvent::Missed => "missed",
+            NotifyEvent::StatusEdit => "status_edit",
+            NotifyEvent::Reminder => "reminder",
+            NotifyEvent::Call => "call",
+            NotifyEvent::Paused => "paused",
+            NotifyEvent::Unheard => "unheard",
+        }
+    }
+}
+
+impl FromStr for NotifyEvent {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        NotifyEvent::MEMBER_CHOICES
+            .into_iter()
+            .chain(NotifyEvent::SYSTEM)
+            .find(|e| e.as_str() == s)
+            .ok_or_else(|| format!("unknown notification event {s:?}"))
+    }
+}

@@ -38,8 +38,8 @@ pub async fn state(
         config,
         clock,
         tracking,
-        events: crate::events::Hub::new(),
-        devices: crate::devices::hub::Hub::default(),
+        events: crate::events::EventBus::new(),
+        printers: crate::printers::connected::ConnectedPrinters::default(),
         listeners: crate::escalation::readiness::Listeners::default(),
         stopping: tokio::sync::watch::Sender::new(false),
     })))
@@ -70,7 +70,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let upkeep = tokio::spawn(upkeep(state.clone()));
-    crate::devices::spawn(&state);
+    crate::printers::spawn(&state);
     crate::notifications::spawn(&state);
     crate::escalation::spawn(&state);
     let stopping = state.stopping.clone();

@@ -206,14 +206,14 @@ async fn printer_add(
         .shop_by_slug(shop)
         .await?
         .with_context(|| format!("no shop {shop}"))?;
-    let request = crate::devices::api::PrinterRequest {
+    let request = crate::printers::api::PrinterRequest {
         name: Some(name.to_owned()),
         auto_print: Some(auto_print.to_owned()),
         copies: Some(copies),
         category_ids: None,
     };
-    let change = crate::devices::api::check(&request, true).map_err(describe)?;
-    let created = crate::devices::api::add_printer(&state, &shop, change)
+    let change = crate::printers::api::check(&request, true).map_err(describe)?;
+    let created = crate::printers::api::add_printer(&state, &shop, change)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     println!("{}", created.token);

@@ -64,7 +64,7 @@ pub struct Config {
     pub client_ip_header: Option<String>,
     /// Whether anyone may create an account.
     pub allow_signup: bool,
-    pub printing: crate::devices::PrintingConfig,
+    pub printing: crate::printers::PrintingConfig,
     pub notifications: crate::notifications::NotificationsConfig,
     /// The alert policy new shops start with (`[alerts]`).
     pub alerts: orderbell_core::alerts::AlertPolicy,
@@ -222,7 +222,7 @@ impl Config {
         if max_order_total <= 0 {
             bail!("orders.max_total must be positive");
         }
-        let printing = crate::devices::PrintingConfig::load(file.printing.as_ref())
+        let printing = crate::printers::PrintingConfig::load(file.printing.as_ref())
             .context("in [printing]")?;
         let notifications = crate::notifications::NotificationsConfig::load(
             crate::notifications::Sections {
@@ -278,7 +278,7 @@ impl Config {
             limits: Limits::default(),
             client_ip_header: None,
             allow_signup: true,
-            printing: crate::devices::PrintingConfig::default(),
+            printing: crate::printers::PrintingConfig::default(),
             notifications: crate::notifications::NotificationsConfig::default(),
             alerts: orderbell_core::alerts::AlertPolicy::default(),
             watchdog_interval: Duration::from_secs(5),

@@ -1,5 +1,5 @@
 //! Live shop events inside this process: new and changed orders, printer status. Pages (the
-//! live dashboard), the device hub and the notification dispatcher subscribe. These are hints
+//! live dashboard), the printer sessions and the notification dispatcher subscribe. These are hints
 //! that something changed, published after commit; whoever receives one reads the store for the
 //! truth, so a missed event delays work, it never loses it.
 
@@ -85,20 +85,20 @@ impl ShopEvent {
 
 /// The in-process bus.
 #[derive(Clone)]
-pub struct Hub {
+pub struct EventBus {
     tx: broadcast::Sender<Arc<ShopEvent>>,
 }
 
-impl Default for Hub {
+impl Default for EventBus {
     fn default() -> Self {
-        Hub::new()
+        EventBus::new()
     }
 }
 
-impl Hub {
-    pub fn new() -> Hub {
+impl EventBus {
+    pub fn new() -> EventBus {
         let (tx, _) = broadcast::channel(4096);
-        Hub { tx }
+        EventBus { tx }
     }
 
     /// Tells every subscriber; nobody listening is fine.

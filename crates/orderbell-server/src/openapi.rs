@@ -4,7 +4,7 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use crate::api::{accounts, health, menu, orders, shops, tracking};
-use crate::{devices, escalation, notifications};
+use crate::{escalation, notifications, printers};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +22,7 @@ use crate::{devices, escalation, notifications};
         orders::create, orders::list, orders::get, orders::events,
         orders::acknowledge, orders::accept, orders::reject, orders::ready, orders::complete, orders::cancel,
         tracking::get,
-        devices::api::list, devices::api::create, devices::api::update, devices::api::revoke, devices::api::print,
+        printers::api::list, printers::api::create, printers::api::update, printers::api::revoke, printers::api::print,
         notifications::api::delivery_log, notifications::api::get_settings, notifications::api::put_settings,
         notifications::api::vapid_public_key, notifications::api::add_member_webpush,
         notifications::api::remove_member_webpush, notifications::api::add_member_fcm,

@@ -58,10 +58,10 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub tracking: TrackingKey,
     pub limits: RateLimits,
-    /// Live events of this process (dashboard, device hub, dispatcher).
-    pub events: crate::events::Hub,
+    /// Live events of this process (dashboard, printer sessions, dispatcher).
+    pub events: crate::events::EventBus,
     /// Printers connected to this process.
-    pub devices: crate::devices::hub::Hub,
+    pub printers: crate::printers::connected::ConnectedPrinters,
     /// Dashboards listening with sound in this process, and unheard episodes.
     pub listeners: crate::escalation::readiness::Listeners,
     /// The notification providers (clients, limits, keys, the dispatcher's wake-up), built once

@@ -221,7 +221,7 @@ impl Harness {
             .await
             .unwrap()
             .unwrap();
-        let document = orderbell_server::devices::receipt::build(
+        let document = orderbell_server::printers::receipt::build(
             &self.shop,
             &stored,
             order["tracking_url"].as_str().unwrap(),

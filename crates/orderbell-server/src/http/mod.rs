@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::serve))
         .nest("/api/v1", api)
-        .merge(crate::devices::routes())
+        .merge(crate::printers::routes())
         .merge(crate::notifications::routes())
         .merge(crate::escalation::routes())
         .merge(crate::pages::routes())

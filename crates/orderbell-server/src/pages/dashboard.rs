@@ -428,7 +428,7 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
         .into_iter()
         .filter(|p| p.revoked_at.is_none())
         .map(|p| {
-            let view = crate::devices::api::PrinterView::new(state, p);
+            let view = crate::printers::api::PrinterView::new(state, p);
             let online = view.connection == "online";
             let state = view.status.unwrap_or_else(|| "online".into());
             let ok = online && matches!(state.as_str(), "online" | "paper_near_end");

@@ -11,10 +11,10 @@ mod support;
 
 mod api;
 mod cli;
-mod devices;
 mod e2e_browser;
 mod notifications;
 mod pages;
 mod pages_channels;
 mod pages_escalation;
 mod pages_printers;
+mod printers;

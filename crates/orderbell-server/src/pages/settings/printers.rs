@@ -55,7 +55,7 @@ async fn printers_page(
         .await?
         .into_iter()
         .map(|p| {
-            let view = crate::devices::api::PrinterView::new(state, p);
+            let view = crate::printers::api::PrinterView::new(state, p);
             PrinterRow {
                 online: view.connection == "online",
                 mode: match view.auto_print.as_str() {
@@ -112,16 +112,16 @@ pub async fn save_printers(
             .store
             .revoke_printer(&shop.id, &id, state.now())
             .await?;
-        state.devices.disconnect(&id);
+        state.printers.disconnect(&id);
         return Ok(see_other(&path));
     }
-    let request = crate::devices::api::PrinterRequest {
+    let request = crate::printers::api::PrinterRequest {
         name: Some(form.text("name").to_owned()),
         auto_print: Some(form.text("auto_print").to_owned()).filter(|s| !s.is_empty()),
         copies: form.text("copies").parse().ok(),
         category_ids: None,
     };
-    let change = match crate::devices::api::check(&request, true) {
+    let change = match crate::printers::api::check(&request, true) {
         Ok(change) => change,
         Err(errors) => {
             let message = errors
@@ -134,6 +134,6 @@ pub async fn save_printers(
             return printers_page(&state, &headers, &slug, refused).await;
         }
     };
-    let created = crate::devices::api::add_printer(&state, &shop, change).await?;
+    let created = crate::printers::api::add_printer(&state, &shop, change).await?;
     printers_page(&state, &headers, &slug, Notice::Made(created.token)).await
 }

@@ -22,19 +22,19 @@ pub struct Connection {
 }
 
 #[derive(Default)]
-pub struct Hub {
+pub struct ConnectedPrinters {
     next: AtomicU64,
     shops: Mutex<HashMap<ShopId, Vec<Connection>>>,
 }
 
-/// What a session keeps to hear from the hub.
+/// What a session keeps to hear from [`ConnectedPrinters`].
 pub struct Registration {
     pub id: u64,
     pub wake: Arc<Notify>,
     pub close: Arc<Notify>,
 }
 
-impl Hub {
+impl ConnectedPrinters {
     pub fn register(
         &self,
         shop: &ShopId,

@@ -176,7 +176,7 @@ impl Session {
         self.publish_status();
         let reg = self
             .state
-            .devices
+            .printers
             .register(&self.shop.id, &printer_id, self.printer.auto_print);
         tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer connected");
         let heartbeat = self.state.config.printing.heartbeat;
@@ -221,7 +221,7 @@ impl Session {
                 }
             }
         }
-        self.state.devices.unregister(&self.shop.id, reg.id);
+        self.state.printers.unregister(&self.shop.id, reg.id);
         let now = self.state.now();
         if let Err(e) = self
             .state

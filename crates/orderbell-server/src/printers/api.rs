@@ -246,7 +246,7 @@ pub async fn update(
     let id = PrinterId::parse(&id).ok_or_else(ApiError::not_found)?;
     let change = check(&body, false)?;
     let printer = state.store.update_printer(&shop.id, &id, change).await?;
-    state.devices.set_mode(&printer.id, printer.auto_print);
+    state.printers.set_mode(&printer.id, printer.auto_print);
     Ok(Json(PrinterView::new(&state, printer)))
 }
 
@@ -265,7 +265,7 @@ pub async fn revoke(
         .store
         .revoke_printer(&shop.id, &id, state.now())
         .await?;
-    state.devices.disconnect(&id);
+    state.printers.disconnect(&id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,12 +1,12 @@
-//! Printers (devices): the printers API, the device WebSocket and print-job delivery.
+//! Printers: the printers API, the device WebSocket and print-job delivery.
 //!
 //! Jobs are rows (written with the order); this module only moves them: when a printer
 //! connects, and whenever its shop has new jobs, its session asks the store what is owed and
-//! sends it, oldest first. The [`hub::Hub`] only knows which printers are connected to this
+//! sends it, oldest first. [`connected::ConnectedPrinters`] only knows which printers are connected to this
 //! process, to wake or disconnect them.
 
 pub mod api;
-pub mod hub;
+pub mod connected;
 pub mod receipt;
 pub mod session;
 
@@ -114,9 +114,9 @@ async fn route_events(state: AppState) {
                     EventKind::PrintJobsQueued => None,
                     _ => continue,
                 };
-                state.devices.wake_shop(&event.shop_id, modes);
+                state.printers.wake_shop(&event.shop_id, modes);
             }
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => state.devices.wake_all(),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => state.printers.wake_all(),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
     }

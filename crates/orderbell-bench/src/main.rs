@@ -88,6 +88,10 @@ pub struct OrdersArgs {
     /// Fixed arrival rate in orders/s (open loop); without it every client goes as fast as it can.
     #[arg(long)]
     pub rate: Option<u64>,
+    /// Seconds of `GET /healthz` with the same clients before the orders (0: none), the baseline
+    /// the order rate is given as a ratio of.
+    #[arg(long, default_value_t = 5)]
+    pub baseline: u64,
 }
 
 #[tokio::main]

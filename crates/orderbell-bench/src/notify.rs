@@ -401,6 +401,7 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     let stub = stubs(seen.clone()).await?;
     let server = spawn_server(&args.spawn, &stub, true).await?;
     let http = reqwest::Client::new();
+    let healthz = crate::orders::healthz_rate(&http, &server.url, 64, 5).await;
     for i in 0..args.fcm_tokens {
         member_request(
             &http,
@@ -451,9 +452,11 @@ pub async fn run(args: NotifyArgs) -> anyhow::Result<()> {
     );
     println!("dispatch span:        {span:.2} s (first to last request at the stubs)");
     println!(
-        "throughput:           {:.0} notifications/s",
-        expected as f64 / span
+        "throughput:           {:.0} notifications/s ({:.3} × /healthz)",
+        expected as f64 / span,
+        expected as f64 / span / healthz.max(1.0)
     );
+    println!("baseline:             /healthz {healthz:.0} requests/s (64 clients, 5 s)");
 
     // Telegram's limits, checked at the stub.
     if args.telegram_chats > 0 {

@@ -238,6 +238,37 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
 }
 
+/// `GET /healthz` with `clients` closed-loop clients for `seconds`: requests/s. The baseline each
+/// run's figures are divided by, so runs on machines of different speed can be compared.
+pub(crate) async fn healthz_rate(
+    http: &reqwest::Client,
+    base: &str,
+    clients: usize,
+    seconds: u64,
+) -> f64 {
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let done = Arc::new(AtomicU64::new(0));
+    let url = format!("{base}/healthz");
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients.max(1) {
+        let (http, url, done) = (http.clone(), url.clone(), done.clone());
+        tasks.spawn(async move {
+            while Instant::now() < end {
+                if let Ok(res) = http.get(&url).send().await
+                    && res.status().is_success()
+                    && res.bytes().await.is_ok()
+                {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    #[expect(clippy::cast_precision_loss, reason = "a rate for people to read")]
+    let rate = done.load(Ordering::Relaxed) as f64 / seconds.max(1) as f64;
+    rate
+}
+
 pub async fn run(args: OrdersArgs) -> anyhow::Result<()> {
     let server = match &args.spawn {
         Some(bin) => Some(spawn_server(bin, args.database.as_deref(), &args.shop).await?),
@@ -258,6 +289,11 @@ pub async fn run(args: OrdersArgs) -> anyhow::Result<()> {
     if !post(&http, &url, &key, 0).await {
         bail!("a first order to {url} was not answered 201");
     }
+    let healthz = if args.baseline > 0 {
+        healthz_rate(&http, &base, args.concurrency, args.baseline).await
+    } else {
+        0.0
+    };
     let pid = server.as_ref().and_then(|s| s.child.id());
     let rss_before = pid.and_then(rss_kib);
     let recorder = Arc::new(Recorder {
@@ -345,6 +381,12 @@ pub async fn run(args: OrdersArgs) -> anyhow::Result<()> {
         measured
     );
     println!("throughput: {throughput:.0} orders/s");
+    if healthz > 0.0 {
+        println!(
+            "baseline: /healthz {healthz:.0} requests/s with the same clients; orders/s = {:.3} × /healthz",
+            throughput / healthz
+        );
+    }
     println!(
         "latency ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
         percentile(&latencies, 0.50),

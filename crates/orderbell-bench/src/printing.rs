@@ -87,6 +87,7 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
         .tcp_nodelay(true)
         .build()?;
     let base = server.url.clone();
+    let healthz = crate::orders::healthz_rate(&http, &base, 64, 5).await;
 
     // The printer whose latency is measured.
     let token = add_printer(&http, &base, "bench", &server.key, "Counter", "on_create").await?;
@@ -243,6 +244,7 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
     #[expect(clippy::cast_precision_loss, reason = "a rate for people to read")]
     let jobs_per_sec = arrivals.len() as f64 / args.duration as f64;
     println!("jobs/s: {jobs_per_sec:.0}");
+    println!("baseline: /healthz {healthz:.0} requests/s (64 clients, 5 s, before the printers)");
     println!(
         "201 -> job frame ms: p50 {:.2}  p90 {:.2}  p99 {:.2}  max {:.2}",
         percentile(&latencies, 0.50),

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod escalation;
 pub mod hours;
+pub mod i18n;
 pub mod ids;
 pub mod menu;
 pub mod money;

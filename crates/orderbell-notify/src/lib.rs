@@ -9,7 +9,7 @@
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1 with a service-account OAuth2 token.
 //! - [`telegram`]: the Bot API calls Orderbell uses, typed updates, webhook secret check.
 //! - [`rate_limit`]: a keyed token bucket that answers "now" or "at" without blocking.
-//! - [`templates`]: English and Korean message texts.
+//! - [`templates`]: message texts, in the recipient's language from `orderbell_core::i18n`.
 //!
 //! Every send failure is a [`SendError`] that says what to do next: retry (maybe after a given
 //! time), give up on this message, or give up on the destination for good.

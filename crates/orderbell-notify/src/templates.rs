@@ -1,29 +1,13 @@
-//! Message texts in English and Korean, picked by the recipient's locale.
+//! Message texts for an order, in the recipient's language, from `orderbell_core::i18n`.
 //!
-//! Plain functions, no template engine: each event has a title (push notification title,
-//! first line in chats) and a body. Everything that came from a shop or a guest (item names,
-//! reasons, printer names) is escaped when the output is for Telegram's HTML parse mode.
+//! Plain functions, no template engine: each kind of message has a title (push notification
+//! title, first line in chats) and a body. Everything that came from a shop or a guest (item
+//! names, reasons, printer names) is escaped when the output is for Telegram's HTML parse mode.
 
 use std::fmt::Write as _;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Locale {
-    #[default]
-    En,
-    Ko,
-}
-
-impl Locale {
-    /// From a BCP 47 tag or Telegram `language_code` (`ko`, `ko-KR` → Korean); English otherwise.
-    pub fn from_tag(tag: &str) -> Self {
-        let primary = tag.split(['-', '_']).next().unwrap_or("");
-        if primary.eq_ignore_ascii_case("ko") {
-            Locale::Ko
-        } else {
-            Locale::En
-        }
-    }
-}
+pub use orderbell_core::i18n::Lang;
+use orderbell_core::i18n::fill;
 
 /// Where the text goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +18,16 @@ pub enum Format {
     TelegramHtml,
 }
 
+impl Format {
+    /// Text from a shop or a guest, escaped for this format.
+    pub fn escape(self, s: &str) -> String {
+        match self {
+            Format::Plain => s.to_owned(),
+            Format::TelegramHtml => escape_html(s),
+        }
+    }
+}
+
 /// What the texts say about an order; money and fulfillment already formatted by the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct OrderText<'a> {
@@ -42,15 +36,15 @@ pub struct OrderText<'a> {
     pub items: &'a [String],
     /// `₩10,000`.
     pub total: &'a str,
-    /// `Pickup`, `Table 4`, `포장`…
+    /// `Pickup`, `Dine in, table 4`, `포장 (픽업)`…
     pub fulfillment: &'a str,
     pub eta_minutes: Option<u32>,
     pub reason: Option<&'a str>,
 }
 
-/// The order events that produce a message.
+/// The kinds of message about an order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OrderEvent {
+pub enum MessageKind {
     NewOrder,
     Accepted,
     Ready,
@@ -96,90 +90,56 @@ pub fn finish(title: String, body: String, format: Format) -> Rendered {
     }
 }
 
-/// The text for an order event.
-pub fn render(event: OrderEvent, locale: Locale, format: Format, o: &OrderText<'_>) -> Rendered {
-    let esc = |s: &str| match format {
-        Format::Plain => s.to_owned(),
-        Format::TelegramHtml => escape_html(s),
-    };
+/// The text of a message about an order.
+pub fn render(kind: MessageKind, lang: Lang, format: Format, o: &OrderText<'_>) -> Rendered {
+    let t = lang.texts();
     let n = o.number;
-    let reason = o.reason.map(esc);
-    let (title, body) = match (event, locale) {
-        (OrderEvent::NewOrder, _) => {
+    let reason = o
+        .reason
+        .map(|r| fill(t.msg_reason, &[("reason", &format.escape(r))]));
+    let (title, body) = match kind {
+        MessageKind::NewOrder => {
             let mut body = String::new();
             for line in o.items {
-                let _ = writeln!(body, "• {}", esc(line));
+                let _ = writeln!(body, "• {}", format.escape(line));
             }
-            let (total, title) = match locale {
-                Locale::En => ("Total", format!("New order #{n}")),
-                Locale::Ko => ("합계", format!("새 주문 #{n}")),
-            };
-            let _ = writeln!(body, "{total}: {}", esc(o.total));
+            let _ = writeln!(body, "{}: {}", t.total, format.escape(o.total));
             if !o.fulfillment.is_empty() {
-                body.push_str(&esc(o.fulfillment));
+                body.push_str(&format.escape(o.fulfillment));
             }
-            (title, body)
+            (fill(t.msg_new_order, &[("n", &n)]), body)
         }
-        (OrderEvent::Accepted, Locale::En) => (
-            format!("Order #{n} accepted"),
+        MessageKind::Accepted => (
+            fill(t.msg_accepted, &[("n", &n)]),
             o.eta_minutes.map_or_else(
-                || "We're on it.".to_owned(),
-                |m| format!("Ready in about {m} min."),
+                || t.msg_accepted_no_eta.to_owned(),
+                |m| fill(t.msg_accepted_eta, &[("m", &m)]),
             ),
         ),
-        (OrderEvent::Accepted, Locale::Ko) => (
-            format!("주문 #{n} 접수 완료"),
-            o.eta_minutes.map_or_else(
-                || "준비를 시작했습니다.".to_owned(),
-                |m| format!("약 {m}분 후 준비됩니다."),
-            ),
+        MessageKind::Ready => (
+            fill(t.msg_ready, &[("n", &n)]),
+            format.escape(o.fulfillment),
         ),
-        (OrderEvent::Ready, Locale::En) => (format!("Order #{n} is ready"), esc(o.fulfillment)),
-        (OrderEvent::Ready, Locale::Ko) => (format!("주문 #{n} 준비 완료"), esc(o.fulfillment)),
-        (OrderEvent::Rejected, Locale::En) => (
-            format!("Order #{n} was declined"),
-            reason.map_or_else(
-                || "Sorry, the shop cannot take this order.".to_owned(),
-                |r| format!("Reason: {r}"),
-            ),
+        MessageKind::Rejected => (
+            fill(t.msg_rejected, &[("n", &n)]),
+            reason.unwrap_or_else(|| t.msg_rejected_no_reason.to_owned()),
         ),
-        (OrderEvent::Rejected, Locale::Ko) => (
-            format!("주문 #{n} 거절됨"),
-            reason.map_or_else(
-                || "죄송합니다. 주문을 받을 수 없습니다.".to_owned(),
-                |r| format!("사유: {r}"),
-            ),
+        MessageKind::Cancelled => (
+            fill(t.msg_cancelled, &[("n", &n)]),
+            reason.unwrap_or_default(),
         ),
-        (OrderEvent::Cancelled, Locale::En) => (
-            format!("Order #{n} was cancelled"),
-            reason.map(|r| format!("Reason: {r}")).unwrap_or_default(),
-        ),
-        (OrderEvent::Cancelled, Locale::Ko) => (
-            format!("주문 #{n} 취소됨"),
-            reason.map(|r| format!("사유: {r}")).unwrap_or_default(),
-        ),
-        (OrderEvent::Completed, Locale::En) => {
-            (format!("Order #{n} completed"), "Thank you!".to_owned())
-        }
-        (OrderEvent::Completed, Locale::Ko) => (
-            format!("주문 #{n} 완료"),
-            "이용해 주셔서 감사합니다!".to_owned(),
-        ),
+        MessageKind::Completed => (fill(t.msg_completed, &[("n", &n)]), t.msg_thanks.to_owned()),
     };
     finish(title, body, format)
 }
 
 /// "Printer problem" for shop members: which printer, and what is wrong.
-pub fn printer_problem(locale: Locale, format: Format, printer: &str, problem: &str) -> Rendered {
-    let esc = |s: &str| match format {
-        Format::Plain => s.to_owned(),
-        Format::TelegramHtml => escape_html(s),
-    };
-    let title = match locale {
-        Locale::En => format!("Printer problem: {}", esc(printer)),
-        Locale::Ko => format!("프린터 문제: {}", esc(printer)),
-    };
-    finish(title, esc(problem), format)
+pub fn printer_problem(lang: Lang, format: Format, printer: &str, problem: &str) -> Rendered {
+    let title = fill(
+        lang.texts().msg_printer_problem,
+        &[("printer", &format.escape(printer))],
+    );
+    finish(title, format.escape(problem), format)
 }
 
 #[cfg(test)]
@@ -201,8 +161,8 @@ mod tests {
     fn new_order_in_both_languages() {
         let items = vec!["2× Americano (Extra shot)".to_owned()];
         let en = render(
-            OrderEvent::NewOrder,
-            Locale::En,
+            MessageKind::NewOrder,
+            Lang::En,
             Format::Plain,
             &order(&items),
         );
@@ -211,8 +171,8 @@ mod tests {
             "New order #1042\n• 2× Americano (Extra shot)\nTotal: ₩10,000\nPickup"
         );
         let ko = render(
-            OrderEvent::NewOrder,
-            Locale::from_tag("ko-KR"),
+            MessageKind::NewOrder,
+            Lang::from_tag("ko-KR"),
             Format::Plain,
             &order(&items),
         );
@@ -224,15 +184,15 @@ mod tests {
     fn every_event_has_text_in_both_languages() {
         let items = vec!["1× Latte".to_owned()];
         for ev in [
-            OrderEvent::NewOrder,
-            OrderEvent::Accepted,
-            OrderEvent::Ready,
-            OrderEvent::Rejected,
-            OrderEvent::Cancelled,
-            OrderEvent::Completed,
+            MessageKind::NewOrder,
+            MessageKind::Accepted,
+            MessageKind::Ready,
+            MessageKind::Rejected,
+            MessageKind::Cancelled,
+            MessageKind::Completed,
         ] {
-            let en = render(ev, Locale::En, Format::Plain, &order(&items));
-            let ko = render(ev, Locale::Ko, Format::Plain, &order(&items));
+            let en = render(ev, Lang::En, Format::Plain, &order(&items));
+            let ko = render(ev, Lang::Ko, Format::Plain, &order(&items));
             assert!(
                 en.title.contains("1042") && ko.title.contains("1042"),
                 "{ev:?}"
@@ -241,8 +201,8 @@ mod tests {
         }
         assert_eq!(
             render(
-                OrderEvent::Accepted,
-                Locale::Ko,
+                MessageKind::Accepted,
+                Lang::Ko,
                 Format::Plain,
                 &order(&items)
             )
@@ -251,8 +211,8 @@ mod tests {
         );
         assert_eq!(
             render(
-                OrderEvent::Accepted,
-                Locale::En,
+                MessageKind::Accepted,
+                Lang::En,
                 Format::Plain,
                 &order(&items)
             )
@@ -260,7 +220,7 @@ mod tests {
             "Ready in about 15 min."
         );
         assert_eq!(
-            printer_problem(Locale::Ko, Format::Plain, "Counter", "Paper out").title,
+            printer_problem(Lang::Ko, Format::Plain, "Counter", "Paper out").title,
             "프린터 문제: Counter"
         );
     }
@@ -269,8 +229,8 @@ mod tests {
     fn html_escapes_user_text() {
         let items = vec!["1× <b>Tea</b> & \"cake\"".to_owned()];
         let r = render(
-            OrderEvent::NewOrder,
-            Locale::En,
+            MessageKind::NewOrder,
+            Lang::En,
             Format::TelegramHtml,
             &order(&items),
         );
@@ -282,29 +242,21 @@ mod tests {
             r.text
         );
         let r = render(
-            OrderEvent::Rejected,
-            Locale::En,
+            MessageKind::Rejected,
+            Lang::En,
             Format::TelegramHtml,
             &order(&items),
         );
         assert_eq!(r.body, "Reason: Out of &lt;milk&gt; &amp; beans");
-        let p = printer_problem(Locale::En, Format::TelegramHtml, "<Bar>", "a & b");
+        let p = printer_problem(Lang::En, Format::TelegramHtml, "<Bar>", "a & b");
         assert_eq!(p.text, "<b>Printer problem: &lt;Bar&gt;</b>\na &amp; b");
         // Plain text is left alone.
         let r = render(
-            OrderEvent::Rejected,
-            Locale::En,
+            MessageKind::Rejected,
+            Lang::En,
             Format::Plain,
             &order(&items),
         );
         assert_eq!(r.body, "Reason: Out of <milk> & beans");
-    }
-
-    #[test]
-    fn locale_tags() {
-        assert_eq!(Locale::from_tag("ko"), Locale::Ko);
-        assert_eq!(Locale::from_tag("KO_kr"), Locale::Ko);
-        assert_eq!(Locale::from_tag("en-US"), Locale::En);
-        assert_eq!(Locale::from_tag(""), Locale::En);
     }
 }

@@ -24,7 +24,7 @@ use orderbell_notify::telegram::{
     EditMessageText, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode, SendMessage,
     TelegramClient, TelegramConfig, UpdateKind, generate_secret_token,
 };
-use orderbell_notify::templates::{Format, Locale, OrderEvent, OrderText, render};
+use orderbell_notify::templates::{Format, Lang, MessageKind, OrderText, render};
 use orderbell_notify::{SecretString, SendError};
 use serde_json::{Value, json};
 
@@ -228,8 +228,8 @@ async fn bot_api_calls_and_errors() {
         ..Default::default()
     };
     let text = render(
-        OrderEvent::NewOrder,
-        Locale::Ko,
+        MessageKind::NewOrder,
+        Lang::Ko,
         Format::TelegramHtml,
         &order,
     )

@@ -12,9 +12,9 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use orderbell_core::i18n::Lang;
 use orderbell_core::order::{Actor, OrderAction};
 use orderbell_notify::alert_texts::{self, CallOutcome};
-use orderbell_notify::templates::Locale;
 use orderbell_notify::twilio::twiml::{self, KeypadChoice};
 use orderbell_store::StoreError;
 use orderbell_store::notifications::{Channel, Notification, NotifyEvent, Payload};
@@ -28,12 +28,12 @@ pub const MAX_TRIES: u32 = 3;
 
 /// The document of an escalation call about one order.
 pub fn call_document(public_url: &str, n: &Notification, p: &Payload, tries: u32) -> String {
-    let locale = Locale::from_tag(&n.locale);
+    let locale = Lang::from_tag(&n.locale);
     let shop = p.shop_name.as_deref().unwrap_or(&p.shop);
     let (say, prompt) =
         alert_texts::call(locale, shop, p.number, p.waited_seconds.unwrap_or_default());
     let url = format!("{public_url}/webhooks/twilio/voice?n={}&t={tries}", n.id);
-    twiml::alert_call(&say, alert_texts::say_language(locale), &url, &prompt)
+    twiml::alert_call(&say, locale.speech_tag(), &url, &prompt)
 }
 
 fn xml(body: String) -> Response {
@@ -101,8 +101,8 @@ async fn answer(
     let Ok(payload) = Payload::parse(&n.payload) else {
         return Ok(None);
     };
-    let locale = Locale::from_tag(&n.locale);
-    let language = alert_texts::say_language(locale);
+    let locale = Lang::from_tag(&n.locale);
+    let language = locale.speech_tag();
     let Some(shop) = state.store.shop(&n.shop_id).await? else {
         return Ok(None);
     };

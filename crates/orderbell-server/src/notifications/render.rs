@@ -2,10 +2,11 @@
 //! `orderbell_notify::templates` in the recipient's language at send time.
 
 use orderbell_core::Currency;
+use orderbell_core::i18n::fill;
 use orderbell_core::order::OrderItem;
 use orderbell_notify::alert_texts;
 use orderbell_notify::telegram::{InlineKeyboardButton, InlineKeyboardMarkup};
-use orderbell_notify::templates::{self, Format, Locale, OrderEvent, OrderText, Rendered};
+use orderbell_notify::templates::{self, Format, Lang, MessageKind, OrderText, Rendered};
 use orderbell_store::notifications::{NotifyEvent, Recipient};
 
 /// The order snapshot in a notification's payload: one type with the writer
@@ -21,34 +22,13 @@ fn item_line(item: &OrderItem) -> String {
     line
 }
 
-fn fulfillment(p: &Payload, locale: Locale) -> String {
-    let detail = p.fulfillment.detail.clone().unwrap_or_default();
-    let mut text = match (p.fulfillment.kind.as_str(), locale) {
-        ("pickup", Locale::En) => "Pickup".to_owned(),
-        ("pickup", Locale::Ko) => "포장".to_owned(),
-        ("dine_in", Locale::En) if detail.is_empty() => "Dine in".to_owned(),
-        ("dine_in", Locale::En) => format!("Dine in, table {detail}"),
-        ("dine_in", Locale::Ko) if detail.is_empty() => "매장".to_owned(),
-        ("dine_in", Locale::Ko) => format!("매장 {detail}번 테이블"),
-        ("delivery", Locale::En) => format!("Delivery: {detail}"),
-        ("delivery", Locale::Ko) => format!("배달: {detail}"),
-        (other, _) => other.to_owned(),
-    };
+fn fulfillment(p: &Payload, lang: Lang) -> String {
+    let t = lang.texts();
+    let mut text = t.fulfillment_line(&p.fulfillment.kind, p.fulfillment.detail.as_deref());
     if let Some(note) = p.note.as_deref().filter(|n| !n.is_empty()) {
-        let label = match locale {
-            Locale::En => "Note",
-            Locale::Ko => "요청",
-        };
-        text.push_str(&format!("\n{label}: {note}"));
+        text.push_str(&format!("\n{}: {note}", t.note_label));
     }
     text
-}
-
-fn missed_reason(locale: Locale) -> &'static str {
-    match locale {
-        Locale::En => "the shop could not answer in time",
-        Locale::Ko => "가게가 제시간에 응답하지 못했습니다",
-    }
 }
 
 /// The shop's local time of `t` for a person: `HH:MM` today, else the date too.
@@ -70,7 +50,7 @@ pub fn render_for(
     format: Format,
     p: &Payload,
 ) -> Rendered {
-    let locale = Locale::from_tag(locale);
+    let locale = Lang::from_tag(locale);
     let tz = p.shop_time_zone.as_deref().unwrap_or("UTC");
     let shop_name = p.shop_name.as_deref().unwrap_or(&p.shop);
     match event {
@@ -109,7 +89,7 @@ pub fn render_for(
     );
     let fulfillment = fulfillment(p, locale);
     let reason = match event {
-        NotifyEvent::Missed => Some(missed_reason(locale)),
+        NotifyEvent::Missed => Some(locale.texts().msg_missed_reason),
         _ => p.reason.as_deref(),
     };
     let text = OrderText {
@@ -122,49 +102,39 @@ pub fn render_for(
     };
     let kind = match event {
         NotifyEvent::Reminder => {
-            let mut r = templates::render(OrderEvent::NewOrder, locale, format, &text);
+            let mut r = templates::render(MessageKind::NewOrder, locale, format, &text);
             let title =
                 alert_texts::reminder_title(locale, p.number, p.waited_seconds.unwrap_or(0));
             return templates::finish(title, std::mem::take(&mut r.body), format);
         }
-        NotifyEvent::NewOrder | NotifyEvent::StatusEdit => OrderEvent::NewOrder,
-        NotifyEvent::Accepted => OrderEvent::Accepted,
-        NotifyEvent::Ready => OrderEvent::Ready,
-        NotifyEvent::Rejected | NotifyEvent::Missed => OrderEvent::Rejected,
-        NotifyEvent::Cancelled => OrderEvent::Cancelled,
-        NotifyEvent::Completed => OrderEvent::Completed,
-        NotifyEvent::Call | NotifyEvent::Paused | NotifyEvent::Unheard => OrderEvent::NewOrder,
+        NotifyEvent::NewOrder | NotifyEvent::StatusEdit => MessageKind::NewOrder,
+        NotifyEvent::Accepted => MessageKind::Accepted,
+        NotifyEvent::Ready => MessageKind::Ready,
+        NotifyEvent::Rejected | NotifyEvent::Missed => MessageKind::Rejected,
+        NotifyEvent::Cancelled => MessageKind::Cancelled,
+        NotifyEvent::Completed => MessageKind::Completed,
+        NotifyEvent::Call | NotifyEvent::Paused | NotifyEvent::Unheard => MessageKind::NewOrder,
     };
     templates::render(kind, locale, format, &text)
 }
 
 /// The status line under an edited Telegram new-order message: what happened and who did it.
 pub fn status_line(p: &Payload, locale: &str) -> String {
-    let locale = Locale::from_tag(locale);
+    let t = Lang::from_tag(locale).texts();
     let by = p
         .actor
         .as_deref()
-        .map(templates::escape_html)
-        .map(|a| match locale {
-            Locale::En => format!(" — {a}"),
-            Locale::Ko => format!(" — {a}"),
-        })
+        .map(|a| format!(" — {}", templates::escape_html(a)))
         .unwrap_or_default();
     let eta = p.eta_minutes.unwrap_or_default();
-    let what = match (p.status.as_str(), locale) {
-        ("accepted", Locale::En) => format!("✅ Accepted, ready in {eta} min"),
-        ("accepted", Locale::Ko) => format!("✅ 접수, {eta}분 후 준비"),
-        ("ready", Locale::En) => "🔔 Ready".to_owned(),
-        ("ready", Locale::Ko) => "🔔 준비 완료".to_owned(),
-        ("completed", Locale::En) => "✔️ Completed".to_owned(),
-        ("completed", Locale::Ko) => "✔️ 완료".to_owned(),
-        ("rejected", Locale::En) => "❌ Rejected".to_owned(),
-        ("rejected", Locale::Ko) => "❌ 거절".to_owned(),
-        ("cancelled", Locale::En) => "🚫 Cancelled".to_owned(),
-        ("cancelled", Locale::Ko) => "🚫 취소".to_owned(),
-        ("missed", Locale::En) => "⏰ Missed".to_owned(),
-        ("missed", Locale::Ko) => "⏰ 응답 없음".to_owned(),
-        (other, _) => other.to_owned(),
+    let what = match p.status.as_str() {
+        "accepted" => format!("✅ {}", fill(t.line_accepted, &[("m", &eta)])),
+        "ready" => format!("🔔 {}", t.action_ready),
+        "completed" => format!("✔️ {}", t.action_complete),
+        "rejected" => format!("❌ {}", t.action_reject),
+        "cancelled" => format!("🚫 {}", t.action_cancel),
+        "missed" => format!("⏰ {}", t.action_miss),
+        other => other.to_owned(),
     };
     format!("<b>{what}</b>{by}")
 }
@@ -172,7 +142,7 @@ pub fn status_line(p: &Payload, locale: &str) -> String {
 /// Callback data: `a:<order id>:<eta>` accept, `r:` reject, `p:` print, `d:` ready, `c:` complete.
 /// An order id is 32 characters, so every button stays under Telegram's 64 bytes.
 pub fn keyboard(p: &Payload, locale: &str) -> Option<InlineKeyboardMarkup> {
-    let ko = Locale::from_tag(locale) == Locale::Ko;
+    let t = Lang::from_tag(locale).texts();
     let id = &p.order_id;
     let b = |label: &str, data: String| InlineKeyboardButton::callback(label, data);
     let rows = match p.status.as_str() {
@@ -180,27 +150,22 @@ pub fn keyboard(p: &Payload, locale: &str) -> Option<InlineKeyboardMarkup> {
             [10, 20, 30]
                 .iter()
                 .map(|m| {
-                    let label = if ko {
-                        format!("수락 {m}분")
-                    } else {
-                        format!("Accept {m}")
-                    };
-                    b(&label, format!("a:{id}:{m}"))
+                    b(
+                        &fill(t.button_accept_eta, &[("m", m)]),
+                        format!("a:{id}:{m}"),
+                    )
                 })
                 .collect(),
             vec![
-                b(if ko { "거절" } else { "Reject" }, format!("r:{id}")),
-                b(if ko { "인쇄" } else { "Print" }, format!("p:{id}")),
+                b(t.reject, format!("r:{id}")),
+                b(t.print, format!("p:{id}")),
             ],
         ],
         "accepted" => vec![vec![
-            b(if ko { "준비 완료" } else { "Ready" }, format!("d:{id}")),
-            b(if ko { "인쇄" } else { "Print" }, format!("p:{id}")),
+            b(t.mark_ready, format!("d:{id}")),
+            b(t.print, format!("p:{id}")),
         ]],
-        "ready" => vec![vec![b(
-            if ko { "완료" } else { "Complete" },
-            format!("c:{id}"),
-        )]],
+        "ready" => vec![vec![b(t.complete, format!("c:{id}"))]],
         _ => return None,
     };
     Some(InlineKeyboardMarkup {

@@ -10,17 +10,18 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use orderbell_core::OrderId;
+use orderbell_core::i18n::{Lang, fill};
 use orderbell_core::order::OrderAction;
 use orderbell_notify::telegram::{
     CallbackQuery, Message, SECRET_HEADER, SendMessage, Update, UpdateKind, verify_webhook_secret,
 };
-use orderbell_notify::templates::Locale;
 use orderbell_store::StoreError;
 use orderbell_store::notifications::Channel;
 
 use super::config::TelegramMode;
 use super::links::{Acted, Linked, act_as_member, link_with};
 use super::runtime::{Notifier, Telegram};
+use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
 const ALLOWED_UPDATES: [&str; 2] = ["message", "callback_query"];
@@ -183,7 +184,11 @@ async fn on_message(
     };
     let chat = m.chat.id;
     let lang = m.from.as_ref().and_then(|f| f.language_code.clone());
-    let ko = lang.as_deref().map(Locale::from_tag) == Some(Locale::Ko);
+    let t = lang
+        .as_deref()
+        .map(Lang::from_tag)
+        .unwrap_or_default()
+        .texts();
     let label = m.from.as_ref().map(|f| match &f.username {
         Some(u) => format!("@{u}"),
         None => f.first_name.clone(),
@@ -195,12 +200,7 @@ async fn on_message(
     match command {
         "/start" => {
             let Some(code) = words.next() else {
-                let help = if ko {
-                    "Orderbell 알림 봇입니다. 대시보드나 주문 페이지의 링크로 연결하세요."
-                } else {
-                    "This is the Orderbell notification bot. Open the link from your dashboard or order page to connect."
-                };
-                reply(tg, chat, help.into()).await;
+                reply(tg, chat, t.chat_help.into()).await;
                 return Ok("help");
             };
             let linked = link_with(
@@ -212,33 +212,16 @@ async fn on_message(
                 label,
             )
             .await?;
-            let (text, outcome) = match (linked, ko) {
-                (Linked::Member { shop_name }, false) => (
-                    format!(
-                        "Linked: new orders of {shop_name} will arrive here. Send /stop to unlink."
-                    ),
+            let (text, outcome) = match linked {
+                Linked::Member { shop_name } => (
+                    fill(t.chat_linked_member, &[("shop", &shop_name)]),
                     "linked member",
                 ),
-                (Linked::Member { shop_name }, true) => (
-                    format!("연결됨: {shop_name}의 새 주문이 여기로 옵니다. 해제하려면 /stop"),
-                    "linked member",
-                ),
-                (Linked::Customer { number }, false) => (
-                    format!("You'll get updates about order #{number} here. Send /stop to unlink."),
+                Linked::Customer { number } => (
+                    fill(t.chat_linked_customer, &[("n", &number)]),
                     "linked customer",
                 ),
-                (Linked::Customer { number }, true) => (
-                    format!("주문 #{number}의 진행 상황을 여기로 알려 드립니다. 해제하려면 /stop"),
-                    "linked customer",
-                ),
-                (Linked::Invalid, false) => (
-                    "This link has expired or was already used. Ask for a new one.".to_owned(),
-                    "invalid code",
-                ),
-                (Linked::Invalid, true) => (
-                    "링크가 만료되었거나 이미 사용되었습니다. 새 링크를 받아 주세요.".to_owned(),
-                    "invalid code",
-                ),
+                Linked::Invalid => (t.chat_link_expired.to_owned(), "invalid code"),
             };
             reply(tg, chat, text).await;
             Ok(outcome)
@@ -248,11 +231,10 @@ async fn on_message(
                 .store
                 .unlink_address(Channel::Telegram, &chat.to_string(), None, state.now())
                 .await?;
-            let text = match (n, ko) {
-                (0, false) => "This chat was not linked.",
-                (0, true) => "연결된 알림이 없습니다.",
-                (_, false) => "Unlinked: no more notifications here.",
-                (_, true) => "알림 연결을 해제했습니다.",
+            let text = if n == 0 {
+                t.chat_not_linked
+            } else {
+                t.chat_unlinked
             };
             reply(tg, chat, text.into()).await;
             Ok("unlinked")
@@ -275,7 +257,13 @@ async fn on_callback(
     tg: &Telegram,
     q: CallbackQuery,
 ) -> Result<&'static str, StoreError> {
-    let ko = q.from.language_code.as_deref().map(Locale::from_tag) == Some(Locale::Ko);
+    let t = q
+        .from
+        .language_code
+        .as_deref()
+        .map(Lang::from_tag)
+        .unwrap_or_default()
+        .texts();
     let chat = q.message.as_ref().map_or(q.from.id, |m| m.chat.id);
     let answer = |text: String, alert: bool| {
         let id = q.id.clone();
@@ -318,40 +306,18 @@ async fn on_callback(
                         .await
                     {
                         Ok(jobs) if !jobs.is_empty() => {
-                            state.events.publish(crate::events::ShopEvent {
-                                shop_id: o.shop_id.clone(),
-                                kind: crate::events::EventKind::PrintJobsQueued,
-                                order_id: Some(o.id.clone()),
-                                number: Some(o.number),
-                                status: Some(o.status),
+                            state.events.publish(ShopEvent {
                                 at: state.now(),
+                                ..ShopEvent::of_order(EventKind::PrintJobsQueued, &o)
                             });
-                            let text = if ko {
-                                format!("주문 #{} 인쇄 중", o.number)
-                            } else {
-                                format!("Printing order #{}", o.number)
-                            };
+                            let text = fill(t.chat_printing, &[("n", &o.number)]);
                             (text, "printed")
                         }
-                        Ok(_) => {
-                            let text = if ko {
-                                "설정된 프린터가 없습니다."
-                            } else {
-                                "No printer is set up for this shop."
-                            };
-                            (text.to_owned(), "no printer")
-                        }
+                        Ok(_) => (t.chat_no_printer.to_owned(), "no printer"),
                         Err(e) => return Err(e),
                     }
                 }
-                _ => {
-                    let text = if ko {
-                        "이 가게의 멤버가 아닙니다."
-                    } else {
-                        "You are not a member of this shop."
-                    };
-                    (text.to_owned(), "refused")
-                }
+                _ => (t.chat_not_member.to_owned(), "refused"),
             };
             answer(text, false).await;
             return Ok(outcome);
@@ -362,30 +328,25 @@ async fn on_callback(
         }
     };
     let result = act_as_member(state, Channel::Telegram, &chat.to_string(), &order, action).await?;
-    let (text, alert, outcome) = match (result, ko) {
-        (Acted::Done(o), false) => (
-            format!("Order #{} is now {}", o.number, o.status),
+    let (text, alert, outcome) = match result {
+        Acted::Done(o) => (
+            fill(
+                t.chat_order_now,
+                &[("n", &o.number), ("state", &t.state(o.status))],
+            ),
             false,
             "acted",
         ),
-        (Acted::Done(o), true) => (format!("주문 #{} → {}", o.number, o.status), false, "acted"),
-        (Acted::Refused(o), false) => (
-            format!("Order #{} is already {}", o.number, o.status),
+        Acted::Refused(o) => (
+            fill(
+                t.chat_order_unchanged,
+                &[("n", &o.number), ("state", &t.state(o.status))],
+            ),
             true,
             "refused",
         ),
-        (Acted::Refused(o), true) => (
-            format!("주문 #{}은 이미 {} 상태입니다", o.number, o.status),
-            true,
-            "refused",
-        ),
-        (Acted::NotAMember, false) => (
-            "You are not a member of this shop.".into(),
-            true,
-            "not a member",
-        ),
-        (Acted::NotAMember, true) => ("이 가게의 멤버가 아닙니다.".into(), true, "not a member"),
-        (Acted::NotFound, _) => ("?".into(), true, "no such order"),
+        Acted::NotAMember => (t.chat_not_member.to_owned(), true, "not a member"),
+        Acted::NotFound => ("?".into(), true, "no such order"),
     };
     answer(text, alert).await;
     Ok(outcome)

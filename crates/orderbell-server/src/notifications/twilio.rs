@@ -7,8 +7,8 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use orderbell_core::i18n::{Lang, Texts, fill};
 use orderbell_core::order::OrderAction;
-use orderbell_notify::templates::Locale;
 use orderbell_notify::twilio::{CodeClass, classify_error_code};
 use orderbell_store::StoreError;
 use orderbell_store::notifications::{Channel, DeliveryReport};
@@ -189,8 +189,13 @@ pub async fn incoming(
     }
 }
 
-fn ko_for(number: &str) -> bool {
-    number.starts_with("+82")
+/// The language of a WhatsApp number's replies: Korean for Korean numbers.
+fn lang_for(number: &str) -> Lang {
+    if number.starts_with("+82") {
+        Lang::Ko
+    } else {
+        Lang::En
+    }
 }
 
 async fn command(
@@ -203,8 +208,9 @@ async fn command(
         .store
         .touch_inbound(Channel::Whatsapp, number, state.now())
         .await?;
-    let ko = ko_for(number);
-    let locale = Some(if ko { "ko" } else { "en" }.to_owned());
+    let lang = lang_for(number);
+    let t = lang.texts();
+    let locale = Some(lang.code().to_owned());
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower.split_whitespace().collect();
     let original: Vec<&str> = text.split_whitespace().collect();
@@ -212,39 +218,16 @@ async fn command(
         ["link", _] => {
             let code = original.get(1).copied().unwrap_or("");
             let linked = link_with(state, Channel::Whatsapp, number, code, locale, None).await?;
-            Ok(match (linked, ko) {
-                (Linked::Member { shop_name }, false) => (
+            Ok(match linked {
+                Linked::Member { shop_name } => (
                     "linked member",
-                    Some(format!(
-                        "Linked: new orders of {shop_name} will arrive here. Answer \"accept 1042 20\", \"reject 1042\" or \"ready 1042\"; \"stop\" unlinks."
-                    )),
+                    Some(fill(t.wa_linked_member, &[("shop", &shop_name)])),
                 ),
-                (Linked::Member { shop_name }, true) => (
-                    "linked member",
-                    Some(format!(
-                        "연결됨: {shop_name}의 새 주문이 여기로 옵니다. \"accept 1042 20\", \"reject 1042\", \"ready 1042\"로 답할 수 있고 \"stop\"으로 해제합니다."
-                    )),
-                ),
-                (Linked::Customer { number }, false) => (
+                Linked::Customer { number } => (
                     "linked customer",
-                    Some(format!(
-                        "You'll get updates about order #{number} here. Send \"stop\" to unlink."
-                    )),
+                    Some(fill(t.wa_linked_customer, &[("n", &number)])),
                 ),
-                (Linked::Customer { number }, true) => (
-                    "linked customer",
-                    Some(format!(
-                        "주문 #{number}의 진행 상황을 여기로 알려 드립니다. 해제하려면 \"stop\""
-                    )),
-                ),
-                (Linked::Invalid, false) => (
-                    "invalid code",
-                    Some("This code has expired or was already used.".into()),
-                ),
-                (Linked::Invalid, true) => (
-                    "invalid code",
-                    Some("코드가 만료되었거나 이미 사용되었습니다.".into()),
-                ),
+                Linked::Invalid => ("invalid code", Some(t.wa_code_expired.into())),
             })
         }
         ["stop"] | ["unlink"] => {
@@ -252,17 +235,7 @@ async fn command(
                 .store
                 .unlink_address(Channel::Whatsapp, number, None, state.now())
                 .await?;
-            Ok((
-                "unlinked",
-                Some(
-                    if ko {
-                        "알림 연결을 해제했습니다."
-                    } else {
-                        "Unlinked."
-                    }
-                    .into(),
-                ),
-            ))
+            Ok(("unlinked", Some(t.chat_unlinked.into())))
         }
         ["accept" | "수락", n, eta] => {
             match (n.trim_start_matches('#').parse::<i64>(), eta.parse::<i64>()) {
@@ -272,30 +245,22 @@ async fn command(
                         number,
                         n,
                         OrderAction::Accept { eta_minutes: eta },
-                        ko,
+                        t,
                     )
                     .await
                 }
-                _ => Ok(("bad command", Some(usage(ko)))),
+                _ => Ok(("bad command", Some(t.wa_usage.into()))),
             }
         }
         ["reject" | "거절", n] => match n.trim_start_matches('#').parse::<i64>() {
-            Ok(n) => act(state, number, n, OrderAction::Reject { reason: None }, ko).await,
-            Err(_) => Ok(("bad command", Some(usage(ko)))),
+            Ok(n) => act(state, number, n, OrderAction::Reject { reason: None }, t).await,
+            Err(_) => Ok(("bad command", Some(t.wa_usage.into()))),
         },
         ["ready" | "준비", n] => match n.trim_start_matches('#').parse::<i64>() {
-            Ok(n) => act(state, number, n, OrderAction::Ready, ko).await,
-            Err(_) => Ok(("bad command", Some(usage(ko)))),
+            Ok(n) => act(state, number, n, OrderAction::Ready, t).await,
+            Err(_) => Ok(("bad command", Some(t.wa_usage.into()))),
         },
         _ => Ok(("ignored", None)),
-    }
-}
-
-fn usage(ko: bool) -> String {
-    if ko {
-        "예: \"accept 1042 20\", \"reject 1042\", \"ready 1042\"".into()
-    } else {
-        "Try \"accept 1042 20\", \"reject 1042\" or \"ready 1042\".".into()
     }
 }
 
@@ -304,64 +269,35 @@ async fn act(
     number: &str,
     order_number: i64,
     action: OrderAction,
-    ko: bool,
+    t: &Texts,
 ) -> Result<(&'static str, Option<String>), StoreError> {
     let shops = shops_of_address(state, Channel::Whatsapp, number).await?;
     if shops.is_empty() {
-        return Ok((
-            "not a member",
-            Some(
-                if ko {
-                    "이 번호는 가게에 연결되어 있지 않습니다."
-                } else {
-                    "This number is not linked to a shop."
-                }
-                .into(),
-            ),
-        ));
+        return Ok(("not a member", Some(t.wa_not_linked.into())));
     }
     let Some(order) = order_by_number(state, &shops, order_number).await? else {
         return Ok((
             "no such order",
-            Some(if ko {
-                format!("주문 #{order_number}이 없습니다.")
-            } else {
-                format!("There is no order #{order_number}.")
-            }),
+            Some(fill(t.chat_no_such_order, &[("n", &order_number)])),
         ));
     };
     let result = act_as_member(state, Channel::Whatsapp, number, &order.id, action).await?;
-    let locale = if ko { Locale::Ko } else { Locale::En };
-    Ok(match (result, locale) {
-        (Acted::Done(o), Locale::En) => (
+    Ok(match result {
+        Acted::Done(o) => (
             "acted",
-            Some(format!("Order #{} is now {}.", o.number, o.status)),
-        ),
-        (Acted::Done(o), Locale::Ko) => {
-            ("acted", Some(format!("주문 #{} → {}", o.number, o.status)))
-        }
-        (Acted::Refused(o), Locale::En) => (
-            "refused",
-            Some(format!("Order #{} is already {}.", o.number, o.status)),
-        ),
-        (Acted::Refused(o), Locale::Ko) => (
-            "refused",
-            Some(format!(
-                "주문 #{}은 이미 {} 상태입니다.",
-                o.number, o.status
+            Some(fill(
+                t.chat_order_now,
+                &[("n", &o.number), ("state", &t.state(o.status))],
             )),
         ),
-        (Acted::NotAMember, _) => (
-            "not a member",
-            Some(
-                if ko {
-                    "이 가게의 멤버가 아닙니다."
-                } else {
-                    "You are not a member of this shop."
-                }
-                .into(),
-            ),
+        Acted::Refused(o) => (
+            "refused",
+            Some(fill(
+                t.chat_order_unchanged,
+                &[("n", &o.number), ("state", &t.state(o.status))],
+            )),
         ),
-        (Acted::NotFound, _) => ("no such order", None),
+        Acted::NotAMember => ("not a member", Some(t.chat_not_member.into())),
+        Acted::NotFound => ("no such order", None),
     })
 }

@@ -15,12 +15,12 @@ use orderbell_store::StoreError;
 
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::Lang;
 use super::render::{Cache, Chrome, local_path, render, see_other};
 use super::session::{check_origin, form_user, require, signed_in};
 use crate::api::accounts::{new_user, start_session};
 use crate::http::auth::SESSION_COOKIE;
 use crate::http::client::ClientIp;
+use crate::pages::i18n::negotiate;
 use crate::security::password;
 use crate::state::AppState;
 
@@ -85,7 +85,7 @@ pub async fn login_form(
     if signed_in(&state, &headers).await?.is_some() {
         return Ok(see_other(&next));
     }
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let view = LoginPage {
         page: Chrome::new(lang, lang.texts().sign_in, "/login", "login"),
         next,
@@ -115,7 +115,7 @@ pub async fn login(
     form: Form,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let t = lang.texts();
     let raw_email = form.text("email");
     let email = normalize_email(raw_email).unwrap_or_else(|| raw_email.trim().to_lowercase());
@@ -155,7 +155,7 @@ pub async fn signup_form(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let view = SignupPage {
         page: Chrome::new(lang, lang.texts().sign_up, "/signup", "login"),
         next: next_of(&uri),
@@ -175,7 +175,7 @@ pub async fn signup(
     form: Form,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let t = lang.texts();
     let mut view = SignupPage {
         page: Chrome::new(lang, t.sign_up, "/signup", "login"),
@@ -252,7 +252,7 @@ pub async fn account(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let who = require(&state, &headers, "/account").await?;
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let view = AccountPage {
         page: Chrome::new(lang, lang.texts().account, "/account", "account").user(Some(&who)),
         email: who.user.email.clone(),
@@ -273,7 +273,7 @@ pub async fn change_password(
     form: Form,
 ) -> Result<Response, PageError> {
     let who = form_user(&state, &headers, &form, "/account").await?;
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let t = lang.texts();
     state.limits.login(ip, &who.user.email)?;
     let stored = state
@@ -325,7 +325,7 @@ pub async fn save_phone(
     let mut errors = ValidationErrors::new();
     let phone = check_phone(&mut errors, "phone", Some(&typed));
     if errors.into_result().is_err() {
-        let lang = Lang::negotiate(&headers, None);
+        let lang = negotiate(&headers, None);
         let t = lang.texts();
         let view = AccountPage {
             page: Chrome::new(lang, t.account, "/account", "account").user(Some(&who)),

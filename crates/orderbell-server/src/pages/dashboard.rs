@@ -26,11 +26,12 @@ use orderbell_store::{OrderFilter, StoreError};
 
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::{Lang, Texts};
+use super::i18n::Texts;
 use super::render::{Cache, Chrome, ShopNav, render, see_other};
 use super::session::{SignedIn, form_user, member_of, require};
 use super::views::{ETA_PRESETS, OrderCard, date_time, shop_tz, when};
 use crate::events::{EventKind, ShopEvent};
+use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
 pub struct ShopLink {
@@ -280,7 +281,7 @@ async fn index_page(
     name: String,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let lang = Lang::negotiate(headers, None);
+    let lang = negotiate(headers, None);
     let t = lang.texts();
     let shops = state.store.shops_of(&who.user.id).await?;
     let view = IndexPage {
@@ -311,7 +312,7 @@ pub async fn create_shop(
     form: Form,
 ) -> Result<Response, PageError> {
     let who = form_user(&state, &headers, &form, "/dashboard").await?;
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let request = NewShopRequest {
         slug: form.text("slug").trim().to_lowercase(),
         name: form.text("name").to_owned(),
@@ -485,7 +486,7 @@ pub async fn show(
     let path = format!("/dashboard/{slug}");
     let who = require(&state, &headers, &path).await?;
     let (shop, role) = member_of(&state, &who, &slug).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
     let readiness = crate::escalation::readiness::readiness(&state, &shop)
         .await
@@ -512,7 +513,7 @@ pub async fn fragment(
 ) -> Result<Response, PageError> {
     let who = require(&state, &headers, &format!("/dashboard/{slug}")).await?;
     let (shop, _) = member_of(&state, &who, &slug).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let view = BoardPart {
         page: Chrome::new(lang, "", "/", "board").user(Some(&who)),
         board: board(&state, &shop, lang.texts()).await?,
@@ -539,7 +540,7 @@ pub async fn order(
     let who = require(&state, &headers, &path).await?;
     let (shop, role) = member_of(&state, &who, &slug).await?;
     let order = find_order(&state, &shop, &id).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
     let tz = shop_tz(&shop);
     let events = state

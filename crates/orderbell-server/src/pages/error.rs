@@ -9,9 +9,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use orderbell_store::StoreError;
 
-use super::i18n::Lang;
 use super::render::{Cache, Chrome, html_response, see_other, url_encode};
 use crate::http::error::ApiError;
+use crate::pages::i18n::negotiate;
 
 /// What went wrong, as the visitor is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ struct ErrorPage {
 
 /// Renders error answers of page handlers in the visitor's language.
 pub async fn localize(req: Request, next: Next) -> Response {
-    let lang = Lang::negotiate(req.headers(), None);
+    let lang = negotiate(req.headers(), None);
     let path = req.uri().path().to_owned();
     let response = next.run(req).await;
     let Some(kind) = response.extensions().get::<ErrorKind>().copied() else {

@@ -16,12 +16,13 @@ use serde_json::{Value, json};
 use super::cart::{Cart, CartLine};
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::{Lang, Texts};
+use super::i18n::Texts;
 use super::ordering::{Refused, guest_rules, take_guest_order};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{check_origin, signed_in};
 use super::views::{shop_tz, when};
 use crate::http::client::ClientIp;
+use crate::pages::i18n::negotiate;
 use crate::security::random_bytes;
 use crate::state::AppState;
 
@@ -296,7 +297,7 @@ async fn page(
     extra: Extra,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let lang = Lang::negotiate(headers, Some(&shop.locale));
+    let lang = negotiate(headers, Some(&shop.locale));
     let t = lang.texts();
     let menu = state.store.menu(&shop.id).await?;
     let who = signed_in(state, headers).await?;
@@ -402,7 +403,7 @@ pub async fn cart(
         options,
     };
     let menu = state.store.menu(&shop.id).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let checked = price_order(&one_line(&line), &menu, guest_rules(&state, &shop));
     let problem = match checked {
         Err(errors) => errors
@@ -492,7 +493,7 @@ pub async fn order(
     check_origin(&state, &headers)?;
     let shop = find_shop(&state, &slug).await?;
     let cart = Cart::read(&headers, &shop.slug);
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
     let mut checkout = Checkout {
         name: form.text("name").to_owned(),

@@ -16,9 +16,9 @@ use orderbell_store::StoreError;
 use super::dashboard::nav;
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::Lang;
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{form_user, member_of, require};
+use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
 pub struct OptionRow {
@@ -112,7 +112,7 @@ async fn page(
     let path = format!("/dashboard/{slug}/menu");
     let who = require(state, headers, &path).await?;
     let (shop, role) = member_of(state, &who, slug).await?;
-    let lang = Lang::negotiate(headers, Some(&shop.locale));
+    let lang = negotiate(headers, Some(&shop.locale));
     let t = lang.texts();
     let menu = state.store.menu(&shop.id).await?;
     let c = shop.currency;
@@ -488,7 +488,7 @@ pub async fn save(
         Ok(op) => op.apply(&state, &shop.id).await,
         Err(e) => Err(e),
     };
-    let t = Lang::negotiate(&headers, Some(&shop.locale)).texts();
+    let t = negotiate(&headers, Some(&shop.locale)).texts();
     let anchor = form
         .optional("anchor")
         .filter(|a| a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));

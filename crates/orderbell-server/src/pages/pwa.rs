@@ -13,11 +13,12 @@ use super::error::PageError;
 use super::i18n::{LANG_COOKIE, Lang};
 use super::render::{Cache, Chrome, local_path, page_headers, render, see_other};
 use super::session::signed_in;
+use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
 /// `GET /manifest.webmanifest`.
 pub async fn manifest(headers: HeaderMap) -> Response {
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let icon = |path: &str, size: &str, purpose: &str| json!({"src": assets::url(path), "sizes": size, "type": "image/png", "purpose": purpose});
     let body = json!({
         "name": "Orderbell",
@@ -80,7 +81,7 @@ struct OfflinePage {
 
 /// `GET /offline`: what the service worker shows when the network is gone.
 pub async fn offline(headers: HeaderMap) -> Result<Response, PageError> {
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let view = OfflinePage {
         page: Chrome::new(lang, lang.texts().offline_title, "/offline", "offline").script("pwa.js"),
     };
@@ -125,7 +126,7 @@ pub async fn landing(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let lang = Lang::negotiate(&headers, None);
+    let lang = negotiate(&headers, None);
     let who = signed_in(&state, &headers).await?;
     let demo = state
         .store

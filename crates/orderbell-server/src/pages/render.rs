@@ -100,11 +100,13 @@ impl Chrome {
         self.nav.is_some() || matches!(self.kind, "dashboard" | "landing" | "login" | "account")
     }
 
+    /// The language the footer's switch offers: its code and its own name for itself.
     pub fn other_lang(&self) -> (&'static str, &'static str) {
-        match self.lang {
-            Lang::En => ("ko", "한국어"),
-            Lang::Ko => ("en", "English"),
-        }
+        let other = match self.lang {
+            Lang::En => Lang::Ko,
+            Lang::Ko => Lang::En,
+        };
+        (other.code(), other.texts().language_name)
     }
 }
 

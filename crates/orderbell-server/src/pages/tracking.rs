@@ -12,10 +12,11 @@ use orderbell_core::order::{Order, OrderStatus};
 use orderbell_core::shop::Shop;
 
 use super::error::PageError;
-use super::i18n::{Lang, Texts};
+use super::i18n::Texts;
 use super::qr::Qr;
 use super::render::{Cache, Chrome, render};
 use super::views::OrderCard;
+use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
 pub struct Step {
@@ -168,7 +169,7 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (order, shop) = find(&state, &token).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
     let card = OrderCard::new(&order, &shop, t);
     let title = format!("{} #{} · {}", t.order_number, order.number, shop.name);
@@ -194,7 +195,7 @@ pub async fn status(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let (order, shop) = find(&state, &token).await?;
-    let lang = Lang::negotiate(&headers, Some(&shop.locale));
+    let lang = negotiate(&headers, Some(&shop.locale));
     let t = lang.texts();
     let card = OrderCard::new(&order, &shop, t);
     let view = StatusPart {

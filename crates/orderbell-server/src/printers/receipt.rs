@@ -1,9 +1,11 @@
-//! The ticket of an order, as sent to a printer: fixed words in the shop's language, money in
-//! minor units for the client to format, times in the shop's time zone.
+//! The ticket of an order, as sent to a printer: fixed words in the shop's language (from
+//! `orderbell_core::i18n`), money in minor units for the client to format, times in the shop's
+//! time zone.
 
-use orderbell_core::order::{Fulfillment, Order, OrderItem};
+use orderbell_core::i18n::Lang;
+use orderbell_core::order::{Order, OrderItem};
 use orderbell_core::shop::Shop;
-use orderbell_protocol::{Amount, Receipt, ReceiptItem};
+use orderbell_protocol::{Amount, Labels, Receipt, ReceiptItem};
 
 /// Formats a time in the shop's zone (`2026-11-28 14:00`, or `14:00` for `time_only`).
 pub fn local_time(shop: &Shop, at: orderbell_core::Timestamp, time_only: bool) -> String {
@@ -14,27 +16,19 @@ pub fn local_time(shop: &Shop, at: orderbell_core::Timestamp, time_only: bool) -
         .to_string()
 }
 
-fn fulfillment_text(shop: &Shop, f: &Fulfillment) -> String {
-    let ko = shop.locale == "ko";
-    match f {
-        Fulfillment::Pickup => (if ko { "포장 Pickup" } else { "Pickup" }).to_owned(),
-        Fulfillment::DineIn { table: Some(t) } => {
-            if ko {
-                format!("매장 · {t}번 테이블")
-            } else {
-                format!("Dine in · table {t}")
-            }
-        }
-        Fulfillment::DineIn { table: None } => {
-            (if ko { "매장 Dine in" } else { "Dine in" }).to_owned()
-        }
-        Fulfillment::Delivery { address } => {
-            if ko {
-                format!("배달 · {address}")
-            } else {
-                format!("Delivery · {address}")
-            }
-        }
+/// The fixed words of a ticket in the shop's language, from the translation table.
+pub fn labels(lang: Lang) -> Labels {
+    let t = lang.texts();
+    Labels {
+        order: t.ticket_order.into(),
+        reprint: t.ticket_reprint.into(),
+        eta: t.ticket_eta.into(),
+        note: t.note_label.into(),
+        subtotal: t.ticket_subtotal.into(),
+        total: t.total.into(),
+        customer: t.ticket_customer.into(),
+        ordered_at: t.ticket_ordered_at.into(),
+        track: t.ticket_track.into(),
     }
 }
 
@@ -89,10 +83,11 @@ pub fn build(
         .map(|i| item(shop, i))
         .collect();
     let partial = items.len() != order.items.len();
+    let lang = Lang::from_tag(&shop.locale);
     Receipt {
         shop_name: shop.name.clone(),
         order_number: order.number.to_string(),
-        fulfillment: fulfillment_text(shop, &order.fulfillment),
+        fulfillment: lang.texts().fulfillment_of(&order.fulfillment),
         eta: order.expected_ready_at().map(|t| local_time(shop, t, true)),
         items,
         note: order.note.clone(),
@@ -108,6 +103,62 @@ pub fn build(
         ordered_at: local_time(shop, order.created_at, false),
         tracking_url: Some(tracking_url.to_owned()),
         locale: Some(shop.locale.clone()),
-        labels: None,
+        labels: Some(labels(lang)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use orderbell_core::order::Fulfillment;
+
+    /// A printer client that gets no labels prints the encoder's own defaults: the same words.
+    #[test]
+    fn ticket_words_match_the_encoders_defaults() {
+        for lang in Lang::ALL {
+            let ours = labels(lang);
+            let theirs = orderbell_escpos::receipt::Labels::for_locale(lang.code());
+            assert_eq!(
+                [
+                    &ours.order,
+                    &ours.reprint,
+                    &ours.eta,
+                    &ours.note,
+                    &ours.subtotal,
+                    &ours.total,
+                    &ours.customer,
+                    &ours.ordered_at,
+                    &ours.track,
+                ],
+                [
+                    &theirs.order,
+                    &theirs.reprint,
+                    &theirs.eta,
+                    &theirs.note,
+                    &theirs.subtotal,
+                    &theirs.total,
+                    &theirs.customer,
+                    &theirs.ordered_at,
+                    &theirs.track,
+                ],
+                "{lang:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn fulfilment_words_come_from_the_table() {
+        let ko = Lang::Ko.texts();
+        let table = Fulfillment::DineIn {
+            table: Some("5".into()),
+        };
+        assert_eq!(ko.fulfillment_of(&table), "매장 5번 테이블");
+        assert_eq!(ko.fulfillment_of(&Fulfillment::Pickup), ko.pickup);
+        assert_eq!(
+            Lang::En.texts().fulfillment_of(&Fulfillment::Delivery {
+                address: "1 Main St".into()
+            }),
+            "Delivery: 1 Main St"
+        );
     }
 }

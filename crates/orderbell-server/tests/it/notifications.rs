@@ -568,7 +568,9 @@ async fn whatsapp_link_order_and_status_callbacks() {
         Some(signed(&incoming, &params, stubs::TWILIO_TOKEN)),
     )
     .await;
-    assert!(r.text().await.unwrap().contains("accepted"));
+    // A Korean number gets its reply in Korean, the state in words (not the code `accepted`).
+    let reply = r.text().await.unwrap();
+    assert!(reply.contains("주문 #1001: 수락됨"), "{reply}");
     let got = app
         .get(
             &format!("/api/v1/shops/cafe/orders/{id}"),

@@ -11,7 +11,8 @@ use super::hours::{self, DayInput};
 use super::profile::ProfilePage;
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
-use crate::pages::i18n::{Lang, Texts};
+use crate::pages::i18n::Texts;
+use crate::pages::i18n::negotiate;
 use crate::pages::render::{Cache, render, see_other};
 use crate::state::AppState;
 
@@ -167,7 +168,7 @@ pub async fn save_alerts(
     form: &Form,
 ) -> Result<Response, PageError> {
     let path = format!("/dashboard/{slug}/settings");
-    let t = Lang::negotiate(headers, Some(&shop.locale)).texts();
+    let t = negotiate(headers, Some(&shop.locale)).texts();
     let mut typed = AlertsForm::from_form(form, t);
     let mut unread = ValidationErrors::new();
     let request = typed.request(&mut unread);

@@ -10,7 +10,7 @@ use orderbell_store::notifications::LinkStatus;
 use super::{Notice, chrome, posted};
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
-use crate::pages::i18n::Lang;
+use crate::pages::i18n::negotiate;
 use crate::pages::render::{Cache, Chrome, render};
 use crate::pages::session::member_of;
 use crate::pages::views::{date_time, shop_tz};
@@ -118,7 +118,7 @@ pub async fn save_channels(
 ) -> Result<Response, PageError> {
     let (_, who) = posted(&state, &headers, &form, &slug, "channels").await?;
     let (shop, _) = member_of(&state, &who, &slug).await?;
-    let t = Lang::negotiate(&headers, Some(&shop.locale)).texts();
+    let t = negotiate(&headers, Some(&shop.locale)).texts();
     let tz = shop_tz(&shop);
     let made = match form.text("op") {
         "telegram" => {

@@ -13,7 +13,7 @@ use orderbell_store::StoreError;
 use super::{Notice, chrome, posted_by_owner};
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
-use crate::pages::i18n::Lang;
+use crate::pages::i18n::negotiate;
 use crate::pages::render::{Cache, Chrome, render, see_other};
 use crate::state::AppState;
 
@@ -88,7 +88,7 @@ pub async fn save_members(
     form: Form,
 ) -> Result<Response, PageError> {
     let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "members").await?;
-    let t = Lang::negotiate(&headers, Some(&shop.locale)).texts();
+    let t = negotiate(&headers, Some(&shop.locale)).texts();
     let result = if form.text("op") == "remove" {
         let user = UserId::parse(form.text("user")).ok_or_else(PageError::not_found)?;
         state.store.remove_member(&shop.id, &user).await

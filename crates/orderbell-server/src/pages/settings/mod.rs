@@ -34,9 +34,9 @@ pub use profile::{profile, save_profile};
 use super::dashboard::nav;
 use super::error::PageError;
 use super::form::Form;
-use super::i18n::Lang;
 use super::render::Chrome;
 use super::session::{SignedIn, form_user, member_of, owner_of, require};
+use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
 /// What a settings page shows besides its list, after a post.
@@ -72,7 +72,7 @@ async fn chrome(
     let path = format!("/dashboard/{slug}/{tab}");
     let who = require(state, headers, &path).await?;
     let (shop, role) = member_of(state, &who, slug).await?;
-    let lang = Lang::negotiate(headers, Some(&shop.locale));
+    let lang = negotiate(headers, Some(&shop.locale));
     let t = lang.texts();
     let title = match tab {
         "menu" => t.menu_editor,

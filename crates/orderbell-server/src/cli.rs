@@ -1,4 +1,4 @@
-//! The `orderbell` command line (ARCHITECTURE.md §4).
+//! The `orderbell` command line (README, "Command line").
 
 use std::io::BufRead;
 use std::sync::Arc;

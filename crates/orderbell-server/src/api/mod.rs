@@ -1,4 +1,5 @@
-//! The JSON API under `/api/v1` (ARCHITECTURE.md §4).
+//! The JSON API under `/api/v1`: every route and shape is in the OpenAPI document
+//! (`/api/openapi.json`, built in `openapi.rs`); docs/ARCHITECTURE.md §4 walks one order through it.
 
 pub mod accounts;
 pub mod health;

@@ -1,4 +1,4 @@
-//! JSON shapes the API answers with (ARCHITECTURE.md §4).
+//! JSON shapes the API answers with (listed in the OpenAPI document, `openapi.rs`).
 
 use orderbell_core::Currency;
 use orderbell_core::Timestamp;

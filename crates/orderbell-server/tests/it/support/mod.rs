@@ -312,7 +312,7 @@ impl TestApp {
     }
 }
 
-/// The integration order of ARCHITECTURE.md §4.
+/// The integration order: two Americanos with an extra shot (the README's API quick start).
 pub fn americano_order() -> Value {
     json!({"items":[{"name":"Americano","quantity":2,"unit_price":4500,
                      "options":[{"name":"Extra shot","price":500}]}],

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orderbell_core::text::normalize_email;
-use orderbell_core::user::{Role, check_password};
+use orderbell_core::user::{Role, User, check_password};
 use orderbell_core::{Timestamp, UserId, ValidationErrors};
 use orderbell_store::{NewSession, NewUser, StoreError};
 use serde::{Deserialize, Serialize};
@@ -185,7 +185,11 @@ pub struct MeView {
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<MeView>> {
-    let user = caller.user()?;
+    me_view(&state, caller.user()?).await
+}
+
+/// The user with the shops they belong to, and their role in each.
+async fn me_view(state: &AppState, user: &User) -> ApiResult<Json<MeView>> {
     let shops = state.store.shops_of(&user.id).await?;
     Ok(Json(MeView {
         user: user.into(),
@@ -223,14 +227,7 @@ pub async fn update_me(
         .user(&user.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let shops = state.store.shops_of(&user.id).await?;
-    Ok(Json(MeView {
-        user: (&user).into(),
-        shops: shops
-            .into_iter()
-            .map(|(shop, role): (_, Role)| ShopView::new(shop, Some(role), state.now()))
-            .collect(),
-    }))
+    me_view(&state, &user).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

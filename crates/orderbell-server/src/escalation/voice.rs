@@ -20,7 +20,7 @@ use orderbell_store::StoreError;
 use orderbell_store::notifications::{Channel, Notification, NotifyEvent, Payload};
 
 use crate::events::{EventKind, ShopEvent};
-use crate::notifications::Notifier;
+use crate::notifications::twilio;
 use crate::state::AppState;
 
 /// How often the question is asked before the call says goodbye.
@@ -52,20 +52,11 @@ pub async fn keypad(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let Ok(notifier) = Notifier::of(&state) else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    let params = match twilio::signed_form(&state, &uri, &headers, &body) {
+        Ok(params) => params,
+        Err(status) => return status.into_response(),
     };
-    let Some(tw) = notifier.twilio.as_ref() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(params) = crate::notifications::twilio::verified(&state, tw, &uri, &headers, &body)
-    else {
-        return StatusCode::FORBIDDEN.into_response();
-    };
-    let digits = params
-        .iter()
-        .find(|(k, _)| k == "Digits")
-        .map(|(_, v)| v.as_str());
+    let digits = twilio::param(&params, "Digits");
     let tries: u32 = query_param(&uri, "t")
         .and_then(|t| t.parse().ok())
         .unwrap_or(0);
@@ -74,7 +65,7 @@ pub async fn keypad(
     };
     match answer(&state, id, digits, tries).await {
         Ok(Some(doc)) => {
-            crate::notifications::twilio::keep(&state, "voice", &body, "answered").await;
+            twilio::keep(&state, "voice", &body, "answered").await;
             xml(doc)
         }
         Ok(None) => StatusCode::NOT_FOUND.into_response(),

@@ -275,15 +275,20 @@ pub async fn remove_member_webpush(
     caller: Caller,
     ApiJson(body): ApiJson<EndpointBody>,
 ) -> ApiResult<StatusCode> {
-    let user = caller.user()?.clone();
+    unlink_own(&state, &caller, Channel::Webpush, &body.endpoint).await
+}
+
+/// Unlinks one of the caller's own push addresses (204 whether or not it was linked).
+async fn unlink_own(
+    state: &AppState,
+    caller: &Caller,
+    channel: Channel,
+    address: &str,
+) -> ApiResult<StatusCode> {
+    let user = caller.user()?;
     state
         .store
-        .unlink_address(
-            Channel::Webpush,
-            &body.endpoint,
-            Some(&user.id),
-            state.now(),
-        )
+        .unlink_address(channel, address, Some(&user.id), state.now())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -336,12 +341,7 @@ pub async fn remove_member_fcm(
     caller: Caller,
     ApiJson(body): ApiJson<FcmBody>,
 ) -> ApiResult<StatusCode> {
-    let user = caller.user()?.clone();
-    state
-        .store
-        .unlink_address(Channel::Fcm, &body.token, Some(&user.id), state.now())
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
+    unlink_own(&state, &caller, Channel::Fcm, &body.token).await
 }
 
 /// POST /api/v1/orders/{tracking_token}/push/webpush: a customer's browser follows the order.

@@ -19,8 +19,21 @@ use crate::state::AppState;
 
 const SIGNATURE_HEADER: &str = "x-twilio-signature";
 
-/// Checks the signature; returns the form parameters when it is right.
-pub(crate) fn verified(
+/// The form of a Twilio webhook, once its `X-Twilio-Signature` checks out over the public URL
+/// (query included) and the form: 503 without a notifier, 404 when Twilio is not configured,
+/// 403 on a missing or wrong signature. Nothing is read or stored before this.
+pub(crate) fn signed_form(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<(String, String)>, StatusCode> {
+    let notifier = Notifier::of(state).map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
+    let tw = notifier.twilio.as_ref().ok_or(StatusCode::NOT_FOUND)?;
+    verified(state, tw, uri, headers, body).ok_or(StatusCode::FORBIDDEN)
+}
+
+fn verified(
     state: &AppState,
     tw: &Twilio,
     uri: &axum::http::Uri,
@@ -39,7 +52,7 @@ pub(crate) fn verified(
         .then_some(params)
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .find(|(k, _)| k == name)
@@ -74,14 +87,6 @@ pub(crate) async fn keep(state: &AppState, kind: &str, body: &[u8], outcome: &st
     }
 }
 
-fn twilio_of(state: &AppState) -> Result<std::sync::Arc<Notifier>, StatusCode> {
-    let n = Notifier::of(state).map_err(|_| StatusCode::SERVICE_UNAVAILABLE)?;
-    if n.twilio.is_none() {
-        return Err(StatusCode::NOT_FOUND);
-    }
-    Ok(n)
-}
-
 /// POST /webhooks/twilio/status: a message's status moved (queued, sent, delivered, read,
 /// failed, undelivered with an ErrorCode).
 pub async fn status(
@@ -90,15 +95,9 @@ pub async fn status(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let n = match twilio_of(&state) {
-        Ok(n) => n,
-        Err(s) => return s.into_response(),
-    };
-    let Some(tw) = n.twilio.as_ref() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(params) = verified(&state, tw, &uri, &headers, &body) else {
-        return StatusCode::FORBIDDEN.into_response();
+    let params = match signed_form(&state, &uri, &headers, &body) {
+        Ok(params) => params,
+        Err(status) => return status.into_response(),
     };
     let (Some(sid), Some(status)) = (
         param(&params, "MessageSid"),
@@ -155,15 +154,9 @@ pub async fn incoming(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let n = match twilio_of(&state) {
-        Ok(n) => n,
-        Err(s) => return s.into_response(),
-    };
-    let Some(tw) = n.twilio.as_ref() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let Some(params) = verified(&state, tw, &uri, &headers, &body) else {
-        return StatusCode::FORBIDDEN.into_response();
+    let params = match signed_form(&state, &uri, &headers, &body) {
+        Ok(params) => params,
+        Err(status) => return status.into_response(),
     };
     let from = param(&params, "From").unwrap_or("");
     let number = from

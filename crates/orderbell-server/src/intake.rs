@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use orderbell_core::order::{Actor, Order, OrderSource};
-use orderbell_core::pricing::{OrderRequest, PricingRules, price_order};
+use orderbell_core::pricing::{OrderRequest, PricedOrder, PricingRules, price_order};
 use orderbell_core::shop::{Ordering, Shop};
 use orderbell_core::{CustomerId, OrderId, ValidationErrors};
 use orderbell_store::{CreatedOrder, IdempotencyKey, NewOrder, StoreError};
@@ -90,6 +90,23 @@ pub fn rules(state: &AppState, shop: &Shop, guest: bool) -> PricingRules {
     }
 }
 
+/// Prices an order against the shop's menu and rules, storing nothing: every field error at
+/// once (the guest page checks a form with its own errors this way).
+pub async fn price(
+    state: &AppState,
+    shop: &Shop,
+    request: &OrderRequest,
+    guest: bool,
+) -> Result<PricedOrder, Refused> {
+    let needs_menu = request.items.iter().any(|l| l.menu_item_id.is_some());
+    let menu = if needs_menu {
+        state.store.menu(&shop.id).await?
+    } else {
+        orderbell_core::menu::Menu { categories: vec![] }
+    };
+    price_order(request, &menu, rules(state, shop, guest)).map_err(Refused::Invalid)
+}
+
 /// Takes an order. Answers once it is durably stored.
 pub async fn take(
     state: &AppState,
@@ -102,14 +119,7 @@ pub async fn take(
         state.limits.guest_order(intake.ip)?;
         guest_gate(state, shop)?;
     }
-    let needs_menu = request.items.iter().any(|l| l.menu_item_id.is_some());
-    let menu = if needs_menu {
-        state.store.menu(&shop.id).await?
-    } else {
-        orderbell_core::menu::Menu { categories: vec![] }
-    };
-    let priced =
-        price_order(request, &menu, rules(state, shop, guest)).map_err(Refused::Invalid)?;
+    let priced = price(state, shop, request, guest).await?;
     if guest {
         if let Some(phone) = &priced.customer.phone {
             state.limits.order_phone(phone)?;

@@ -160,6 +160,23 @@ mod tests {
     }
 
     #[test]
+    fn field_errors_say_what_the_field_needs() {
+        let ko = Lang::Ko.texts();
+        assert_eq!(ko.field_message("slug", "invalid"), ko.err_slug);
+        assert_eq!(
+            ko.field_message("items[2].unit_price", "invalid"),
+            ko.err_price
+        );
+        assert_eq!(ko.field_message("customer.email", "invalid"), ko.err_email);
+        assert_eq!(ko.field_message("customer.phone", "invalid"), ko.err_phone);
+        assert_eq!(ko.field_message("name", "required"), ko.err_required);
+        // An unknown field and code still get words, never an empty string.
+        assert_eq!(ko.field_message("whatever", "odd"), ko.err_invalid);
+        assert_eq!(ko.printer_state("paper_out"), "용지 없음");
+        assert_eq!(Lang::En.texts().printer_state("cover_open"), "cover open");
+    }
+
+    #[test]
     fn language_tags() {
         assert_eq!(Lang::parse("ko-KR"), Some(Lang::Ko));
         assert_eq!(Lang::parse("KO_kr"), Some(Lang::Ko));

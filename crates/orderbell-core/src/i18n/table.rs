@@ -101,6 +101,15 @@ texts! {
     err_too_many: "Choose fewer options.", "옵션을 줄여 주세요.";
     err_out_of_range: "This value is out of range.", "허용 범위를 벗어났습니다.";
     err_unknown: "This is no longer on the menu. Remove it and add it again.", "메뉴에 더 이상 없습니다. 빼고 다시 담아 주세요.";
+    err_slug: "Use 2 to 40 characters: lowercase a-z, 0-9 and -.", "영문 소문자 a-z, 숫자 0-9, -로 2~40자를 쓰세요.";
+    err_slug_taken: "The address name {slug} is taken. Try another.", "주소 이름 {slug}은(는) 이미 쓰이고 있습니다. 다른 이름을 쓰세요.";
+    err_currency: "Choose a currency such as KRW or USD.", "KRW, USD 같은 통화를 고르세요.";
+    err_time_zone: "Choose a time zone such as Asia/Seoul.", "Asia/Seoul 같은 시간대를 고르세요.";
+    err_locale: "Choose English or Korean.", "영어나 한국어를 고르세요.";
+    err_email: "Enter an e-mail address such as name@example.com.", "name@example.com 같은 이메일 주소를 입력하세요.";
+    err_price: "Enter a price such as 4,500 or 4500.", "4,500이나 4500 같은 가격을 입력하세요.";
+    err_duplicate: "The same choice is there twice.", "같은 선택이 두 번 들어 있습니다.";
+    err_forbidden: "You may not do this here.", "여기서는 할 수 없는 작업입니다.";
     // Tracking.
     order_number: "Order", "주문";
     status_pending: "Waiting for the shop", "가게 확인 대기 중";
@@ -192,6 +201,8 @@ texts! {
     action_complete: "Completed", "완료";
     action_cancel: "Cancelled", "취소";
     action_miss: "Missed", "놓침";
+    action_print_expired: "Ticket not printed in time", "제시간에 출력되지 않음";
+    history_eta: "ready in {m} min", "{m}분 후 준비";
     by_guest: "guest", "손님";
     by_system: "system", "시스템";
     minutes_short: "min", "분";
@@ -261,6 +272,12 @@ texts! {
     printer_copies: "Copies", "매수";
     printer_online: "online", "온라인";
     printer_offline: "offline", "오프라인";
+    printer_paper_near_end: "paper running low", "용지 부족";
+    printer_paper_out: "out of paper", "용지 없음";
+    printer_cover_open: "cover open", "덮개 열림";
+    printer_error: "error", "오류";
+    print_sent: "Sent to the printer.", "프린터로 보냈습니다.";
+    print_failed: "Could not send it to the printer.", "프린터로 보내지 못했습니다.";
     printer_last_seen: "last seen", "마지막 연결";
     printer_never_connected: "never connected", "연결된 적 없음";
     mode_on_create: "every new order", "새 주문마다";

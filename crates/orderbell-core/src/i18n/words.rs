@@ -35,6 +35,7 @@ impl Texts {
             "complete" => self.action_complete,
             "cancel" => self.action_cancel,
             "miss" => self.action_miss,
+            "print_expired" => self.action_print_expired,
             _ => "",
         }
     }
@@ -155,6 +156,37 @@ impl Texts {
 }
 
 impl Texts {
+    /// A printer's reported state (`online`, `paper_out`…) in words.
+    pub fn printer_state(&self, state: &str) -> &'static str {
+        match state {
+            "online" => self.printer_online,
+            "paper_near_end" => self.printer_paper_near_end,
+            "paper_out" => self.printer_paper_out,
+            "cover_open" => self.printer_cover_open,
+            "error" => self.printer_error,
+            _ => self.printer_offline,
+        }
+    }
+
+    /// A validation error of a form field in words: specific where the field says more than
+    /// its code (`slug`, `currency`, `price`…), else the code's words ([`Texts::field_error`]).
+    pub fn field_message(&self, field: &str, code: &str) -> &'static str {
+        // `items[2].price` → `price`, `customer.phone` → `phone`.
+        let name = field.rsplit('.').next().unwrap_or(field);
+        let name = name.split('[').next().unwrap_or(name);
+        match (name, code) {
+            ("slug", "invalid") => self.err_slug,
+            ("currency", "invalid") => self.err_currency,
+            ("time_zone", "invalid") => self.err_time_zone,
+            ("locale", "invalid") => self.err_locale,
+            ("email", "invalid") => self.err_email,
+            (n, "invalid") if n.ends_with("price") => self.err_price,
+            (_, "duplicate") => self.err_duplicate,
+            (_, "forbidden") => self.err_forbidden,
+            _ => self.field_error(code, field),
+        }
+    }
+
     /// An order's state inside a sentence (`Order #1042 is now accepted.`).
     pub fn state(&self, status: OrderStatus) -> &'static str {
         match status {

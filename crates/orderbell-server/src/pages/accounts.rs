@@ -134,6 +134,14 @@ pub async fn login(
     match creds {
         Some(creds) if ok => {
             let session = start_session(&state, &creds.user).await?;
+            // The shop list is a detour for someone with one shop: straight to its board.
+            let next = match next.as_str() {
+                "/dashboard" => match state.store.shops_of(&creds.user.id).await?.as_slice() {
+                    [(shop, _)] => format!("/dashboard/{}", shop.slug),
+                    _ => next,
+                },
+                _ => next,
+            };
             Ok(signed_in_redirect(&session, &next))
         }
         _ => {

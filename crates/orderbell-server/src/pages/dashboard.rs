@@ -16,6 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use jiff::SignedDuration;
+use orderbell_core::i18n::fill;
 use orderbell_core::order::{Order, OrderAction, OrderStatus};
 use orderbell_core::shop::{NewShopRequest, Shop, ShopPatchRequest};
 use orderbell_core::user::Role;
@@ -322,7 +323,8 @@ pub async fn create_shop(
         phone: None,
     };
     let slug = request.slug.clone();
-    let problems = |e: ValidationErrors| e.0.into_iter().map(|f| f.message).collect::<Vec<_>>();
+    let t = lang.texts();
+    let problems = |e: ValidationErrors| super::form::error_messages(e.0, t);
     let created = match request.validate() {
         Ok(new) => {
             state
@@ -352,20 +354,35 @@ pub async fn create_shop(
             )
             .await
         }
-        Err(StoreError::Conflict(m)) => {
+        Err(StoreError::Conflict(_)) => {
             let name = form.text("name").to_owned();
+            let taken = fill(t.err_slug_taken, &[("slug", &slug)]);
             index_page(
                 &state,
                 &headers,
                 &who,
-                vec![m],
-                slug,
+                vec![taken],
+                slug.clone(),
                 name,
                 StatusCode::CONFLICT,
             )
             .await
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The detail of a history line in the page's language: an acceptance's ETA is stored as
+/// `eta N min` (`orderbell_store::queries::orders`), a reason or a printer name as written.
+fn history_detail(kind: &str, detail: Option<String>, t: &Texts) -> Option<String> {
+    let detail = detail?;
+    let eta = detail
+        .strip_prefix("eta ")
+        .and_then(|d| d.strip_suffix(" min"))
+        .and_then(|m| m.parse::<u32>().ok());
+    match (kind, eta) {
+        ("accept", Some(m)) => Some(fill(t.history_eta, &[("m", &m)])),
+        _ => Some(detail),
     }
 }
 
@@ -434,10 +451,11 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
             let state = view.status.unwrap_or_else(|| "online".into());
             let ok = online && matches!(state.as_str(), "online" | "paper_near_end");
             let text = if online {
-                state
+                t.printer_state(&state)
             } else {
-                t.printer_offline.to_owned()
-            };
+                t.printer_offline
+            }
+            .to_owned();
             PrinterBadge {
                 name: view.name,
                 ok,
@@ -556,7 +574,7 @@ pub async fn order(
                 "system" => t.by_system.to_owned(),
                 _ => e.actor.name.unwrap_or_default(),
             },
-            detail: e.detail,
+            detail: history_detail(&e.kind, e.detail, t),
         })
         .collect();
     let deliveries = state

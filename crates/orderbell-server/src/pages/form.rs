@@ -55,3 +55,19 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             .map_err(|_| PageError::new(ErrorKind::BadRequest))
     }
 }
+
+/// Validation errors as a person reads them, in the page's language (the table's words for each
+/// field and code, never the API's English `message`), each message once.
+pub fn error_messages(
+    errors: impl IntoIterator<Item = orderbell_core::FieldError>,
+    t: &super::i18n::Texts,
+) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for e in errors {
+        let message = t.field_message(&e.field, e.code);
+        if !out.iter().any(|m| m == message) {
+            out.push(message.to_owned());
+        }
+    }
+    out
+}

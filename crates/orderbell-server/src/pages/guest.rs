@@ -17,7 +17,7 @@ use super::cart::{Cart, CartLine};
 use super::error::PageError;
 use super::form::Form;
 use super::i18n::Texts;
-use super::ordering::{Refused, guest_rules, take_guest_order};
+use super::ordering::{Refused, check_guest_order, guest_rules, take_guest_order};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{check_origin, signed_in};
 use super::views::{shop_tz, when};
@@ -274,7 +274,7 @@ fn cart_view(
                     name,
                     options: String::new(),
                     total: String::new(),
-                    error: errors.0.first().map(|e| t.field_error(e.code, &e.field)),
+                    error: errors.0.first().map(|e| t.field_message(&e.field, e.code)),
                 },
             }
         })
@@ -523,28 +523,35 @@ pub async fn order(
         };
         return page(&state, &headers, &shop, &cart, extra, StatusCode::CONFLICT).await;
     }
-    if checkout.errors.is_empty() {
-        let body = order_body(&shop, &cart, &form);
-        match take_guest_order(&state, &shop, ip, body, Some(&checkout.key)).await {
-            Ok(order) => {
-                let to = format!("/o/{}", state.tracking.token(&order.id));
-                let cleared = Cart::default().set_cookie(&shop.slug, state.config.is_https());
-                return Ok(with_cookie(see_other(&to), &cleared));
-            }
-            Err(Refused::Page(e)) => return Err(e),
-            Err(Refused::Invalid(errors)) => {
-                for FieldError { field, code, .. } in errors.0 {
-                    let message = t.field_error(code, &field);
-                    let place = checkout_field(&field);
-                    if place.is_empty() {
-                        problem = Some(if field == "items" && code == "required" {
-                            t.cart_empty
-                        } else {
-                            message
-                        });
+    let body = order_body(&shop, &cart, &form);
+    // With errors of its own the page still checks the rest, so every error shows at once.
+    let checked = if checkout.errors.is_empty() {
+        take_guest_order(&state, &shop, ip, body, Some(&checkout.key))
+            .await
+            .map(Some)
+    } else {
+        check_guest_order(&state, &shop, &body).await.map(|()| None)
+    };
+    match checked {
+        Ok(Some(order)) => {
+            let to = format!("/o/{}", state.tracking.token(&order.id));
+            let cleared = Cart::default().set_cookie(&shop.slug, state.config.is_https());
+            return Ok(with_cookie(see_other(&to), &cleared));
+        }
+        Ok(None) => {}
+        Err(Refused::Page(e)) => return Err(e),
+        Err(Refused::Invalid(errors)) => {
+            for FieldError { field, code, .. } in errors.0 {
+                let message = t.field_message(&field, code);
+                let place = checkout_field(&field);
+                if place.is_empty() {
+                    problem = Some(if field == "items" && code == "required" {
+                        t.cart_empty
                     } else {
-                        checkout.errors.push((place.to_owned(), message));
-                    }
+                        message
+                    });
+                } else if !checkout.errors.iter().any(|(p, _)| p == place) {
+                    checkout.errors.push((place.to_owned(), message));
                 }
             }
         }

@@ -498,7 +498,7 @@ pub async fn save(
             None => path,
         })),
         Err(StoreError::Validation(errors)) => {
-            let messages = errors.0.into_iter().map(|e| e.message).collect();
+            let messages = super::form::error_messages(errors.0, t);
             page(
                 &state,
                 &headers,

@@ -43,6 +43,19 @@ pub fn guest_rules(state: &AppState, shop: &Shop) -> PricingRules {
     intake::rules(state, shop, true)
 }
 
+/// Checks a guest order as the intake would, taking nothing: the field errors of the whole form
+/// when the page already found some of its own.
+pub async fn check_guest_order(
+    state: &AppState,
+    shop: &Shop,
+    body: &serde_json::Value,
+) -> Result<(), Refused> {
+    let request: OrderRequest = serde_json::from_value(body.clone())
+        .map_err(|e| Refused::Page(PageError::internal("building a page order", &e)))?;
+    intake::price(state, shop, &request, true).await?;
+    Ok(())
+}
+
 /// Takes a guest order through the one intake path. `body` is the order as the API would
 /// receive it; `key` the form's one-time key, so a double-submitted form makes one order.
 pub async fn take_guest_order(

@@ -16,9 +16,17 @@ use super::session::signed_in;
 use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
-/// `GET /manifest.webmanifest`.
-pub async fn manifest(headers: HeaderMap) -> Response {
-    let lang = negotiate(&headers, None);
+/// `GET /manifest.webmanifest?lang=ko`: browsers fetch the manifest without cookies, so the
+/// page that links it names its language in the query; without it, the request's own.
+pub async fn manifest(headers: HeaderMap, uri: Uri) -> Response {
+    let asked = uri.query().and_then(|q| {
+        serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "lang")
+            .and_then(|(_, v)| Lang::parse(&v))
+    });
+    let lang = asked.unwrap_or_else(|| negotiate(&headers, None));
     let icon = |path: &str, size: &str, purpose: &str| json!({"src": assets::url(path), "sizes": size, "type": "image/png", "purpose": purpose});
     let body = json!({
         "name": "Orderbell",

@@ -59,6 +59,8 @@ pub struct Chrome {
     pub kind: &'static str,
     /// Module scripts under `static/js/`.
     pub scripts: Vec<&'static str>,
+    /// Without JavaScript, reload the page after this many seconds (a live page's fallback).
+    pub refresh: Option<u32>,
 }
 
 impl Chrome {
@@ -74,7 +76,14 @@ impl Chrome {
             nav: None,
             kind,
             scripts: vec![],
+            refresh: None,
         }
+    }
+
+    /// Reloads the page every `seconds` in a browser without JavaScript.
+    pub fn refresh_without_script(mut self, seconds: u32) -> Chrome {
+        self.refresh = Some(seconds);
+        self
     }
 
     pub fn user(mut self, who: Option<&SignedIn>) -> Chrome {

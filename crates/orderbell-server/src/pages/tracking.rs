@@ -162,6 +162,9 @@ pub async fn find(state: &AppState, token: &str) -> Result<(Order, Shop), PageEr
     Ok((order, shop))
 }
 
+/// How often the tracking page reloads itself in a browser without JavaScript.
+const NO_SCRIPT_REFRESH_SECONDS: u32 = 20;
+
 /// `GET /o/{token}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -174,9 +177,17 @@ pub async fn show(
     let card = OrderCard::new(&order, &shop, t);
     let title = format!("{} #{} · {}", t.order_number, order.number, shop.name);
     let view = TrackingPage {
-        page: Chrome::new(lang, title, &format!("/o/{token}"), "tracking")
-            .script("tracking.js")
-            .script("push.js"),
+        page: {
+            let page = Chrome::new(lang, title, &format!("/o/{token}"), "tracking")
+                .script("tracking.js")
+                .script("push.js");
+            // The page says it follows the order; without JavaScript a reload does that.
+            if order.status.is_final() {
+                page
+            } else {
+                page.refresh_without_script(NO_SCRIPT_REFRESH_SECONDS)
+            }
+        },
         progress: progress(&order, &card, t),
         optins: OptIns::of(&state, &token).await,
         token,

@@ -71,36 +71,28 @@ async function sync() {
       }
     } while (again);
     refreshAlarm();
-    probePrint();
     ready?.refresh();
     syncing = null;
   })();
   return syncing;
 }
 
-// Print buttons appear only when the server has the print route (GET on a POST-only route
-// answers 405; a missing route answers 404). Probed once per page.
-let printable = null;
-async function probePrint() {
-  const first = document.querySelector('[data-print]');
-  if (!first) return;
-  if (printable === null) {
-    try {
-      const res = await fetch(first.dataset.print, { credentials: 'same-origin' });
-      printable = res.status === 405;
-    } catch { printable = false; }
-  }
-  document.querySelectorAll('[data-print]').forEach((b) => { b.hidden = !printable; });
-}
-
+// Print buttons are on the board only when the shop has a printer; each press says how it went.
 document.addEventListener('click', async (event) => {
   const button = event.target.closest?.('[data-print]');
   if (!button) return;
+  const result = button.nextElementSibling?.classList.contains('print-result') ? button.nextElementSibling : null;
   button.disabled = true;
+  let ok = false;
   try {
-    await fetch(button.dataset.print, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' });
-  } finally {
-    button.disabled = false;
+    const res = await fetch(button.dataset.print, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: '{}' });
+    ok = res.ok;
+  } catch { ok = false; }
+  button.disabled = false;
+  if (result) {
+    result.textContent = ok ? button.dataset.sent : button.dataset.failed;
+    result.className = `print-result ${ok ? 'ok' : 'warn'}`;
+    result.hidden = false;
   }
 });
 
@@ -147,7 +139,6 @@ async function start() {
     await ready?.refresh();
   });
   keepAwake();
-  probePrint();
   syncClock(document.getElementById('columns')?.dataset.now || app?.dataset.now);
   tickAges();
   setInterval(tickAges, AGE_EVERY_MS);

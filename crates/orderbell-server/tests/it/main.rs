@@ -16,5 +16,6 @@ mod notifications;
 mod pages;
 mod pages_channels;
 mod pages_escalation;
+mod pages_owner;
 mod pages_printers;
 mod printers;

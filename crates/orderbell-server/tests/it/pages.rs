@@ -16,7 +16,7 @@ use reqwest::StatusCode;
 
 const EVIL: &str = "<script>alert(1)</script> \"double\" 'single'";
 
-async fn demo(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn demo(app: &TestApp) -> (String, String, String) {
     let login = orderbell_server::demo::ensure(&app.state).await.unwrap();
     let shop = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
     let menu = app.state.store.menu(&shop.id).await.unwrap();

@@ -12,6 +12,7 @@ use super::{Notice, chrome, posted_by_owner};
 use crate::api::shops::issue_api_key;
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
+use crate::pages::i18n::negotiate;
 use crate::pages::render::{Cache, Chrome, render, see_other};
 use crate::pages::session::owner_of;
 use crate::pages::views::{date_time, shop_tz};
@@ -112,7 +113,12 @@ pub async fn save_api_keys(
     match issue_api_key(&state, &shop.id, form.text("name"), scopes).await {
         Ok(created) => keys_page(&state, &headers, &slug, Notice::Made(created.key)).await,
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            let refused = Notice::Refused(e.message, StatusCode::UNPROCESSABLE_ENTITY);
+            let t = negotiate(&headers, Some(&shop.locale)).texts();
+            let mut messages = crate::pages::form::error_messages(e.fields, t);
+            if messages.is_empty() {
+                messages.push(t.err_invalid.to_owned());
+            }
+            let refused = Notice::Refused(messages.join(" "), StatusCode::UNPROCESSABLE_ENTITY);
             keys_page(&state, &headers, &slug, refused).await
         }
         Err(e) => Err(e.into()),

@@ -11,6 +11,7 @@ use orderbell_core::user::Role;
 use super::{Notice, chrome, posted_by_owner};
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
+use crate::pages::i18n::negotiate;
 use crate::pages::render::{Cache, Chrome, render, see_other};
 use crate::pages::views::{date_time, shop_tz};
 use crate::state::AppState;
@@ -21,6 +22,8 @@ pub struct PrinterRow {
     pub prefix: String,
     pub online: bool,
     pub state: Option<String>,
+    /// The state in words.
+    pub state_text: Option<&'static str>,
     pub state_detail: Option<String>,
     pub last_seen: Option<String>,
     pub mode: &'static str,
@@ -66,6 +69,7 @@ async fn printers_page(
                 id: view.id,
                 name: view.name,
                 prefix: view.token_prefix,
+                state_text: view.status.as_deref().map(|s| t.printer_state(s)),
                 state: view.status,
                 state_detail: view.status_detail,
                 last_seen: view.last_seen_at.map(|at| date_time(at, &tz)),
@@ -124,12 +128,8 @@ pub async fn save_printers(
     let change = match crate::printers::api::check(&request, true) {
         Ok(change) => change,
         Err(errors) => {
-            let message = errors
-                .0
-                .into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; ");
+            let t = negotiate(&headers, Some(&shop.locale)).texts();
+            let message = crate::pages::form::error_messages(errors.0, t).join(" ");
             let refused = Notice::Refused(message, StatusCode::UNPROCESSABLE_ENTITY);
             return printers_page(&state, &headers, &slug, refused).await;
         }

@@ -128,3 +128,159 @@ async fn read(req: reqwest::RequestBuilder) -> Page {
         body: res.text().await.unwrap(),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Language purity
+
+/// What the test data puts on pages in either language (names, the language switch).
+pub const DATA: &[&str] = &["Test User", "Shop cafe", "Staff User", "한국어"];
+
+/// The pieces of text a person sees or hears on a page: each text between tags (scripts and
+/// styles left out; a `<template>`'s words count, the scripts show them) and each attribute that
+/// is read out or shown (`aria-label`, `title`, `placeholder`, `alt`, and `data-*`, which the
+/// scripts put on the page).
+pub fn texts(html: &str) -> Vec<String> {
+    let decode = |s: &str| {
+        s.replace("&#60;", "<")
+            .replace("&#62;", ">")
+            .replace("&#34;", "\"")
+            .replace("&#39;", "'")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&")
+            .replace("&#38;", "&")
+    };
+    let mut out = vec![];
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        out.push(decode(&rest[..start]));
+        let after = &rest[start..];
+        let skip = ["script", "style"].into_iter().find_map(|name| {
+            after
+                .starts_with(&format!("<{name}"))
+                .then(|| {
+                    after
+                        .find(&format!("</{name}>"))
+                        .map(|e| e + name.len() + 3)
+                })
+                .flatten()
+        });
+        if let Some(end) = skip {
+            rest = &after[end..];
+            continue;
+        }
+        let end = after.find('>').map_or(after.len(), |e| e + 1);
+        let mut tag = &after[..end];
+        while let Some(eq) = tag.find("=\"") {
+            let name = tag[..eq].rsplit(char::is_whitespace).next().unwrap_or("");
+            let from = eq + 2;
+            let to = tag[from..].find('"').map_or(tag.len(), |e| from + e);
+            if matches!(name, "aria-label" | "title" | "placeholder" | "alt")
+                || name.starts_with("data-")
+            {
+                out.push(decode(&tag[from..to]));
+            }
+            tag = &tag[(to + 1).min(tag.len())..];
+        }
+        rest = &after[end..];
+    }
+    out.push(decode(rest));
+    out.into_iter().filter(|t| !t.trim().is_empty()).collect()
+}
+
+pub fn hangul(s: &str) -> bool {
+    s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c))
+}
+
+pub fn without(text: &str, allowed: &[&str]) -> String {
+    allowed
+        .iter()
+        .chain(DATA)
+        .fold(text.to_owned(), |t, a| t.replace(a, " "))
+}
+
+/// An English page: no Hangul anywhere a person would see it (test data aside).
+pub fn english_only(html: &str, allowed: &[&str]) {
+    assert!(html.contains("<html lang=\"en\">"), "not an English page");
+    for t in texts(html) {
+        let t = without(&t, allowed);
+        assert!(!hangul(&t), "Korean on an English page: {t:?}");
+    }
+}
+
+/// A Korean page: no two English words in a row anywhere a person would see them (single words
+/// such as `Orderbell`, `API` or `English` in the language switch are fine; test data aside).
+pub fn korean_only(html: &str, allowed: &[&str]) {
+    assert!(html.contains("<html lang=\"ko\">"), "not a Korean page");
+    let mut saw_hangul = false;
+    for t in texts(html) {
+        let t = without(&t, allowed);
+        saw_hangul |= hangul(&t);
+        let words: Vec<&str> = t
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+            .collect();
+        for pair in words.windows(2) {
+            let latin = |w: &str| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic());
+            assert!(
+                !(latin(pair[0]) && latin(pair[1])),
+                "English on a Korean page: {t:?}"
+            );
+        }
+    }
+    assert!(saw_hangul, "no Korean at all");
+}
+
+/// The checks themselves: they catch the other language in text, in attributes a person hears
+/// or a script shows, and in a `<template>`; they ignore scripts and plain attributes.
+#[test]
+fn the_language_checks_catch_the_other_language() {
+    let page = |lang: &str, body: &str| format!("<html lang=\"{lang}\"><body>{body}</body></html>");
+    let fails = |f: fn(&str, &[&str]), html: String| {
+        std::panic::catch_unwind(move || f(&html, &[])).is_err()
+    };
+    assert!(!fails(
+        korean_only,
+        page("ko", "<p>주문 받는 중</p> <a>Orderbell</a> English")
+    ));
+    assert!(fails(
+        korean_only,
+        page("ko", "<p>주문 Open for orders</p>")
+    ));
+    assert!(fails(
+        korean_only,
+        page(
+            "ko",
+            "<p>주문</p><b aria-label=\"Pause online orders\"></b>"
+        )
+    ));
+    assert!(fails(
+        korean_only,
+        page("ko", "<p>주문</p><div data-age-now=\"just now\"></div>")
+    ));
+    assert!(fails(
+        korean_only,
+        page(
+            "ko",
+            "<p>주문</p><template><span>Closed until {time}</span></template>"
+        )
+    ));
+    assert!(!fails(
+        korean_only,
+        page(
+            "ko",
+            "<p>주문</p><a href=\"/a b\" class=\"pill on\">주문</a>"
+        )
+    ));
+    assert!(!fails(
+        english_only,
+        page("en", "<p>Open for orders</p><a>Language: 한국어</a>")
+    ));
+    assert!(fails(english_only, page("en", "<p>Open 주문</p>")));
+    assert!(fails(english_only, page("en", "<i title=\"소리\"></i>")));
+    assert!(!fails(
+        english_only,
+        page("en", "<script>let a = '주문';</script><p>Orders</p>")
+    ));
+}

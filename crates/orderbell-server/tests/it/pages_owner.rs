@@ -1,0 +1,292 @@
+//! The owner's day, over HTTP as a browser without JavaScript sees it: signing in lands on the
+//! board of one's only shop; form errors, history lines and printer words in the page's
+//! language (no sentence of the other language, `pages_support::korean_only`); the Print button
+//! only where a printer is; the checkout showing every error at once; the tracking page reloading
+//! itself without JavaScript; the app manifest in the page's language.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::pages_support::{english_only, korean_only};
+use crate::support::{As, TestApp};
+
+const PASSWORD: &str = "a long password";
+const EN: &str = "orderbell_lang=en";
+const KO: &str = "orderbell_lang=ko";
+
+fn session(res: &crate::pages_support::Page) -> String {
+    res.cookies()
+        .into_iter()
+        .find(|c| c.starts_with("orderbell_session="))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signing_in_goes_to_the_only_shops_board() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("owner@one.example", PASSWORD).await;
+    let login = |next: &'static str| {
+        let app = &app;
+        async move {
+            app.form(
+                "/login",
+                &[],
+                &[
+                    ("email", "owner@one.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await
+        }
+    };
+    // No shop yet: the shop list, where one is made.
+    assert_eq!(login("/dashboard").await.location(), "/dashboard");
+    app.shop("one", &owner).await;
+    assert_eq!(login("/dashboard").await.location(), "/dashboard/one");
+    // A page asked for is where it goes.
+    assert_eq!(login("/account").await.location(), "/account");
+    // Two shops: the list again.
+    app.shop("two", &owner).await;
+    assert_eq!(login("/dashboard").await.location(), "/dashboard");
+}
+
+#[tokio::test]
+async fn form_errors_are_in_the_pages_language() {
+    let app = TestApp::spawn().await;
+    let owner = app.user("owner@one.example", PASSWORD).await;
+    app.shop("one", &owner).await;
+    app.shop("two", &owner).await;
+    let cookie = session(
+        &app.form(
+            "/login",
+            &[],
+            &[("email", "owner@one.example"), ("password", PASSWORD)],
+        )
+        .await,
+    );
+    let allowed = &["Shop one", "Shop two", "owner@one.example"];
+    for (lang, slug_words, taken_words) in [
+        (
+            KO,
+            "영문 소문자 a-z, 숫자 0-9, -로 2~40자를 쓰세요.",
+            "주소 이름 one은(는) 이미 쓰이고 있습니다.",
+        ),
+        (
+            EN,
+            "Use 2 to 40 characters: lowercase a-z, 0-9 and -.",
+            "The address name one is taken.",
+        ),
+    ] {
+        let list = app.page("/dashboard", &[&cookie, lang]).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        let csrf = list.input("csrf");
+        let bad = app
+            .form(
+                "/dashboard",
+                &[&cookie, lang],
+                &[("csrf", &csrf), ("slug", "a"), ("name", "Cafe")],
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+        assert!(bad.body.contains(slug_words), "{}", bad.body);
+        let taken = app
+            .form(
+                "/dashboard",
+                &[&cookie, lang],
+                &[("csrf", &csrf), ("slug", "one"), ("name", "Cafe")],
+            )
+            .await;
+        assert_eq!(taken.status, StatusCode::CONFLICT, "{}", taken.body);
+        assert!(taken.body.contains(taken_words), "{}", taken.body);
+        // The API's English sentences never reach the page.
+        for page in [&bad.body, &taken.body] {
+            assert!(!page.contains("slug must be"), "{page}");
+            assert!(!page.contains("the slug"), "{page}");
+            if lang == KO {
+                korean_only(page, allowed);
+            } else {
+                english_only(page, allowed);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn history_print_button_and_printer_words() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read", "manage"])
+        .await;
+    let cookie = app.page_login(&owner.email, PASSWORD).await;
+    let key = As::Key(key);
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &key,
+            json!({"items": [{"name": "Americano", "quantity": 1, "unit_price": 4500}],
+                   "customer": {"name": "Kim"}, "fulfillment": {"type": "pickup"}}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
+    let id = order.body["id"].as_str().unwrap().to_owned();
+
+    // No printer: no Print button to press for nothing.
+    let board = app.page("/dashboard/cafe", &[&cookie, KO]).await;
+    assert!(board.body.contains("data-order"), "{}", board.body);
+    assert!(!board.body.contains("data-print"), "{}", board.body);
+
+    let accepted = app
+        .post(
+            &format!("/api/v1/shops/cafe/orders/{id}/accept"),
+            &key,
+            json!({"eta_minutes": 12}),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.body);
+    let history = app
+        .page(&format!("/dashboard/cafe/orders/{id}"), &[&cookie, KO])
+        .await;
+    assert!(history.body.contains("12분 후 준비"), "{}", history.body);
+    assert!(!history.body.contains("eta 12 min"), "{}", history.body);
+    korean_only(&history.body, &["Americano", "Kim", "Test User"]);
+    let history = app
+        .page(&format!("/dashboard/cafe/orders/{id}"), &[&cookie, EN])
+        .await;
+    assert!(history.body.contains("ready in 12 min"), "{}", history.body);
+
+    // A printer (never connected): the button, with what it says after a press, and the
+    // printer's state in words.
+    let printer = app
+        .post(
+            "/api/v1/shops/cafe/printers",
+            &key,
+            json!({"name": "Counter"}),
+        )
+        .await;
+    assert_eq!(printer.status, StatusCode::CREATED, "{}", printer.body);
+    let board = app.page("/dashboard/cafe", &[&cookie, KO]).await;
+    assert!(board.body.contains("data-print="), "{}", board.body);
+    assert!(
+        board.body.contains("data-sent=\"프린터로 보냈습니다.\""),
+        "{}",
+        board.body
+    );
+    assert!(board.body.contains("Counter: 오프라인"), "{}", board.body);
+    korean_only(&board.body, &["Americano", "Kim", "Counter"]);
+}
+
+#[tokio::test]
+async fn checkout_shows_every_error_at_once() {
+    let app = TestApp::spawn().await;
+    let (latte, group, large) = crate::pages::demo(&app).await;
+    let added = app
+        .form(
+            "/s/demo/cart",
+            &[KO],
+            &[("item", &latte), ("quantity", "1"), (&group, &large)],
+        )
+        .await;
+    let cart = added
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("orderbell_cart_"))
+        .unwrap();
+    let page = app.page("/s/demo", &[&cart, KO]).await;
+    let key = page.input("key");
+    // No name (the page's own rule) and a phone that is not one (the intake's rule): both.
+    let refused = app
+        .form(
+            "/s/demo/order",
+            &[&cart, KO],
+            &[
+                ("key", &key),
+                ("name", ""),
+                ("phone", "12"),
+                ("fulfillment", "pickup"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("필수 항목입니다."),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains("전화번호를 입력하세요"),
+        "{}",
+        refused.body
+    );
+}
+
+#[tokio::test]
+async fn tracking_reloads_itself_without_javascript_until_the_order_is_done() {
+    let app = TestApp::spawn().await;
+    let (_, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let key = As::Key(key);
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &key,
+            json!({"items": [{"name": "Americano", "quantity": 1, "unit_price": 4500}],
+                   "customer": {"name": "Kim"}, "fulfillment": {"type": "pickup"}}),
+        )
+        .await;
+    let url = order.body["tracking_url"].as_str().unwrap();
+    let path = url[url.find("/o/").unwrap()..].to_owned();
+    let refresh = "<noscript><meta http-equiv=\"refresh\" content=\"20\"></noscript>";
+    let page = app.page(&path, &[]).await;
+    assert!(page.body.contains(refresh), "{}", page.body);
+    let id = order.body["id"].as_str().unwrap();
+    let rejected = app
+        .post(
+            &format!("/api/v1/shops/cafe/orders/{id}/reject"),
+            &key,
+            json!({}),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+    let page = app.page(&path, &[]).await;
+    assert!(
+        !page.body.contains("http-equiv=\"refresh\""),
+        "{}",
+        page.body
+    );
+}
+
+#[tokio::test]
+async fn the_manifest_speaks_the_pages_language() {
+    let app = TestApp::spawn().await;
+    let login = app.page("/login", &[KO]).await;
+    assert!(
+        login
+            .body
+            .contains("<link rel=\"manifest\" href=\"/manifest.webmanifest?lang=ko\">"),
+        "{}",
+        login.body
+    );
+    // Fetched without cookies and with an English browser, as an install does.
+    let res = reqwest::Client::new()
+        .get(format!("{}/manifest.webmanifest?lang=ko", app.origin()))
+        .header("accept-language", "en-US")
+        .send()
+        .await
+        .unwrap();
+    let manifest: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(manifest["lang"], "ko");
+    assert_eq!(manifest["description"], "작은 가게를 위한 주문 접수·알림");
+}

@@ -126,6 +126,8 @@ test('a guest orders on a phone; the dashboards ring, acknowledge, accept; track
   }
 
   // Accept with 15 minutes; the guest's page follows without reload.
+  // Another time than the one-tap default: the small picker.
+  await counter.locator(`.order-card[data-number="${number}"] details.eta-more summary`).click();
   await counter.locator(`.order-card[data-number="${number}"] button.preset[value="15"]`).click();
   await counter.waitForSelector(`.order-card[data-number="${number}"][data-status=accepted]`);
   const marker = await guest.evaluate(() => { window.__noReload = true; return true; });
@@ -305,5 +307,58 @@ test('screenshots of every page at phone and desktop sizes', async () => {
     await shot(page, `${size}-dashboard-ko`);
     await page.context().close();
   }
+  assert.deepEqual(problems, []);
+});
+
+test('a rush on a portrait tablet: the newest order in view, typed text kept, a conflict said', async () => {
+  const TABLET = { viewport: { width: 768, height: 1024 }, hasTouch: true };
+  const tablet = await newPage({ ...TABLET }, 'tablet');
+  await login(tablet);
+  await tablet.waitForSelector('body[data-live=up]');
+  const order = async (i) => {
+    const res = await tablet.context().request.post('/api/v1/shops/demo/orders', {
+      headers: { origin: BASE },
+      data: { items: [{ name: `Rush ${i}`, quantity: 1, unit_price: 3000 }], customer: { name: `Rush ${i}` }, fulfillment: { type: 'pickup' } },
+    });
+    assert.equal(res.status(), 201, await res.text());
+    return String((await res.json()).number);
+  };
+
+  // Someone opens the time picker of an order and starts typing while the rush comes in.
+  const first = await order(0);
+  const firstCard = tablet.locator(`.order-card[data-number="${first}"]`);
+  await firstCard.waitFor();
+  await firstCard.locator('details.eta-more summary').click();
+  await firstCard.locator('input[name=eta_custom]').fill('37');
+  const numbers = [];
+  for (let i = 1; i <= 8; i += 1) numbers.push(await order(i));
+  const newest = numbers.at(-1);
+  await tablet.waitForSelector(`.order-card[data-number="${newest}"]`, { timeout: 3000 });
+  await tablet.waitForFunction((n) => document.querySelectorAll('.col-new .order-card').length >= n, 9);
+  assert.equal(await firstCard.locator('input[name=eta_custom]').inputValue(), '37', 'the typed time stays');
+  assert.equal(await firstCard.locator('details.eta-more').evaluate((d) => d.open), true, 'the picker stays open');
+  assert.equal(await firstCard.locator('input[name=eta_custom]').evaluate((i) => i === document.activeElement), true, 'the focus stays');
+
+  // Without scrolling, the newest order is whole on the screen, and the lanes sit side by side.
+  await tablet.evaluate(() => window.scrollTo(0, 0));
+  const box = await tablet.locator(`.order-card[data-number="${newest}"]`).boundingBox();
+  assert.ok(box && box.y >= 0 && box.y + box.height <= 1024, `newest card at ${JSON.stringify(box)}`);
+  const lanes = await tablet.locator('.columns > .col').evaluateAll((cols) => cols.map((c) => c.getBoundingClientRect().top));
+  assert.equal(new Set(lanes.map(Math.round)).size, 1, `lanes side by side: ${lanes}`);
+  await shot(tablet, 'tablet-board-rush');
+  await tablet.screenshot({ path: join(SHOTS, 'tablet-board-rush-view.png') });
+
+  // Two screens accept the same order at once: one wins, the other says who answered it.
+  const other = await dashboard('second screen');
+  const target = `.order-card[data-number="${numbers[0]}"] button.accept-now`;
+  await other.waitForSelector(target);
+  await Promise.all([tablet, other].map((p) => p.evaluate((sel) => document.querySelector(sel).click(), target)));
+  await Promise.all([tablet, other].map((p) => p.waitForSelector(`.order-card[data-number="${numbers[0]}"][data-status=accepted]`, { timeout: 3000 })));
+  const notices = await Promise.all([tablet, other].map((p) => p.locator('#stale-notice').count()));
+  assert.deepEqual([...notices].sort(), [0, 1], 'exactly one screen lost the race');
+  const loser = notices[0] === 1 ? tablet : other;
+  assert.match(await loser.locator('#stale-notice').textContent(), new RegExp(`#${numbers[0]} was already answered: Accepted by .+ at \\d\\d:\\d\\d`));
+  await tablet.context().close();
+  await other.context().close();
   assert.deepEqual(problems, []);
 });

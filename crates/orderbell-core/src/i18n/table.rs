@@ -208,6 +208,10 @@ texts! {
     minutes_short: "min", "분";
     done: "Done", "완료";
     invalid_transition: "That is no longer possible: the order has changed meanwhile.", "이미 주문 상태가 바뀌어 할 수 없습니다.";
+    already_answered: "#{n} was already answered: {what} by {who} at {time}.", "#{n} 주문은 이미 처리되었습니다: {time} {who} {what}.";
+    accept_now: "Accept · {m} min", "수락 · {m}분";
+    other_time: "Another time", "다른 시간";
+    clock_label: "Time now", "현재 시각";
     // Settings.
     settings: "Settings", "설정";
     profile: "Shop profile", "가게 정보";

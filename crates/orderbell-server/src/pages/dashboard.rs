@@ -70,6 +70,12 @@ pub struct Board {
     /// The server's clock when the board was made (ms since the epoch): the page's script
     /// counts the orders' ages from it, whatever the device's clock says.
     pub now_ms: i64,
+    /// Minutes the one-tap Accept gives (the shop's default ETA).
+    pub default_eta: i64,
+    /// The shop's time zone, for the board's clock.
+    pub tz: String,
+    /// The clock when the board was made, `HH:MM` in the shop's time zone.
+    pub clock: String,
 }
 
 /// Would a new order be heard? The strip at the top of the board, first drawn here from
@@ -175,7 +181,8 @@ struct BoardPage {
     board: Board,
     shop_name: String,
     accepting: bool,
-    stale: bool,
+    /// Someone else answered an order first: what happened to it, in words.
+    stale: Option<String>,
     ready: ReadinessView,
 }
 
@@ -429,7 +436,7 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
         .into_iter()
         .map(|a| (a.order_id.clone(), a))
         .collect();
-    // Oldest first: the order waiting longest is at the top.
+    // In progress and ready: oldest first, the order waiting longest on top.
     let cards = |status: OrderStatus| -> Vec<OrderCard> {
         open.orders
             .iter()
@@ -438,7 +445,10 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
             .map(|o| OrderCard::new(o, shop, t).waiting(o, shop, alerts.get(&o.id), calls, now, t))
             .collect()
     };
-    let new = cards(OrderStatus::Pending);
+    // New: newest first, so the order that rings is the one in view in a rush (each card says
+    // how long it has waited).
+    let mut new = cards(OrderStatus::Pending);
+    new.reverse();
     let printers: Vec<PrinterBadge> = state
         .store
         .printers(&shop.id)
@@ -466,6 +476,9 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
     let printer_problem = printers.iter().any(|p| !p.ok);
     Ok(Board {
         now_ms: now.as_millisecond(),
+        default_eta: i64::from(shop.default_eta_minutes),
+        tz: shop.time_zone.clone(),
+        clock: super::views::clock(now, &shop_tz(shop)),
         printers,
         printer_problem,
         slug: shop.slug.clone(),
@@ -494,6 +507,44 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
     })
 }
 
+/// `?stale=<order id>` after an action someone else beat: who answered the order and when
+/// (`#1042 was already answered: Accepted by Kim at 12:41`); `?stale=1`: the general notice.
+async fn stale_notice(
+    state: &AppState,
+    shop: &Shop,
+    uri: &Uri,
+    t: &Texts,
+) -> Result<Option<String>, PageError> {
+    let Some(value) = uri.query().and_then(|q| q.strip_prefix("stale=")) else {
+        return Ok(None);
+    };
+    let general = Some(t.invalid_transition.to_owned());
+    let Some(id) = OrderId::parse(value) else {
+        return Ok(general);
+    };
+    let Some(order) = state.store.order(&shop.id, &id).await? else {
+        return Ok(general);
+    };
+    let events = state.store.order_events(&shop.id, &id).await?;
+    let Some(last) = events.iter().rev().find(|e| e.kind != "acknowledge") else {
+        return Ok(general);
+    };
+    let who = match last.actor.kind.as_str() {
+        "guest" => t.by_guest.to_owned(),
+        "system" => t.by_system.to_owned(),
+        _ => last.actor.name.clone().unwrap_or_default(),
+    };
+    Ok(Some(fill(
+        t.already_answered,
+        &[
+            ("n", &order.number),
+            ("what", &t.action(&last.kind)),
+            ("who", &who),
+            ("time", &super::views::clock(last.at, &shop_tz(shop))),
+        ],
+    )))
+}
+
 /// `GET /dashboard/{slug}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -517,7 +568,7 @@ pub async fn show(
         board: board(&state, &shop, t).await?,
         shop_name: shop.name.clone(),
         accepting: shop.accepting_orders,
-        stale: uri.query() == Some("stale=1"),
+        stale: stale_notice(&state, &shop, &uri, t).await?,
         ready: ReadinessView::new(&readiness, &shop, state.now(), t),
     };
     render(&view, StatusCode::OK, Cache::Private)
@@ -653,7 +704,7 @@ pub async fn act(
             Ok(see_other(&back))
         }
         // Someone else moved the order first: show the board as it is now.
-        Err(StoreError::InvalidTransition(_)) => Ok(see_other(&format!("{board_path}?stale=1"))),
+        Err(StoreError::InvalidTransition(_)) => Ok(see_other(&format!("{board_path}?stale={id}"))),
         Err(e) => Err(e.into()),
     }
 }

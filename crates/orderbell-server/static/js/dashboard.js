@@ -53,6 +53,48 @@ function refreshAlarm() {
   alarm.set(unseen() > 0);
 }
 
+// A card someone is working in: focus inside, a panel open, or a number typed.
+function busy(card) {
+  return card.contains(document.activeElement)
+    || card.querySelector('details[open]') !== null
+    || [...card.querySelectorAll('input:not([type=hidden]), textarea')].some((i) => i.value !== '');
+}
+
+// Puts the new board in place card by card: a card someone is working in stays as it is (its
+// typed text, open panels and focus) while its order has not moved on; everything else is new.
+function patchBoard(html) {
+  const next = document.createElement('div');
+  next.innerHTML = html;
+  const kept = new Map();
+  board.querySelectorAll('.order-card').forEach((card) => { if (busy(card)) kept.set(card.id, card); });
+  const active = document.activeElement;
+  next.querySelectorAll('.order-card').forEach((fresh) => {
+    const card = kept.get(fresh.id);
+    if (card && card.dataset.status === fresh.dataset.status) fresh.replaceWith(card);
+  });
+  board.replaceChildren(...next.childNodes);
+  if (active && active !== document.activeElement && active.isConnected) active.focus({ preventScroll: true });
+}
+
+// After an action someone else beat: the server's words for what happened, at the top.
+function showStale(html) {
+  const doc = new DOMParser().parseFromString(html, 'text/html');
+  const notice = doc.getElementById('stale-notice');
+  document.getElementById('stale-notice')?.remove();
+  if (notice) app.insertBefore(document.adoptNode(notice), board);
+}
+
+// The board's clock, in the shop's time zone.
+function tickClock() {
+  const clock = document.getElementById('board-clock');
+  if (!clock) return;
+  try {
+    clock.textContent = new Intl.DateTimeFormat(clock.dataset.lang || undefined, {
+      timeZone: clock.dataset.tz || undefined, hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    }).format(new Date());
+  } catch { /* an unknown zone keeps the server's time */ }
+}
+
 let syncing = null;
 let again = false;
 async function sync() {
@@ -62,7 +104,7 @@ async function sync() {
     do {
       again = false;
       try {
-        board.innerHTML = await fetchHtml(app.dataset.fragment);
+        patchBoard(await fetchHtml(app.dataset.fragment));
         syncClock(document.getElementById('columns')?.dataset.now);
         tickAges();
         document.body.dataset.synced = String(Date.now());
@@ -131,7 +173,13 @@ async function start() {
   enhance(document, 'form[data-enhance=action]', async (form, submitter) => {
     const res = await postForm(form, submitter);
     if (!res.ok) throw new Error(`action failed: ${res.status}`);
-    if (board) await sync(); else window.location.reload();
+    if (!board) { window.location.assign(res.url); return; }
+    // The action is done: the card may go now even while someone was typing in it.
+    form.closest('.order-card')?.querySelectorAll('details[open]').forEach((d) => { d.open = false; });
+    form.reset();
+    document.activeElement?.blur?.();
+    showStale(await res.text());
+    await sync();
   });
   enhance(document, 'form[data-enhance=pause]', async (form, submitter) => {
     const res = await postForm(form, submitter);
@@ -142,6 +190,8 @@ async function start() {
   syncClock(document.getElementById('columns')?.dataset.now || app?.dataset.now);
   tickAges();
   setInterval(tickAges, AGE_EVERY_MS);
+  tickClock();
+  setInterval(tickClock, 10000);
   if (ready) setInterval(() => ready.refresh(), READINESS_EVERY_MS);
   if (app?.dataset.live) {
     setLive(false);

@@ -40,6 +40,57 @@ pub fn normalize_phone(s: &str) -> Option<String> {
     ((8..=15).contains(&digits.len()) && !digits.starts_with('0')).then(|| format!("+{digits}"))
 }
 
+/// A number as people in the shop's country write it, made international: in a KRW shop a
+/// leading `0` is the trunk prefix of `+82` (`010-1234-5678` → `+8210-1234-5678`, `02-123-4567`
+/// → `+822-123-4567`); anything else is returned trimmed, for [`normalize_phone`] to judge.
+pub fn international_phone(phone: &str, currency: crate::Currency) -> String {
+    let phone = phone.trim();
+    match phone.strip_prefix('0') {
+        Some(rest) if currency.code() == "KRW" && !rest.starts_with('0') => format!("+82{rest}"),
+        _ => phone.to_owned(),
+    }
+}
+
+/// An E.164 number as people in the shop's country read it: Korean numbers of a KRW shop in
+/// their local form with dashes (`+821012345678` → `010-1234-5678`, `+8221234567` →
+/// `02-123-4567`); every other number as stored.
+pub fn local_phone(e164: &str, currency: crate::Currency) -> String {
+    let Some(rest) = e164
+        .strip_prefix("+82")
+        .filter(|_| currency.code() == "KRW")
+    else {
+        return e164.to_owned();
+    };
+    if !rest.bytes().all(|b| b.is_ascii_digit()) || !(8..=10).contains(&rest.len()) {
+        return e164.to_owned();
+    }
+    let national = format!("0{rest}");
+    // Seoul's area code is two digits (02); mobile and other areas three (010, 031…).
+    let area = if national.starts_with("02") { 2 } else { 3 };
+    let (code, number) = national.split_at(area);
+    let (middle, last) = number.split_at(number.len() - 4);
+    format!("{code}-{middle}-{last}")
+}
+
+/// A slug made from a shop's name: its ASCII letters and digits, lower case, words joined by
+/// `-` (`Cafe Seoul 2` → `cafe-seoul-2`); `None` when too little of the name is ASCII (a Korean
+/// name), so the caller picks another.
+pub fn slug_from_name(name: &str) -> Option<String> {
+    let mut slug = String::new();
+    for word in name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.push_str(&word.to_ascii_lowercase());
+    }
+    slug.truncate(40);
+    let slug = slug.trim_end_matches('-').to_owned();
+    is_valid_slug(&slug).then_some(slug)
+}
+
 /// Whether `name` is an IANA time zone Orderbell knows (e.g. `Asia/Seoul`).
 pub fn is_valid_time_zone(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && jiff::tz::TimeZone::get(name).is_ok()
@@ -53,6 +104,44 @@ pub fn is_supported_locale(tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Currency;
+
+    #[test]
+    fn local_and_international_phones() {
+        let krw = Currency::from_code("KRW").unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        for (typed, e164, shown) in [
+            ("010-1234-5678", "+821012345678", "010-1234-5678"),
+            ("02-123-4567", "+8221234567", "02-123-4567"),
+            ("02-1234-5678", "+82212345678", "02-1234-5678"),
+            ("031 123 4567", "+82311234567", "031-123-4567"),
+            ("+82 10 1234 5678", "+821012345678", "010-1234-5678"),
+        ] {
+            let e = normalize_phone(&international_phone(typed, krw));
+            assert_eq!(e.as_deref(), Some(e164), "{typed}");
+            assert_eq!(local_phone(e164, krw), shown);
+        }
+        assert_eq!(international_phone("010-1234-5678", krw), "+8210-1234-5678");
+        assert_eq!(international_phone("+821012345678", krw), "+821012345678");
+        // Elsewhere, numbers stay international.
+        assert_eq!(international_phone("0123", usd), "0123");
+        assert_eq!(local_phone("+821012345678", usd), "+821012345678");
+        assert_eq!(local_phone("+14155550100", krw), "+14155550100");
+    }
+
+    #[test]
+    fn slugs_from_names() {
+        assert_eq!(
+            slug_from_name("Cafe Seoul 2").as_deref(),
+            Some("cafe-seoul-2")
+        );
+        assert_eq!(
+            slug_from_name("  Kim's   Bakery!").as_deref(),
+            Some("kim-s-bakery")
+        );
+        assert_eq!(slug_from_name("김밥천국"), None);
+        assert_eq!(slug_from_name("a"), None);
+    }
 
     #[test]
     fn slugs() {

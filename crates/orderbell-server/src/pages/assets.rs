@@ -68,6 +68,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/js/pwa.js"),
     ),
     (
+        "js/new-shop.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/new-shop.js"),
+    ),
+    (
         "icons/bell.svg",
         "image/svg+xml",
         include_bytes!("../../static/icons/bell.svg"),

@@ -76,6 +76,66 @@ pub struct Board {
     pub tz: String,
     /// The clock when the board was made, `HH:MM` in the shop's time zone.
     pub clock: String,
+    /// The shop has taken at least one order (the first-run checklist's last step).
+    pub has_orders: bool,
+}
+
+/// The first-run checklist on the board, until every step is done.
+pub struct Checklist {
+    pub steps: Vec<CheckStep>,
+}
+
+pub struct CheckStep {
+    pub label: &'static str,
+    pub done: bool,
+    /// A step the list does not wait for (a shop may take orders at any hour).
+    pub optional: bool,
+    pub href: String,
+}
+
+impl Checklist {
+    /// `None` once the shop has a menu, a printer or a linked phone, and an order (opening hours
+    /// are offered, not required).
+    fn of(
+        shop: &Shop,
+        menu: &orderbell_core::menu::Menu,
+        board: &Board,
+        channels: usize,
+        t: &Texts,
+    ) -> Option<Checklist> {
+        let base = format!("/dashboard/{}", shop.slug);
+        let steps = vec![
+            CheckStep {
+                label: t.check_menu,
+                done: menu.categories.iter().any(|c| !c.items.is_empty()),
+                optional: false,
+                href: format!("{base}/menu"),
+            },
+            CheckStep {
+                label: t.check_hours,
+                done: shop.opening_hours.is_some(),
+                optional: true,
+                href: format!("{base}/settings#hours"),
+            },
+            CheckStep {
+                label: t.check_listener,
+                done: !board.printers.is_empty() || channels > 0,
+                optional: false,
+                href: if board.printers.is_empty() {
+                    format!("{base}/printers")
+                } else {
+                    format!("{base}/channels")
+                },
+            },
+            CheckStep {
+                label: t.check_test_order,
+                done: board.has_orders,
+                optional: false,
+                href: format!("/s/{}", shop.slug),
+            },
+        ];
+        (!steps.iter().all(|s| s.done || s.optional)).then_some(Checklist { steps })
+    }
 }
 
 /// Would a new order be heard? The strip at the top of the board, first drawn here from
@@ -184,6 +244,7 @@ struct BoardPage {
     /// Someone else answered an order first: what happened to it, in words.
     stale: Option<String>,
     ready: ReadinessView,
+    checklist: Option<Checklist>,
 }
 
 #[derive(Template)]
@@ -293,7 +354,9 @@ async fn index_page(
     let t = lang.texts();
     let shops = state.store.shops_of(&who.user.id).await?;
     let view = IndexPage {
-        page: Chrome::new(lang, t.your_shops, "/dashboard", "dashboard").user(Some(who)),
+        page: Chrome::new(lang, t.your_shops, "/dashboard", "dashboard")
+            .user(Some(who))
+            .script("new-shop.js"),
         shops: shops
             .into_iter()
             .map(|(s, r)| ShopLink {
@@ -313,7 +376,28 @@ async fn index_page(
     render(&view, status, Cache::Private)
 }
 
-/// `POST /dashboard`: creates a shop owned by the signed-in user.
+/// A free slug for a new shop whose owner left the field empty: from the name's ASCII words
+/// (`Cafe Seoul` → `cafe-seoul`, then `cafe-seoul-2`…), else `shop-` and four random digits.
+async fn suggest_slug(state: &AppState, name: &str) -> Result<String, PageError> {
+    let base = orderbell_core::text::slug_from_name(name);
+    for attempt in 0..8u32 {
+        let candidate = match (&base, attempt) {
+            (Some(b), 0) => b.clone(),
+            (Some(b), n @ 1..=3) => format!("{}-{}", b.chars().take(37).collect::<String>(), n + 1),
+            _ => {
+                let [a, b] = crate::security::random_bytes::<2>();
+                format!("shop-{:04}", u16::from_le_bytes([a, b]) % 10_000)
+            }
+        };
+        if state.store.shop_by_slug(&candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    // Eight taken in a row: let the store refuse the last with a clear message.
+    Ok(format!("shop-{}", state.now().as_millisecond() % 100_000))
+}
+
+/// `POST /dashboard`: creates a shop owned by the signed-in user; an empty slug is suggested.
 pub async fn create_shop(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -321,13 +405,31 @@ pub async fn create_shop(
 ) -> Result<Response, PageError> {
     let who = form_user(&state, &headers, &form, "/dashboard").await?;
     let lang = negotiate(&headers, None);
+    let name = form.text("name").trim().to_owned();
+    let currency = form.optional("currency");
+    let money = currency
+        .as_deref()
+        .and_then(orderbell_core::Currency::from_code)
+        .unwrap_or(orderbell_core::Currency::KRW);
+    let typed = form.text("slug").trim().to_lowercase();
+    let slug = if typed.is_empty() {
+        suggest_slug(&state, &name).await?
+    } else {
+        typed
+    };
     let request = NewShopRequest {
-        slug: form.text("slug").trim().to_lowercase(),
-        name: form.text("name").to_owned(),
-        currency: form.optional("currency"),
+        slug,
+        name,
+        currency,
         time_zone: form.optional("time_zone"),
-        locale: Some(lang.code().to_owned()),
-        phone: None,
+        // The shop's language: asked on the form, else the page's.
+        locale: Some(
+            form.optional("locale")
+                .unwrap_or_else(|| lang.code().to_owned()),
+        ),
+        phone: form
+            .optional("phone")
+            .map(|p| orderbell_core::text::international_phone(&p, money)),
     };
     let slug = request.slug.clone();
     let t = lang.texts();
@@ -479,6 +581,7 @@ async fn board(state: &AppState, shop: &Shop, t: &Texts) -> Result<Board, PageEr
         default_eta: i64::from(shop.default_eta_minutes),
         tz: shop.time_zone.clone(),
         clock: super::views::clock(now, &shop_tz(shop)),
+        has_orders: !open.orders.is_empty() || !closed.orders.is_empty(),
         printers,
         printer_problem,
         slug: shop.slug.clone(),
@@ -560,12 +663,15 @@ pub async fn show(
     let readiness = crate::escalation::readiness::readiness(&state, &shop)
         .await
         .map_err(|e| PageError::internal("reading readiness", &format!("{e:#}")))?;
+    let board = board(&state, &shop, t).await?;
+    let menu = state.store.menu(&shop.id).await?;
     let view = BoardPage {
         page: Chrome::new(lang, format!("{} · {}", t.board, shop.name), &path, "board")
             .user(Some(&who))
             .nav(nav(&shop, role, "board"))
             .script("dashboard.js"),
-        board: board(&state, &shop, t).await?,
+        checklist: Checklist::of(&shop, &menu, &board, readiness.listeners.channels, t),
+        board,
         shop_name: shop.name.clone(),
         accepting: shop.accepting_orders,
         stale: stale_notice(&state, &shop, &uri, t).await?,

@@ -17,6 +17,8 @@ use super::cart::{Cart, CartLine};
 use super::error::PageError;
 use super::form::Form;
 use super::i18n::Texts;
+use orderbell_core::text::international_phone;
+
 use super::ordering::{Refused, check_guest_order, guest_rules, take_guest_order};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{check_origin, signed_in};
@@ -104,7 +106,7 @@ pub struct ShopPage {
     pub page: Chrome,
     pub slug: String,
     pub shop_name: String,
-    pub phone: Option<String>,
+    pub phone: Option<super::views::ShownPhone>,
     pub accepting: bool,
     /// Why guests cannot order now, and until when (opening hours or a pause).
     pub closed: Option<String>,
@@ -313,7 +315,10 @@ async fn page(
             .script("shop.js"),
         slug: shop.slug.clone(),
         shop_name: shop.name.clone(),
-        phone: shop.phone.clone(),
+        phone: shop
+            .phone
+            .as_deref()
+            .map(|p| super::views::ShownPhone::new(p, shop)),
         accepting: shop.accepting_orders,
         closed: closed_words(state, shop, t),
         categories: categories(shop, &menu, t, &extra.item_errors),
@@ -354,10 +359,25 @@ pub async fn show(
     let added = uri
         .query()
         .is_some_and(|q| q.split('&').any(|p| p == "added=1"));
+    // `?table=7` from a table's QR code: dine-in at that table, already chosen.
+    let table = uri
+        .query()
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|q| q.into_iter().find(|(k, _)| k == "table").map(|(_, v)| v))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty() && t.chars().count() <= 20);
+    let checkout = match table {
+        Some(table) => Checkout {
+            fulfillment: "dine_in".into(),
+            table,
+            ..Checkout::default()
+        },
+        None => Checkout::default(),
+    };
     let extra = Extra {
         added,
         item_errors: vec![],
-        checkout: Checkout::default(),
+        checkout,
         checkout_problem: None,
     };
     page(&state, &headers, &shop, &cart, extra, StatusCode::OK).await
@@ -430,7 +450,13 @@ pub async fn cart(
         )
         .await;
     }
-    let to = format!("/s/{}?added=1#item-{}", shop.slug, item);
+    // A table chosen by its QR code stays chosen through a cart post without JavaScript.
+    let table = form
+        .optional("table")
+        .filter(|t| t.chars().count() <= 20)
+        .map(|t| format!("&table={}", super::render::url_encode(&t)))
+        .unwrap_or_default();
+    let to = format!("/s/{}?added=1{table}#item-{}", shop.slug, item);
     Ok(with_cookie(
         see_other(&to),
         &cart.set_cookie(&shop.slug, secure),
@@ -438,16 +464,6 @@ pub async fn cart(
 }
 
 /// A Korean shop's guests write local numbers (010-1234-5678); the API takes E.164.
-fn international_phone(shop: &Shop, phone: &str) -> String {
-    let phone = phone.trim();
-    match phone.strip_prefix('0') {
-        Some(rest) if shop.currency.code() == "KRW" && !rest.starts_with('0') => {
-            format!("+82{rest}")
-        }
-        _ => phone.to_owned(),
-    }
-}
-
 fn order_body(shop: &Shop, cart: &Cart, form: &Form) -> Value {
     let items: Vec<Value> = cart
         .lines
@@ -463,7 +479,7 @@ fn order_body(shop: &Shop, cart: &Cart, form: &Form) -> Value {
         "items": items,
         "customer": {
             "name": form.optional("name"),
-            "phone": form.optional("phone").map(|p| international_phone(shop, &p)),
+            "phone": form.optional("phone").map(|p| international_phone(&p, shop.currency)),
         },
         "fulfillment": fulfillment,
         "note": form.optional("note"),
@@ -571,33 +587,4 @@ pub async fn order(
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn korean_local_numbers_become_international() {
-        let shop = Shop {
-            id: orderbell_core::ShopId::from_parts(0, [0; 10]),
-            slug: "demo".into(),
-            name: "Demo".into(),
-            currency: orderbell_core::Currency::KRW,
-            time_zone: "Asia/Seoul".into(),
-            locale: "ko".into(),
-            phone: None,
-            accepting_orders: true,
-            created_at: jiff::Timestamp::UNIX_EPOCH,
-            alerts: orderbell_core::alerts::AlertPolicy::default(),
-            opening_hours: None,
-            paused_until: None,
-            default_eta_minutes: orderbell_core::order::DEFAULT_ETA_MINUTES,
-        };
-        assert_eq!(
-            international_phone(&shop, "010-1234-5678"),
-            "+8210-1234-5678"
-        );
-        assert_eq!(international_phone(&shop, "+821012345678"), "+821012345678");
-    }
 }

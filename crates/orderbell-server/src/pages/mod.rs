@@ -96,5 +96,6 @@ pub fn routes() -> Router<AppState> {
             "/dashboard/{slug}/channels",
             get(settings::channels).post(settings::save_channels),
         )
+        .route("/dashboard/{slug}/qr", get(settings::qr_codes))
         .layer(middleware::from_fn(error::localize))
 }

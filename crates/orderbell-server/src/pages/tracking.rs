@@ -15,7 +15,7 @@ use super::error::PageError;
 use super::i18n::Texts;
 use super::qr::Qr;
 use super::render::{Cache, Chrome, render};
-use super::views::OrderCard;
+use super::views::{OrderCard, ShownPhone};
 use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
@@ -127,7 +127,7 @@ struct TrackingPage {
     token: String,
     slug: String,
     shop_name: String,
-    phone: Option<String>,
+    phone: Option<ShownPhone>,
     order: OrderCard,
     progress: Progress,
     optins: OptIns,
@@ -140,7 +140,7 @@ struct StatusPart {
     order: OrderCard,
     progress: Progress,
     /// The shop's phone (a missed order asks the guest to call it).
-    phone: Option<String>,
+    phone: Option<ShownPhone>,
 }
 
 /// The order and shop a token names; 404 for anything else.
@@ -193,7 +193,7 @@ pub async fn show(
         token,
         slug: shop.slug.clone(),
         shop_name: shop.name.clone(),
-        phone: shop.phone.clone(),
+        phone: shop.phone.as_deref().map(|p| ShownPhone::new(p, &shop)),
         order: card,
     };
     render(&view, StatusCode::OK, Cache::Private)
@@ -213,7 +213,7 @@ pub async fn status(
         page: Chrome::new(lang, "", "/", "tracking"),
         progress: progress(&order, &card, t),
         order: card,
-        phone: shop.phone.clone(),
+        phone: shop.phone.as_deref().map(|p| ShownPhone::new(p, &shop)),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }

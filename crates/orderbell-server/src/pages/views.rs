@@ -138,7 +138,7 @@ pub struct OrderCard {
     pub fulfillment_label: &'static str,
     pub fulfillment_detail: Option<String>,
     pub customer_name: Option<String>,
-    pub customer_phone: Option<String>,
+    pub customer_phone: Option<ShownPhone>,
     pub note: Option<String>,
     pub lines: Vec<LineView>,
     pub total: String,
@@ -165,7 +165,11 @@ impl OrderCard {
             fulfillment_label: t.fulfillment(order.fulfillment.kind()),
             fulfillment_detail: order.fulfillment.detail().map(str::to_owned),
             customer_name: order.customer.name.clone(),
-            customer_phone: order.customer.phone.clone(),
+            customer_phone: order
+                .customer
+                .phone
+                .as_deref()
+                .map(|p| ShownPhone::new(p, shop)),
             note: order.note.clone(),
             lines: order.items.iter().map(|i| LineView::new(i, shop)).collect(),
             total: shop.currency.format(order.total),
@@ -204,10 +208,22 @@ impl OrderCard {
     pub fn can_cancel(&self) -> bool {
         matches!(self.status, "pending" | "accepted" | "ready")
     }
+}
 
-    /// `tel:` link for the customer's phone.
-    pub fn phone_link(&self) -> Option<String> {
-        self.customer_phone.as_ref().map(|p| format!("tel:{p}"))
+/// A phone number on a page: the `tel:` link in E.164, the text as people in the shop's country
+/// write it (`010-1234-5678` in a Korean shop).
+#[derive(Debug, Clone)]
+pub struct ShownPhone {
+    pub tel: String,
+    pub shown: String,
+}
+
+impl ShownPhone {
+    pub fn new(e164: &str, shop: &Shop) -> ShownPhone {
+        ShownPhone {
+            tel: format!("tel:{e164}"),
+            shown: orderbell_core::text::local_phone(e164, shop.currency),
+        }
     }
 }
 

@@ -290,3 +290,140 @@ async fn the_manifest_speaks_the_pages_language() {
     assert_eq!(manifest["lang"], "ko");
     assert_eq!(manifest["description"], "작은 가게를 위한 주문 접수·알림");
 }
+
+#[tokio::test]
+async fn a_new_shop_from_the_form_and_its_checklist() {
+    let app = TestApp::spawn().await;
+    app.user("owner@new.example", PASSWORD).await;
+    let cookie = session(
+        &app.form(
+            "/login",
+            &[],
+            &[("email", "owner@new.example"), ("password", PASSWORD)],
+        )
+        .await,
+    );
+    let list = app.page("/dashboard", &[&cookie, KO]).await;
+    let csrf = list.input("csrf");
+    // A Korean name, no slug, a Seoul number as people write it.
+    let made = app
+        .form(
+            "/dashboard",
+            &[&cookie, KO],
+            &[
+                ("csrf", &csrf),
+                ("name", "김밥천국"),
+                ("slug", ""),
+                ("locale", "ko"),
+                ("phone", "02-123-4567"),
+                ("currency", "KRW"),
+                ("time_zone", "Asia/Seoul"),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let slug = made
+        .location()
+        .strip_prefix("/dashboard/")
+        .unwrap()
+        .to_owned();
+    assert!(slug.starts_with("shop-"), "{slug}");
+    let shop = app.state.store.shop_by_slug(&slug).await.unwrap().unwrap();
+    assert_eq!(shop.phone.as_deref(), Some("+8221234567"));
+    assert_eq!(shop.locale, "ko");
+    // An English name gives its words.
+    let made = app
+        .form(
+            "/dashboard",
+            &[&cookie, EN],
+            &[
+                ("csrf", &csrf),
+                ("name", "Cafe Seoul"),
+                ("slug", ""),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert_eq!(made.location(), "/dashboard/cafe-seoul", "{}", made.body);
+
+    // The new shop's board: every step still to do, in Korean; its guest page says the menu is
+    // not ready instead of showing an empty cart; the phone shows as written locally.
+    let board = app
+        .page(&format!("/dashboard/{slug}"), &[&cookie, KO])
+        .await;
+    assert!(board.body.contains("id=\"checklist\""), "{}", board.body);
+    assert_eq!(board.body.matches("<li class=\"todo\">").count(), 4);
+    korean_only(&board.body, &["owner@new.example"]);
+    let guest = app.page(&format!("/s/{slug}"), &[KO]).await;
+    assert!(guest.body.contains("id=\"menu-empty\""), "{}", guest.body);
+    assert!(
+        guest.body.contains("<a href=\"tel:+8221234567\">"),
+        "{}",
+        guest.body
+    );
+    assert!(guest.body.contains("02-123-4567"), "{}", guest.body);
+
+    // The demo shop has a menu and orders: those steps are done.
+    crate::pages::demo(&app).await;
+    let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
+    let owner = app
+        .state
+        .store
+        .user_by_email("owner@new.example")
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .set_member(
+            &demo.id,
+            &owner.id,
+            orderbell_core::user::Role::Owner,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+    let board = app.page("/dashboard/demo", &[&cookie, EN]).await;
+    assert!(
+        board
+            .body
+            .contains("<li class=\"done\"><a href=\"/dashboard/demo/menu\">"),
+        "{}",
+        board.body
+    );
+}
+
+#[tokio::test]
+async fn printable_qr_codes_open_the_order_page_at_the_table() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.shop_with_key("cafe", &["orders:read"]).await;
+    let cookie = app.page_login(&owner.email, PASSWORD).await;
+    let page = app
+        .page("/dashboard/cafe/qr?tables=3", &[&cookie, KO])
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.body.matches("<svg class=\"qr\"").count(), 4);
+    assert!(page.body.contains("/s/cafe?table=3"), "{}", page.body);
+    assert!(page.body.contains("3번 테이블"), "{}", page.body);
+    korean_only(&page.body, &["Test User"]);
+    let too_many = app.page("/dashboard/cafe/qr?tables=5000", &[&cookie]).await;
+    assert_eq!(too_many.body.matches("<svg class=\"qr\"").count(), 61);
+
+    // A table's code: dine-in at that table, already chosen.
+    crate::pages::demo(&app).await;
+    let guest = app.page("/s/demo?table=7", &[]).await;
+    assert!(
+        guest
+            .body
+            .contains("<input type=\"radio\" name=\"fulfillment\" value=\"dine_in\" checked>"),
+        "{}",
+        guest.body
+    );
+    assert!(
+        guest
+            .body
+            .contains("name=\"table\" maxlength=\"20\" value=\"7\""),
+        "{}",
+        guest.body
+    );
+}

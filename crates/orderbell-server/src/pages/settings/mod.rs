@@ -15,6 +15,7 @@ mod alerts;
 mod apikeys;
 mod channels;
 mod hours;
+mod links;
 mod members;
 mod printers;
 mod profile;
@@ -27,6 +28,7 @@ use orderbell_core::user::Role;
 
 pub use apikeys::{api_keys, save_api_keys};
 pub use channels::{channels, save_channels};
+pub use links::qr_codes;
 pub use members::{members, save_members};
 pub use printers::{printers, save_printers};
 pub use profile::{profile, save_profile};
@@ -80,6 +82,7 @@ async fn chrome(
         "channels" => t.channels,
         "members" => t.members,
         "apikeys" => t.api_keys,
+        "qr" => t.shop_link_page,
         _ => t.settings,
     };
     let page = Chrome::new(lang, format!("{title} · {}", shop.name), &path, "settings")

@@ -362,3 +362,62 @@ test('a rush on a portrait tablet: the newest order in view, typed text kept, a 
   await other.context().close();
   assert.deepEqual(problems, []);
 });
+
+test('a new owner, in Korean, from sign-up to a test order by following the pages', async () => {
+  const owner = await newPage({ ...DESKTOP, locale: 'ko-KR' }, 'new owner (ko)');
+  const email = `owner-${Date.now()}@new.example`;
+  await owner.goto('/signup');
+  await owner.waitForSelector('html[lang=ko]');
+  await owner.fill('#s-name', '김사장');
+  await owner.fill('#s-email', email);
+  await owner.fill('#s-password', 'a long enough password');
+  await Promise.all([owner.waitForURL('**/dashboard'), owner.click('form button[type=submit]')]);
+
+  // The shop: a Korean name, no address name (one is made), a Seoul number as written locally.
+  await owner.fill('#n-name', '김밥천국');
+  await owner.fill('#n-phone', '02-123-4567');
+  await Promise.all([owner.waitForURL(/\/dashboard\/shop-\d{4}$/), owner.click('form[action="/dashboard"] button[type=submit]')]);
+  const board = owner.url();
+  const slug = board.split('/').pop();
+  await owner.waitForSelector('#checklist');
+  assert.equal(await owner.locator('#checklist li.todo').count(), 4);
+  await shot(owner, 'desktop-first-run-checklist-ko');
+
+  // 1. The menu: a category, then an item priced as people write it.
+  await Promise.all([owner.waitForURL('**/menu'), owner.click('#checklist a[href$="/menu"]')]);
+  await owner.fill('#nc-name', '김밥');
+  await Promise.all([owner.waitForLoadState(), owner.locator('#nc-name').press('Enter')]);
+  await owner.waitForSelector('#ni-cat option', { state: 'attached' });
+  await owner.fill('#ni-name', '참치김밥');
+  await owner.fill('#ni-price', '4,500원');
+  await Promise.all([owner.waitForLoadState(), owner.locator('#ni-price').press('Enter')]);
+  await owner.waitForSelector('text=참치김밥');
+
+  // 2. A printer, so new orders are heard.
+  await owner.goto(board);
+  await Promise.all([owner.waitForURL('**/printers'), owner.click('#checklist a[href$="/printers"]')]);
+  await owner.fill('#p-name', '카운터');
+  await Promise.all([owner.waitForLoadState(), owner.locator('#p-name').press('Enter')]);
+  await owner.waitForSelector('#new-token');
+
+  // 3. A test order on the guest page.
+  await owner.goto(board);
+  const guestLink = owner.locator('#checklist a[href="/s/' + slug + '"]');
+  assert.equal(await guestLink.count(), 1);
+  const guest = await newPage({ ...PHONE, locale: 'ko-KR' }, 'test order (ko)');
+  await guest.goto(`/s/${slug}`);
+  assert.equal(await guest.locator('#menu-empty').count(), 0, 'the menu is ready');
+  await guest.locator('li.item', { hasText: '참치김밥' }).locator('button[type=submit]').click();
+  await guest.waitForSelector('#checkout:not([hidden])');
+  await guest.fill('#c-name', '시험 주문');
+  await Promise.all([guest.waitForURL('**/o/**'), guest.click('#place-order')]);
+  await guest.context().close();
+
+  // The order is on the board and the checklist is gone (opening hours are optional).
+  await owner.goto(board);
+  await owner.waitForSelector('.order-card[data-status=pending]');
+  assert.equal(await owner.locator('#checklist').count(), 0);
+  assert.equal(await owner.locator('html').getAttribute('lang'), 'ko');
+  await owner.context().close();
+  assert.deepEqual(problems, []);
+});

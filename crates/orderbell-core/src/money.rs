@@ -100,6 +100,52 @@ impl Currency {
         }
     }
 
+    /// A price as people type it, in minor units: `4500`, `4,500`, `4,500원`, `₩4500`,
+    /// `KRW 4500`; `4.50`, `$4.50`, and `4,50` where the currency has cents. Thousands
+    /// separators (`,`, spaces, `'`) are dropped; a comma followed by fewer than three digits at
+    /// the end is a decimal comma. `None` for anything else (negative, too many decimals, words).
+    pub fn parse(&self, text: &str) -> Option<i64> {
+        let mut t = text.trim();
+        for affix in [self.symbol, self.code, "원", "₩", "$", "€", "£", "¥"] {
+            t = t.strip_prefix(affix).unwrap_or(t).trim();
+            t = t.strip_suffix(affix).unwrap_or(t).trim();
+        }
+        let decimal_comma = self.exponent > 0
+            && !t.contains('.')
+            && t.rsplit_once(',').is_some_and(|(_, tail)| {
+                (1..3).contains(&tail.len()) && tail.bytes().all(|b| b.is_ascii_digit())
+            });
+        let text: String = t
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '\'' | '\u{a0}'))
+            .map(|c| if decimal_comma && c == ',' { '.' } else { c })
+            .filter(|c| *c != ',')
+            .collect();
+        let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+        let exp = usize::from(self.exponent);
+        if whole.is_empty() && frac.is_empty()
+            || frac.len() > exp
+            || !whole.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || whole.len() > 12
+        {
+            return None;
+        }
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().ok()?
+        };
+        let frac: i64 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<exp$}").parse().ok()?
+        };
+        whole
+            .checked_mul(10i64.pow(u32::from(self.exponent)))?
+            .checked_add(frac)
+    }
+
     /// Every currency Orderbell knows.
     pub fn all() -> impl Iterator<Item = Currency> {
         CURRENCIES.iter().map(|&(code, exponent, symbol)| Currency {
@@ -167,6 +213,32 @@ impl From<Currency> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prices_as_people_type_them() {
+        let krw = Currency::KRW;
+        for typed in [
+            "4500", "4,500", "4,500원", "4500 원", "₩4500", "₩4,500", "KRW 4500", " 4 500 ",
+        ] {
+            assert_eq!(krw.parse(typed), Some(4500), "{typed}");
+        }
+        assert_eq!(krw.parse("4.5"), None);
+        assert_eq!(krw.parse("-1"), None);
+        assert_eq!(krw.parse("원"), None);
+        assert_eq!(krw.parse("four"), None);
+        let eur = Currency::from_code("EUR").unwrap();
+        assert_eq!(eur.parse("4.50"), Some(450));
+        assert_eq!(eur.parse("4,50"), Some(450));
+        assert_eq!(eur.parse("€4,5"), Some(450));
+        assert_eq!(eur.parse("1,250"), Some(125_000), "a thousands comma");
+        assert_eq!(
+            eur.parse("1.250,00"),
+            None,
+            "mixed separators are refused, not guessed"
+        );
+        assert_eq!(Currency::USD.parse("$4.50"), Some(450));
+        assert_eq!(Currency::USD.parse("4.505"), None);
+    }
 
     #[test]
     fn formats_with_the_minor_unit_exponent() {

@@ -63,32 +63,9 @@ struct MenuPage {
     errors: Vec<String>,
 }
 
-/// A price as typed (`4500`, `4.5`, `4.50`) in minor units of the currency.
+/// A price as typed, in minor units of the currency (`Currency::parse`: `4,500원`, `₩4500`…).
 pub fn parse_price(currency: Currency, text: &str) -> Option<i64> {
-    let text = text.trim().replace(',', "");
-    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let exp = usize::from(currency.exponent());
-    if whole.is_empty() && frac.is_empty()
-        || frac.len() > exp
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || whole.len() > 12
-    {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let frac: i64 = if frac.is_empty() {
-        0
-    } else {
-        format!("{frac:0<exp$}").parse().ok()?
-    };
-    whole
-        .checked_mul(10i64.pow(u32::from(currency.exponent())))?
-        .checked_add(frac)
+    currency.parse(text)
 }
 
 /// Minor units as typed back into an input.
@@ -529,6 +506,7 @@ mod tests {
     #[test]
     fn prices_follow_the_currency() {
         assert_eq!(parse_price(Currency::KRW, "4,500"), Some(4500));
+        assert_eq!(parse_price(Currency::KRW, "4,500원"), Some(4500));
         assert_eq!(parse_price(Currency::KRW, "4.5"), None);
         assert_eq!(parse_price(Currency::USD, "4.5"), Some(450));
         assert_eq!(parse_price(Currency::USD, "4.50"), Some(450));

@@ -309,8 +309,9 @@ texts! {
     mode_manual: "on request only", "요청할 때만";
     new_printer: "Add a printer", "프린터 추가";
     printer_token_once: "Copy this device token now. It is shown only once.", "지금 장치 토큰을 복사하세요. 한 번만 보여 줍니다.";
-    printer_pairing: "On the computer beside the printer, run:", "프린터 옆 컴퓨터에서 다음을 실행하세요:";
-    printer_pairing_more: "Use --printer usb:/dev/usb/lp0, cups:QUEUE or file:PATH for other connections, and orderbell-printer test-page to choose --text-mode.", "다른 연결은 --printer usb:/dev/usb/lp0, cups:QUEUE, file:PATH를 쓰고, orderbell-printer test-page로 --text-mode를 고르세요.";
+    printer_pairing_file: "On the computer beside the printer, save this as /etc/orderbell-printer.toml (the token stays in the file, never on a command line another user could see):", "프린터 옆 컴퓨터에 다음 내용을 /etc/orderbell-printer.toml로 저장하세요 (토큰은 다른 사용자가 볼 수 있는 명령줄이 아니라 파일에만 둡니다):";
+    printer_pairing_run: "Then make the file readable by you only and start the client:", "그다음 파일을 본인만 읽을 수 있게 하고 클라이언트를 시작하세요:";
+    printer_pairing_more: "For other connections set printer to usb:/dev/usb/lp0, cups:QUEUE or file:PATH; orderbell-printer test-page shows which text_mode the printer needs.", "다른 연결은 printer를 usb:/dev/usb/lp0, cups:QUEUE, file:PATH로 쓰고, orderbell-printer test-page로 필요한 text_mode를 확인하세요.";
     no_printers: "No printers yet.", "아직 프린터가 없습니다.";
     printer_problem: "A printer needs attention", "프린터를 확인하세요";
     channels: "Channels", "알림 채널";

@@ -38,9 +38,27 @@ async fn owners_add_see_and_revoke_printers() {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
         .collect();
+    // The token goes into the client's config file, never onto a command line.
     assert!(
-        created.body.contains(&format!("--token {token}")),
+        created.body.contains(&format!("token = \"{token}\"")),
         "pairing instructions carry the token"
+    );
+    assert!(!created.body.contains("--token"), "{}", created.body);
+    let config = &created.body[created.body.find("id=\"printer-config\">").unwrap()..];
+    let config = &config[config.find('>').unwrap() + 1..config.find("</code>").unwrap()];
+    for line in config.lines().filter(|l| !l.starts_with('#')) {
+        let (key, value) = line.split_once(" = ").unwrap();
+        // The keys of orderbell-printer's TOML file (`FileConfig`, unknown keys refused).
+        assert!(
+            ["server", "token", "printer", "profile", "text_mode"].contains(&key),
+            "{line}"
+        );
+        assert!(value.starts_with('"') && value.ends_with('"'), "{line}");
+    }
+    assert!(
+        created
+            .body
+            .contains("orderbell-printer --config /etc/orderbell-printer.toml")
     );
     assert!(
         created.body.contains("Kitchen &lt;b&gt;") || created.body.contains("Kitchen &#60;b&#62;"),

@@ -315,7 +315,9 @@ texts! {
     no_printers: "No printers yet.", "아직 프린터가 없습니다.";
     printer_problem: "A printer needs attention", "프린터를 확인하세요";
     channels: "Channels", "알림 채널";
-    channels_lead: "Get new orders on Telegram or WhatsApp (scan the QR code with your phone) and as push notifications on this device. The shop's notification settings decide which orders go out.", "새 주문을 텔레그램이나 왓츠앱(휴대폰으로 QR 코드 스캔), 그리고 이 기기의 푸시 알림으로 받으세요. 어떤 주문을 보낼지는 매장의 알림 설정에 따릅니다.";
+    channels_lead: "Get new orders on Telegram or WhatsApp (scan the QR code with your phone) and as push notifications on this device. Which orders go out is set with the shop's notification settings (the API's /notification-settings, docs/notifications.md).", "새 주문을 텔레그램이나 왓츠앱(휴대폰으로 QR 코드 스캔), 그리고 이 기기의 푸시 알림으로 받으세요. 어떤 주문을 보낼지는 가게의 알림 설정(API의 /notification-settings, docs/notifications.md)으로 정합니다.";
+    telegram_off: "Telegram is off on this server. Its operator turns it on with ORDERBELL_TELEGRAM_BOT_TOKEN (a bot from @BotFather).", "이 서버에서는 텔레그램이 꺼져 있습니다. 서버 운영자가 ORDERBELL_TELEGRAM_BOT_TOKEN(@BotFather에서 만든 봇)으로 켭니다.";
+    whatsapp_off: "WhatsApp is off on this server. Its operator turns it on with ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN and ORDERBELL_TWILIO_WHATSAPP_FROM.", "이 서버에서는 왓츠앱이 꺼져 있습니다. 서버 운영자가 ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN, ORDERBELL_TWILIO_WHATSAPP_FROM으로 켭니다.";
     connect_channel: "Connect", "연결하기";
     no_channels_configured: "No notification channel is set up on this server yet (see docs/notifications.md).", "이 서버에는 아직 설정된 알림 채널이 없습니다(docs/notifications.md 참고).";
     channel_telegram: "Telegram", "텔레그램";

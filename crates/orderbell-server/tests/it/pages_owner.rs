@@ -427,3 +427,29 @@ async fn printable_qr_codes_open_the_order_page_at_the_table() {
         guest.body
     );
 }
+
+#[tokio::test]
+async fn channels_the_server_lacks_say_what_the_operator_sets() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.shop_with_key("cafe", &["orders:read"]).await;
+    let cookie = app.page_login(&owner.email, PASSWORD).await;
+    let page = app.page("/dashboard/cafe/channels", &[&cookie, EN]).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"telegram-off\""), "{}", page.body);
+    assert!(
+        page.body.contains("ORDERBELL_TELEGRAM_BOT_TOKEN"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("ORDERBELL_TWILIO_WHATSAPP_FROM"),
+        "{}",
+        page.body
+    );
+    let page = app.page("/dashboard/cafe/channels", &[&cookie, KO]).await;
+    assert!(
+        page.body.contains("텔레그램이 꺼져 있습니다"),
+        "{}",
+        page.body
+    );
+}

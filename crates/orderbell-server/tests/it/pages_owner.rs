@@ -391,6 +391,18 @@ async fn a_new_shop_from_the_form_and_its_checklist() {
         "{}",
         board.body
     );
+    // Deleting from the menu asks first (a second press), without a script or a dialog.
+    let menu = app.page("/dashboard/demo/menu", &[&cookie, KO]).await;
+    assert!(
+        menu.body.contains("<details class=\"confirm-delete\">"),
+        "{}",
+        menu.body
+    );
+    assert!(
+        menu.body.contains("을(를) 삭제할까요? 되돌릴 수 없습니다."),
+        "{}",
+        menu.body
+    );
 }
 
 #[tokio::test]

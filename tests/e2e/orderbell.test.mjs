@@ -83,6 +83,22 @@ async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+// Accessibility: axe-core (WCAG 2 A and AA rules) on the page as it is; every serious or
+// critical violation is a problem. The page's CSP keeps injected scripts out, so the contexts
+// that run it bypass CSP (the other tests keep it).
+const AXE = join(here, 'node_modules', 'axe-core', 'axe.min.js');
+const accessibility = [];
+async function axe(page, name) {
+  await page.addScriptTag({ path: AXE });
+  const found = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  });
+  for (const f of found) accessibility.push(`${name}: ${f}`);
+}
+
 test('a guest orders on a phone; the dashboards ring, acknowledge, accept; tracking follows live', async () => {
   const counter = await dashboard('dashboard A');
   const kitchen = await dashboard('dashboard B');
@@ -271,43 +287,64 @@ test('an unanswered order shows its age and next step; the red banner comes when
   assert.deepEqual(problems, []);
 });
 
-test('screenshots of every page at phone and desktop sizes', async () => {
+test('screenshots of every page at phone and desktop sizes, each checked with axe-core', async () => {
+  // The checker itself finds what it must: an image without a text and an unlabelled field.
+  const probe = await newPage({ ...DESKTOP, bypassCSP: true }, 'axe probe');
+  await probe.setContent('<html lang="en"><head><title>t</title></head><body><main><img src="data:,"><input></main></body></html>');
+  await axe(probe, 'probe');
+  await probe.context().close();
+  const caught = accessibility.splice(0);
+  assert.ok(caught.some((p) => p.includes('image-alt')), `axe missed a missing alt: ${caught}`);
+  assert.ok(caught.some((p) => p.includes('label')), `axe missed an unlabelled field: ${caught}`);
   for (const [size, options] of [['phone', PHONE], ['desktop', DESKTOP]]) {
-    const page = await newPage({ ...options }, `screens ${size}`);
+    const page = await newPage({ ...options, bypassCSP: true }, `screens ${size}`);
     await page.goto('/');
     await shot(page, `${size}-landing`);
+    await axe(page, `${size}-landing`);
     await page.goto('/s/demo');
     await shot(page, `${size}-shop`);
+    await axe(page, `${size}-shop`);
     await page.goto('/login');
     await shot(page, `${size}-login`);
+    await axe(page, `${size}-login`);
     await page.goto('/signup');
     await shot(page, `${size}-signup`);
+    await axe(page, `${size}-signup`);
     await login(page);
     await page.waitForSelector('body[data-live=up]');
     await shot(page, `${size}-dashboard`);
+    await axe(page, `${size}-dashboard`);
     const detail = page.locator('.order-card a.details').first();
     if (await detail.count()) {
       await detail.click();
       await page.waitForSelector('.history');
       await shot(page, `${size}-order-detail`);
+      await axe(page, `${size}-order-detail`);
     }
-    for (const tab of ['menu', 'settings', 'members', 'apikeys', 'printers', 'channels']) {
+    for (const tab of ['menu', 'settings', 'members', 'apikeys', 'printers', 'channels', 'qr?tables=2']) {
       await page.goto(`/dashboard/demo/${tab}`);
-      await shot(page, `${size}-${tab}`);
+      const name = `${size}-${tab.split('?')[0]}`;
+      await shot(page, name);
+      await axe(page, name);
     }
     await page.goto('/account');
     await shot(page, `${size}-account`);
+    await axe(page, `${size}-account`);
     await page.goto('/offline');
     await shot(page, `${size}-offline`);
+    await axe(page, `${size}-offline`);
     await page.goto('/lang?to=ko&next=/s/demo');
     await page.waitForSelector('html[lang=ko]');
     await shot(page, `${size}-shop-ko`);
+    await axe(page, `${size}-shop-ko`);
     await page.goto('/dashboard/demo');
     await page.waitForSelector('body[data-live=up]');
     await shot(page, `${size}-dashboard-ko`);
+    await axe(page, `${size}-dashboard-ko`);
     await page.context().close();
   }
   assert.deepEqual(problems, []);
+  assert.deepEqual(accessibility, [], 'serious or critical accessibility problems');
 });
 
 test('a rush on a portrait tablet: the newest order in view, typed text kept, a conflict said', async () => {

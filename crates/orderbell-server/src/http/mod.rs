@@ -92,7 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::notifications::routes())
         .merge(crate::escalation::routes())
         .merge(crate::pages::routes())
-        .fallback(not_found)
+        .fallback(crate::pages::error::unknown_address)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY))
         .layer(middleware::from_fn(access_log))
@@ -101,10 +101,6 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found()
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -11,7 +11,7 @@ use orderbell_store::StoreError;
 
 use super::render::{Cache, Chrome, html_response, see_other, url_encode};
 use crate::http::error::ApiError;
-use crate::pages::i18n::negotiate;
+use crate::pages::i18n::{Lang, negotiate};
 
 /// What went wrong, as the visitor is told.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +126,45 @@ struct ErrorPage {
     signed_in_hint: bool,
 }
 
+fn error_page(
+    lang: Lang,
+    path: &str,
+    kind: ErrorKind,
+    message: &'static str,
+    status: StatusCode,
+) -> Response {
+    let page = ErrorPage {
+        page: Chrome::new(lang, lang.texts().error_title, path, "error"),
+        message,
+        signed_in_hint: kind == ErrorKind::NotFound && path.starts_with("/dashboard"),
+    };
+    let body = page.render().unwrap_or_else(|_| message.to_owned());
+    html_response(status, body, Cache::Private)
+}
+
+/// An address nothing serves: a browser asking for a page (`Accept: text/html`, outside
+/// `/api/`) gets the "not found" page in its language; everything else the API's JSON 404.
+pub async fn unknown_address(req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let wants_page = !path.starts_with("/api/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"));
+    if !wants_page {
+        return ApiError::not_found().into_response();
+    }
+    let lang = negotiate(req.headers(), None);
+    error_page(
+        lang,
+        &path,
+        ErrorKind::NotFound,
+        lang.texts().error_not_found,
+        StatusCode::NOT_FOUND,
+    )
+}
+
 /// Renders error answers of page handlers in the visitor's language.
 pub async fn localize(req: Request, next: Next) -> Response {
     let lang = negotiate(req.headers(), None);
@@ -144,14 +183,8 @@ pub async fn localize(req: Request, next: Next) -> Response {
         ErrorKind::Internal => t.error_internal,
         ErrorKind::BadRequest => t.error_bad_request,
     };
-    let page = ErrorPage {
-        page: Chrome::new(lang, t.error_title, &path, "error"),
-        message,
-        signed_in_hint: kind == ErrorKind::NotFound && path.starts_with("/dashboard"),
-    };
     let (parts, _) = response.into_parts();
-    let body = page.render().unwrap_or_else(|_| message.to_owned());
-    let mut rendered = html_response(parts.status, body, Cache::Private);
+    let mut rendered = error_page(lang, &path, kind, message, parts.status);
     if let Some(v) = parts.headers.get(header::RETRY_AFTER) {
         rendered
             .headers_mut()

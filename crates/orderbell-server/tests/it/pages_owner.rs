@@ -465,3 +465,85 @@ async fn channels_the_server_lacks_say_what_the_operator_sets() {
         page.body
     );
 }
+
+/// Every page a member or a guest sees, in Korean and in English, with an order on the board
+/// and in the history: no sentence of the other language anywhere a person would see it.
+#[tokio::test]
+async fn every_page_speaks_one_language() {
+    let app = TestApp::spawn().await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read", "manage"])
+        .await;
+    let cookie = app.page_login(&owner.email, PASSWORD).await;
+    let key = As::Key(key);
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &key,
+            json!({"items": [{"name": "Americano", "quantity": 1, "unit_price": 4500}],
+                   "customer": {"name": "Kim", "phone": "+821012345678"},
+                   "fulfillment": {"type": "dine_in", "table": "4"}}),
+        )
+        .await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    let url = order.body["tracking_url"].as_str().unwrap();
+    let tracking = url[url.find("/o/").unwrap()..].to_owned();
+    app.post(
+        &format!("/api/v1/shops/cafe/orders/{id}/accept"),
+        &key,
+        json!({"eta_minutes": 10}),
+    )
+    .await;
+    app.post(
+        "/api/v1/shops/cafe/printers",
+        &key,
+        json!({"name": "Counter"}),
+    )
+    .await;
+    let data = &["Americano", "Kim", "Counter", "owner@cafe.example", "till"];
+    let pages = [
+        "/".to_owned(),
+        "/login".to_owned(),
+        "/signup".to_owned(),
+        "/account".to_owned(),
+        "/dashboard".to_owned(),
+        "/dashboard/cafe".to_owned(),
+        format!("/dashboard/cafe/orders/{id}"),
+        "/dashboard/cafe/menu".to_owned(),
+        "/dashboard/cafe/settings".to_owned(),
+        "/dashboard/cafe/members".to_owned(),
+        "/dashboard/cafe/apikeys".to_owned(),
+        "/dashboard/cafe/printers".to_owned(),
+        "/dashboard/cafe/channels".to_owned(),
+        "/dashboard/cafe/qr?tables=2".to_owned(),
+        "/s/cafe".to_owned(),
+        tracking,
+        "/offline".to_owned(),
+        "/no/such/page".to_owned(),
+    ];
+    for path in &pages {
+        for (lang, check) in [
+            (KO, korean_only as fn(&str, &[&str])),
+            (EN, english_only as fn(&str, &[&str])),
+        ] {
+            // Sign-in pages are seen signed out.
+            let signed_out = matches!(path.as_str(), "/login" | "/signup");
+            let cookies: &[&str] = if signed_out {
+                &[lang]
+            } else {
+                &[&cookie, lang]
+            };
+            let page = app.page(path, cookies).await;
+            assert!(
+                page.status == StatusCode::OK || page.status == StatusCode::NOT_FOUND,
+                "{path}: {}",
+                page.status
+            );
+            let checked = std::panic::catch_unwind(|| check(&page.body, data));
+            assert!(checked.is_ok(), "{path} in {lang}");
+        }
+    } // An unknown address under /api/ stays the API's JSON error, even for a browser.
+    let api = app.page("/api/v1/nothing-here", &[KO]).await;
+    assert_eq!(api.status, StatusCode::NOT_FOUND);
+    assert!(api.body.contains("\"code\":\"not_found\""), "{}", api.body);
+}

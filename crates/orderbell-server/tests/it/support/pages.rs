@@ -62,9 +62,11 @@ impl TestApp {
         self.base.clone()
     }
 
-    /// GET a page with optional cookies.
+    /// GET a page with optional cookies, asking for HTML as a browser does.
     pub async fn page(&self, path: &str, cookies: &[&str]) -> Page {
-        let mut req = browser().get(format!("{}{path}", self.base));
+        let mut req = browser()
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
         if !cookies.is_empty() {
             req = req.header("cookie", cookies.join("; "));
         }

@@ -156,6 +156,19 @@ impl Texts {
 }
 
 impl Texts {
+    /// A notification event a member can choose (`new_order`, `ready`…) in words.
+    pub fn notify_event(&self, event: &str) -> &'static str {
+        match event {
+            "new_order" => self.notify_new_order,
+            "accepted" => self.notify_accepted,
+            "ready" => self.notify_ready,
+            "rejected" => self.notify_rejected,
+            "cancelled" => self.notify_cancelled,
+            "completed" => self.notify_completed,
+            _ => self.notify_missed,
+        }
+    }
+
     /// A printer's reported state (`online`, `paper_out`…) in words.
     pub fn printer_state(&self, state: &str) -> &'static str {
         match state {

@@ -547,3 +547,98 @@ async fn every_page_speaks_one_language() {
     assert_eq!(api.status, StatusCode::NOT_FOUND);
     assert!(api.body.contains("\"code\":\"not_found\""), "{}", api.body);
 }
+
+#[tokio::test]
+async fn owners_choose_which_events_reach_the_members() {
+    use orderbell_store::notifications::{Channel, NotifyEvent};
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.shop_with_key("cafe", &["orders:read"]).await;
+    let cookie = app.page_login(&owner.email, PASSWORD).await;
+    let page = app.page("/dashboard/cafe/channels", &[&cookie, KO]).await;
+    assert!(page.body.contains("id=\"notify\""), "{}", page.body);
+    // The defaults: new orders on every channel.
+    assert!(
+        page.body.contains(
+            "name=\"ev_new_order\" value=\"telegram\" aria-label=\"새 주문: 텔레그램\" checked"
+        ),
+        "{}",
+        page.body
+    );
+    let csrf = page.input("csrf");
+    let saved = app
+        .form(
+            "/dashboard/cafe/channels",
+            &[&cookie],
+            &[
+                ("csrf", &csrf),
+                ("op", "notify"),
+                ("ev_new_order", "telegram"),
+                ("ev_new_order", "webpush"),
+                ("ev_ready", "fcm"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(saved.location(), "/dashboard/cafe/channels?saved=1#notify");
+    let shop = app.state.store.shop_by_slug("cafe").await.unwrap().unwrap();
+    let settings = app.state.store.member_settings(&shop.id).await.unwrap();
+    assert_eq!(
+        settings.channels(NotifyEvent::NewOrder),
+        [Channel::Telegram, Channel::Webpush]
+    );
+    assert_eq!(settings.channels(NotifyEvent::Ready), [Channel::Fcm]);
+    assert!(settings.channels(NotifyEvent::Missed).is_empty());
+    let page = app
+        .page("/dashboard/cafe/channels?saved=1", &[&cookie, EN])
+        .await;
+    assert!(
+        page.body.contains("Notification settings saved."),
+        "{}",
+        page.body
+    );
+
+    // A forged channel saves nothing.
+    let forged = app
+        .form(
+            "/dashboard/cafe/channels",
+            &[&cookie],
+            &[
+                ("csrf", &csrf),
+                ("op", "notify"),
+                ("ev_new_order", "pigeon"),
+            ],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+    let again = app.state.store.member_settings(&shop.id).await.unwrap();
+    assert_eq!(again, settings);
+
+    // Staff see the settings but may not change them.
+    let staff = app.user("staff@cafe.example", PASSWORD).await;
+    app.state
+        .store
+        .set_member(
+            &shop.id,
+            &staff.id,
+            orderbell_core::user::Role::Staff,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+    let staff_cookie = app.page_login("staff@cafe.example", PASSWORD).await;
+    let page = app.page("/dashboard/cafe/channels", &[&staff_cookie]).await;
+    assert!(page.body.contains("disabled"), "{}", page.body);
+    let csrf = page.input("csrf");
+    let refused = app
+        .form(
+            "/dashboard/cafe/channels",
+            &[&staff_cookie],
+            &[("csrf", &csrf), ("op", "notify")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.state.store.member_settings(&shop.id).await.unwrap(),
+        settings
+    );
+}

@@ -3,9 +3,11 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::Uri;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use orderbell_store::notifications::LinkStatus;
+use orderbell_core::user::Role;
+use orderbell_store::notifications::{Channel, LinkStatus, MemberSettings, NotifyEvent};
 
 use super::{Notice, chrome, posted};
 use crate::pages::error::PageError;
@@ -36,6 +38,14 @@ pub struct NewLink {
     pub expires: String,
 }
 
+/// One event of the shop's notification settings: which channels it goes to.
+pub struct NotifyRow {
+    pub event: &'static str,
+    pub label: &'static str,
+    /// (channel code, channel in words, chosen)
+    pub cells: Vec<(&'static str, &'static str, bool)>,
+}
+
 #[derive(Template)]
 #[template(path = "settings/channels.html")]
 struct ChannelsPage {
@@ -47,6 +57,10 @@ struct ChannelsPage {
     new_link: Option<NewLink>,
     links: Vec<LinkRow>,
     error: Option<String>,
+    owner: bool,
+    saved: bool,
+    channel_labels: Vec<&'static str>,
+    notify: Vec<NotifyRow>,
 }
 
 async fn channels_page(
@@ -54,8 +68,9 @@ async fn channels_page(
     headers: &HeaderMap,
     slug: &str,
     notice: Notice<NewLink>,
+    saved: bool,
 ) -> Result<Response, PageError> {
-    let (who, shop, _, page) = chrome(state, headers, slug, "channels").await?;
+    let (who, shop, role, page) = chrome(state, headers, slug, "channels").await?;
     let page = page.script("push.js");
     let t = page.t;
     let tz = shop_tz(&shop);
@@ -85,6 +100,24 @@ async fn channels_page(
             since: date_time(l.created_at, &tz),
         });
     }
+    let settings = state.store.member_settings(&shop.id).await?;
+    let notify = NotifyEvent::MEMBER_CHOICES
+        .iter()
+        .map(|&event| NotifyRow {
+            event: event.as_str(),
+            label: t.notify_event(event.as_str()),
+            cells: Channel::ALL
+                .iter()
+                .map(|&c| {
+                    (
+                        c.as_str(),
+                        t.channel_label(c.as_str()),
+                        settings.channels(event).contains(&c),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
     let (status, new_link, error) = notice.into_parts();
     let view = ChannelsPage {
         page,
@@ -95,6 +128,13 @@ async fn channels_page(
         new_link,
         links,
         error,
+        owner: role == Role::Owner,
+        saved,
+        channel_labels: Channel::ALL
+            .iter()
+            .map(|c| t.channel_label(c.as_str()))
+            .collect(),
+        notify,
     };
     render(&view, status, Cache::Private)
 }
@@ -103,21 +143,47 @@ async fn channels_page(
 pub async fn channels(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    channels_page(&state, &headers, &slug, Notice::Nothing).await
+    let saved = uri.query() == Some("saved=1");
+    channels_page(&state, &headers, &slug, Notice::Nothing, saved).await
 }
 
 /// `POST /dashboard/{slug}/channels` (members): `op=telegram` or `op=whatsapp` makes a
-/// one-time link for the signed-in member and shows it with its QR code.
+/// one-time link for the signed-in member and shows it with its QR code; `op=notify` (owners)
+/// saves which events reach the members on which channels (`ev_<event>=<channel>`, repeated).
 pub async fn save_channels(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
-    let (_, who) = posted(&state, &headers, &form, &slug, "channels").await?;
-    let (shop, _) = member_of(&state, &who, &slug).await?;
+    let (path, who) = posted(&state, &headers, &form, &slug, "channels").await?;
+    let (shop, role) = member_of(&state, &who, &slug).await?;
+    if form.text("op") == "notify" {
+        if role != Role::Owner {
+            return Err(PageError::new(crate::pages::error::ErrorKind::Forbidden));
+        }
+        let mut chosen = serde_json::Map::new();
+        for event in NotifyEvent::MEMBER_CHOICES {
+            let channels: Vec<serde_json::Value> = form
+                .all(&format!("ev_{}", event.as_str()))
+                .map(|c| serde_json::Value::String(c.to_owned()))
+                .collect();
+            chosen.insert(event.as_str().to_owned(), channels.into());
+        }
+        // An unknown channel or event is a forged form: nothing is saved.
+        let settings = MemberSettings::from_json(&serde_json::Value::Object(chosen))
+            .map_err(|_| PageError::new(crate::pages::error::ErrorKind::BadRequest))?;
+        state
+            .store
+            .set_member_settings(&shop.id, settings, state.now())
+            .await?;
+        return Ok(crate::pages::render::see_other(&format!(
+            "{path}?saved=1#notify"
+        )));
+    }
     let t = negotiate(&headers, Some(&shop.locale)).texts();
     let tz = shop_tz(&shop);
     let made = match form.text("op") {
@@ -141,7 +207,7 @@ pub async fn save_channels(
                 text,
                 expires: date_time(expires_at, &tz),
             };
-            channels_page(&state, &headers, &slug, Notice::Made(new_link)).await
+            channels_page(&state, &headers, &slug, Notice::Made(new_link), false).await
         }
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "could not make a chat link");
@@ -149,7 +215,7 @@ pub async fn save_channels(
                 t.link_unavailable.to_owned(),
                 StatusCode::SERVICE_UNAVAILABLE,
             );
-            channels_page(&state, &headers, &slug, refused).await
+            channels_page(&state, &headers, &slug, refused, false).await
         }
     }
 }

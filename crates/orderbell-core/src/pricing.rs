@@ -68,6 +68,9 @@ pub struct PricingRules {
     pub max_total: i64,
     /// Whether the shop is taking orders now.
     pub accepting_orders: bool,
+    /// The shop's offered fulfilment types and minimum order, for guests; `None`: unbound
+    /// (API keys).
+    pub guest_ordering: Option<crate::shop::OrderingOptions>,
 }
 
 /// A checked, priced order, ready to be stored.
@@ -138,6 +141,25 @@ pub fn price_order(
     }
     let customer = check_customer(&mut errors, request.customer.as_ref());
     let fulfillment = check_fulfillment(&mut errors, request.fulfillment.as_ref());
+    if let Some(ordering) = &rules.guest_ordering {
+        if !ordering.offers(fulfillment.kind()) {
+            errors.add(
+                "fulfillment.type",
+                "not_offered",
+                format!("this shop does not offer {}", fulfillment.kind()),
+            );
+        }
+        if !items.is_empty() && subtotal < ordering.min_order {
+            errors.add(
+                "items",
+                "below_minimum",
+                format!(
+                    "the order total must be at least {} minor units",
+                    ordering.min_order
+                ),
+            );
+        }
+    }
     let note = errors.text("note", request.note.as_deref(), false, 500);
     errors.into_result()?;
     Ok(PricedOrder {
@@ -465,7 +487,58 @@ mod tests {
             allow_free_form,
             max_total: 1_000_000,
             accepting_orders: true,
+            guest_ordering: None,
         }
+    }
+
+    #[test]
+    fn guests_order_what_the_shop_offers_above_its_minimum() {
+        let ordering = crate::shop::OrderingOptions {
+            pickup: true,
+            dine_in: false,
+            delivery: false,
+            min_order: 10_000,
+        };
+        let guest = PricingRules {
+            guest_ordering: Some(ordering),
+            ..rules(true)
+        };
+        let order = |fulfillment: &str, price: i64| {
+            parse(&format!(
+                r#"{{"items":[{{"name":"A","quantity":1,"unit_price":{price}}}],"fulfillment":{fulfillment}}}"#
+            ))
+        };
+        let codes = |r: Result<PricedOrder, ValidationErrors>| -> Vec<(String, &'static str)> {
+            r.err()
+                .map(|e| e.0.into_iter().map(|f| (f.field, f.code)).collect())
+                .unwrap_or_default()
+        };
+        assert!(price_order(&order(r#"{"type":"pickup"}"#, 10_000), &menu(), guest).is_ok());
+        assert_eq!(
+            codes(price_order(
+                &order(r#"{"type":"dine_in","table":"3"}"#, 12_000),
+                &menu(),
+                guest
+            )),
+            [("fulfillment.type".to_owned(), "not_offered")]
+        );
+        assert_eq!(
+            codes(price_order(
+                &order(r#"{"type":"pickup"}"#, 9_999),
+                &menu(),
+                guest
+            )),
+            [("items".to_owned(), "below_minimum")]
+        );
+        // An API key is not bound by the guest rules.
+        assert!(
+            price_order(
+                &order(r#"{"type":"delivery","address":"1 Main St"}"#, 100),
+                &menu(),
+                rules(true)
+            )
+            .is_ok()
+        );
     }
 
     fn parse(json: &str) -> OrderRequest {

@@ -7,6 +7,63 @@ use crate::hours::OpeningHours;
 use crate::text::{is_supported_locale, is_valid_slug, is_valid_time_zone, normalize_phone};
 use crate::{Currency, ShopId, Timestamp, ValidationErrors};
 
+/// How guests may order: the fulfilment types the shop offers and the smallest order it takes.
+/// Orders through an API key are not bound by it (an integrator's own site decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderingOptions {
+    pub pickup: bool,
+    pub dine_in: bool,
+    pub delivery: bool,
+    /// The smallest order total a guest may place, in minor units; 0: any.
+    pub min_order: i64,
+}
+
+impl Default for OrderingOptions {
+    fn default() -> Self {
+        OrderingOptions {
+            pickup: true,
+            dine_in: true,
+            delivery: true,
+            min_order: 0,
+        }
+    }
+}
+
+impl OrderingOptions {
+    /// Largest minimum order, in minor units.
+    pub const MAX_MIN_ORDER: i64 = 100_000_000;
+
+    /// Whether guests may choose this fulfilment type (`pickup`, `dine_in`, `delivery`).
+    pub fn offers(&self, kind: &str) -> bool {
+        match kind {
+            "pickup" => self.pickup,
+            "dine_in" => self.dine_in,
+            "delivery" => self.delivery,
+            _ => false,
+        }
+    }
+
+    /// At least one type is offered; the minimum is 0 to [`Self::MAX_MIN_ORDER`].
+    pub fn check(&self) -> Result<(), ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        if !(self.pickup || self.dine_in || self.delivery) {
+            errors.add(
+                "guest_ordering",
+                "required",
+                "guest_ordering must offer at least one of pickup, dine_in and delivery",
+            );
+        }
+        errors.range(
+            "guest_ordering.min_order",
+            self.min_order,
+            0,
+            Self::MAX_MIN_ORDER,
+        );
+        errors.into_result()
+    }
+}
+
 /// A shop as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Shop {
@@ -30,6 +87,8 @@ pub struct Shop {
     pub paused_until: Option<Timestamp>,
     /// The ETA an order accepted from a phone keypad gets.
     pub default_eta_minutes: u32,
+    /// How guests may order.
+    pub guest_ordering: OrderingOptions,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -137,6 +196,8 @@ pub struct ShopPatchRequest {
     pub accepting_orders: Option<bool>,
     /// A change to the alert policy: fields left out stay as they are.
     pub alerts: Option<AlertPolicyPatch>,
+    /// How guests may order (the whole object; fields left out take their defaults).
+    pub guest_ordering: Option<OrderingOptions>,
     /// `null` removes the hours (always open).
     #[serde(default, deserialize_with = "crate::alerts::nullable")]
     #[schema(value_type = Option<Object>)]
@@ -161,6 +222,7 @@ pub struct ShopPatch {
     pub opening_hours: Option<Option<OpeningHours>>,
     pub paused_until: Option<Option<Timestamp>>,
     pub default_eta_minutes: Option<u32>,
+    pub guest_ordering: Option<OrderingOptions>,
 }
 
 impl ShopPatchRequest {
@@ -182,6 +244,11 @@ impl ShopPatchRequest {
                 check_phone(&mut errors, "phone", Some(p))
             }
         });
+        if let Some(ordering) = &self.guest_ordering
+            && let Err(e) = ordering.check()
+        {
+            errors.0.extend(e.0);
+        }
         errors.into_result()?;
         Ok(ShopPatch {
             name,
@@ -189,6 +256,7 @@ impl ShopPatchRequest {
             locale,
             phone,
             accepting_orders: self.accepting_orders,
+            guest_ordering: self.guest_ordering,
             ..ShopPatch::default()
         })
     }
@@ -296,6 +364,9 @@ impl Shop {
         }
         if let Some(paused) = patch.paused_until {
             self.paused_until = paused;
+        }
+        if let Some(ordering) = &patch.guest_ordering {
+            self.guest_ordering = *ordering;
         }
         if let Some(eta) = patch.default_eta_minutes {
             self.default_eta_minutes = eta;

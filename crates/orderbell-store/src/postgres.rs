@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "escalation",
         include_str!("../migrations/postgres/0004_escalation.sql"),
     ),
+    (
+        5,
+        "ordering",
+        include_str!("../migrations/postgres/0005_ordering.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

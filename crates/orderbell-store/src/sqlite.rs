@@ -36,6 +36,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "escalation",
         include_str!("../migrations/sqlite/0004_escalation.sql"),
     ),
+    (
+        5,
+        "ordering",
+        include_str!("../migrations/sqlite/0005_ordering.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

@@ -123,6 +123,13 @@ texts! {
     print_page: "Print", "인쇄";
     slug_hint: "The shop's web address: /s/your-name. Leave it empty and one is made from the shop's name.", "가게 웹 주소(/s/이름)입니다. 비워 두면 가게 이름으로 만들어 드립니다.";
     shop_language: "The shop's language (tickets, messages, the guest page)", "가게 언어 (주문서, 알림, 손님 페이지)";
+    err_not_offered: "This shop does not offer that. Choose another way.", "이 가게는 그 방식을 제공하지 않습니다. 다른 방식을 고르세요.";
+    err_below_minimum: "The order is below the shop's minimum.", "주문 금액이 가게의 최소 주문 금액보다 적습니다.";
+    guest_ordering_title: "How guests order", "손님 주문 방식";
+    guest_ordering_hint: "What guests may choose on the shop page. Orders from your own site through an API key are not limited by this.", "손님이 가게 페이지에서 고를 수 있는 방식입니다. API 키로 들어오는 자체 사이트 주문에는 적용되지 않습니다.";
+    min_order: "Minimum order", "최소 주문 금액";
+    min_order_hint: "Empty or 0: no minimum.", "비우거나 0이면 최소 금액이 없습니다.";
+    min_order_notice: "Minimum order {amount}", "최소 주문 금액 {amount}";
     err_slug: "Use 2 to 40 characters: lowercase a-z, 0-9 and -.", "영문 소문자 a-z, 숫자 0-9, -로 2~40자를 쓰세요.";
     err_slug_taken: "The address name {slug} is taken. Try another.", "주소 이름 {slug}은(는) 이미 쓰이고 있습니다. 다른 이름을 쓰세요.";
     err_currency: "Choose a currency such as KRW or USD.", "KRW, USD 같은 통화를 고르세요.";

@@ -7,7 +7,7 @@ use orderbell_core::hours::OpeningHours;
 use orderbell_core::order::{
     CustomerInfo, Fulfillment, Order, OrderItem, OrderSource, OrderStatus,
 };
-use orderbell_core::shop::{Ordering, Shop};
+use orderbell_core::shop::{Ordering, OrderingOptions, Shop};
 use orderbell_core::user::{Role, User};
 use orderbell_store::ApiKey;
 use serde::Serialize;
@@ -169,6 +169,9 @@ pub struct ShopView {
     /// The ETA a phone-keypad accept uses (members and `manage` keys only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub default_eta_minutes: Option<u32>,
+    /// How guests may order: the fulfilment types offered and the minimum order (in minor
+    /// units). Orders through an API key are not bound by it.
+    pub guest_ordering: OrderingOptions,
 }
 
 impl ShopView {
@@ -196,6 +199,7 @@ impl ShopView {
             reopens_at,
             alerts: full.then(|| shop.alerts.clone()),
             default_eta_minutes: full.then_some(shop.default_eta_minutes),
+            guest_ordering: shop.guest_ordering,
             slug: shop.slug,
             name: shop.name,
             currency: shop.currency,

@@ -19,7 +19,7 @@ use super::form::Form;
 use super::i18n::Texts;
 use orderbell_core::text::international_phone;
 
-use super::ordering::{Refused, check_guest_order, guest_rules, take_guest_order};
+use super::ordering::{Refused, check_guest_order, line_rules, take_guest_order};
 use super::render::{Cache, Chrome, render, see_other};
 use super::session::{check_origin, signed_in};
 use super::views::{shop_tz, when};
@@ -109,6 +109,10 @@ pub struct ShopPage {
     pub phone: Option<super::views::ShownPhone>,
     pub accepting: bool,
     /// Why guests cannot order now, and until when (opening hours or a pause).
+    /// How guests may order here (the fulfilment choices shown).
+    pub offers: orderbell_core::shop::OrderingOptions,
+    /// `Minimum order ₩10,000`, when the shop has one.
+    pub min_order: Option<String>,
     pub closed: Option<String>,
     pub categories: Vec<CategoryView>,
     pub cart: Vec<CartLineView>,
@@ -242,7 +246,7 @@ fn cart_view(
     cart: &Cart,
     t: &Texts,
 ) -> (Vec<CartLineView>, i64, i64) {
-    let mut rules = guest_rules(state, shop);
+    let mut rules = line_rules(state, shop);
     rules.accepting_orders = true;
     let mut total = 0i64;
     let mut count = 0i64;
@@ -321,6 +325,16 @@ async fn page(
             .map(|p| super::views::ShownPhone::new(p, shop)),
         accepting: shop.accepting_orders,
         closed: closed_words(state, shop, t),
+        offers: shop.guest_ordering,
+        min_order: (shop.guest_ordering.min_order > 0).then(|| {
+            orderbell_core::i18n::fill(
+                t.min_order_notice,
+                &[(
+                    "amount",
+                    &shop.currency.format(shop.guest_ordering.min_order),
+                )],
+            )
+        }),
         categories: categories(shop, &menu, t, &extra.item_errors),
         cart_full: cart.lines.len() >= super::cart::MAX_LINES,
         cart: cart_lines,
@@ -424,7 +438,7 @@ pub async fn cart(
     };
     let menu = state.store.menu(&shop.id).await?;
     let lang = negotiate(&headers, Some(&shop.locale));
-    let checked = price_order(&one_line(&line), &menu, guest_rules(&state, &shop));
+    let checked = price_order(&one_line(&line), &menu, line_rules(&state, &shop));
     let problem = match checked {
         Err(errors) => errors
             .0
@@ -492,6 +506,7 @@ fn checkout_field(field: &str) -> &str {
         "customer.name" => "name",
         "customer.phone" => "phone",
         "fulfillment.table" => "table",
+        "fulfillment.type" => "fulfillment",
         "fulfillment.address" => "address",
         "note" => "note",
         _ => "",

@@ -38,9 +38,13 @@ impl From<intake::Refused> for Refused {
     }
 }
 
-/// The rules a guest's order is priced by.
-pub fn guest_rules(state: &AppState, shop: &Shop) -> PricingRules {
-    intake::rules(state, shop, true)
+/// The rules one cart line is priced by: a guest's, but neither the fulfilment choice nor the
+/// minimum order, which belong to the whole order at checkout.
+pub fn line_rules(state: &AppState, shop: &Shop) -> PricingRules {
+    PricingRules {
+        guest_ordering: None,
+        ..intake::rules(state, shop, true)
+    }
 }
 
 /// Checks a guest order as the intake would, taking nothing: the field errors of the whole form

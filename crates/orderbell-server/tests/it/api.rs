@@ -213,6 +213,51 @@ async fn guests_order_from_the_menu_at_server_prices() {
         "not_accepting_orders"
     );
     assert_eq!(order_count(&app, &owner, "demo").await, 1);
+
+    // Guests order only what the shop offers, above its minimum.
+    let res = app
+        .call(
+            Method::PATCH,
+            "/api/v1/shops/demo",
+            &owner,
+            Some(json!({"accepting_orders": true,
+                        "guest_ordering": {"pickup": true, "dine_in": false, "delivery": false, "min_order": 20000}})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["guest_ordering"]["min_order"], 20000);
+    let line = json!({"menu_item_id": latte["id"], "quantity": 1, "option_ids": [large["id"]]});
+    let res = app
+        .post(
+            "/api/v1/shops/demo/orders",
+            &As::Nobody,
+            json!({"items": [line], "fulfillment": {"type": "dine_in", "table": "2"}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    let codes: Vec<(&str, &str)> = res.body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["field"].as_str().unwrap(), f["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("fulfillment.type", "not_offered"),
+            ("items", "below_minimum")
+        ]
+    );
+    let res = app
+        .call(
+            Method::PATCH,
+            "/api/v1/shops/demo",
+            &owner,
+            Some(json!({"guest_ordering": {"pickup": false, "dine_in": false, "delivery": false}})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(order_count(&app, &owner, "demo").await, 1);
 }
 
 #[tokio::test]

@@ -107,7 +107,7 @@ async fn members_connect_telegram_on_the_channels_page() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("value=\"telegram\""), "{}", page.body);
     assert!(
-        !page.body.contains("value=\"whatsapp\""),
+        !page.body.contains("name=\"op\" value=\"whatsapp\""),
         "no Twilio, no WhatsApp"
     );
     assert!(

@@ -642,3 +642,134 @@ async fn owners_choose_which_events_reach_the_members() {
         settings
     );
 }
+
+#[tokio::test]
+async fn owners_choose_how_guests_order_and_guests_see_it() {
+    let app = TestApp::spawn().await;
+    let (latte, group, large) = crate::pages::demo(&app).await;
+    let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
+    let owner = app.user("owner@two.example", PASSWORD).await;
+    app.state
+        .store
+        .set_member(
+            &demo.id,
+            &owner.id,
+            orderbell_core::user::Role::Owner,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+    let cookie = app.page_login("owner@two.example", PASSWORD).await;
+    let settings = app.page("/dashboard/demo/settings", &[&cookie, KO]).await;
+    let csrf = settings.input("csrf");
+    let save = |min: &'static str, pickup: bool| {
+        let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
+        async move {
+            let mut fields = vec![
+                ("csrf", csrf.as_str()),
+                ("op", "profile"),
+                ("name", "Orderbell Demo Cafe"),
+                ("time_zone", "Asia/Seoul"),
+                ("locale", "ko"),
+                ("phone", "02-123-4567"),
+                ("guest_ordering", "1"),
+                ("dine_in", "on"),
+                ("min_order", min),
+            ];
+            if pickup {
+                fields.push(("pickup", "on"));
+            }
+            app.form("/dashboard/demo/settings", &[&cookie, KO], &fields)
+                .await
+        }
+    };
+    // A minimum that is not a price: said in Korean, nothing saved.
+    let bad = save("만원", true).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("4,500이나 4500 같은 가격을 입력하세요."),
+        "{}",
+        bad.body
+    );
+    let ok = save("10,000원", false).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let stored = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
+    assert_eq!(
+        stored.guest_ordering,
+        orderbell_core::shop::OrderingOptions {
+            pickup: false,
+            dine_in: true,
+            delivery: false,
+            min_order: 10_000,
+        }
+    );
+    assert_eq!(stored.phone.as_deref(), Some("+8221234567"));
+    let settings = app.page("/dashboard/demo/settings", &[&cookie, KO]).await;
+    assert!(
+        settings.body.contains("value=\"02-123-4567\""),
+        "{}",
+        settings.body
+    );
+    assert!(
+        settings
+            .body
+            .contains("name=\"min_order\" inputmode=\"decimal\" maxlength=\"20\" value=\"10000\""),
+        "{}",
+        settings.body
+    );
+
+    // The guest page offers dine-in only and says the minimum; a small order is refused in
+    // the guest's language.
+    let shop = app.page("/s/demo", &[KO]).await;
+    assert!(
+        shop.body.contains("최소 주문 금액 ₩10,000"),
+        "{}",
+        shop.body
+    );
+    assert!(!shop.body.contains("value=\"pickup\""), "{}", shop.body);
+    assert!(!shop.body.contains("value=\"delivery\""), "{}", shop.body);
+    assert!(
+        shop.body.contains("value=\"dine_in\" checked"),
+        "{}",
+        shop.body
+    );
+    let added = app
+        .form(
+            "/s/demo/cart",
+            &[KO],
+            &[("item", &latte), ("quantity", "1"), (&group, &large)],
+        )
+        .await;
+    let cart = added
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("orderbell_cart_"))
+        .unwrap_or_else(|| panic!("{} {}", added.status, added.body));
+    let page = app.page("/s/demo", &[&cart, KO]).await;
+    let key = page.input("key");
+    let refused = app
+        .form(
+            "/s/demo/order",
+            &[&cart, KO],
+            &[
+                ("key", &key),
+                ("name", "Kim"),
+                ("fulfillment", "dine_in"),
+                ("table", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused
+            .body
+            .contains("주문 금액이 가게의 최소 주문 금액보다 적습니다."),
+        "{}",
+        refused.body
+    );
+}

@@ -3,7 +3,7 @@
 use orderbell_core::alerts::AlertPolicy;
 use orderbell_core::hours::OpeningHours;
 use orderbell_core::order::DEFAULT_ETA_MINUTES;
-use orderbell_core::shop::{NewShop, Shop, ShopPatch};
+use orderbell_core::shop::{NewShop, OrderingOptions, Shop, ShopPatch};
 use orderbell_core::user::{Member, Role};
 use orderbell_core::{Currency, ShopId, Timestamp, UserId};
 
@@ -11,9 +11,9 @@ use crate::db::{Db, Row};
 use crate::{Result, StoreError, params};
 
 const SHOP_COLUMNS: &str = "id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, \
-     alerts, opening_hours, paused_until, default_eta_minutes";
+     alerts, opening_hours, paused_until, default_eta_minutes, ordering";
 /// How many columns [`shop_from`] reads.
-pub const SHOP_COLUMN_COUNT: usize = 13;
+pub const SHOP_COLUMN_COUNT: usize = 14;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("stored shop has a bad {what}: {e}"))
@@ -24,6 +24,14 @@ fn alerts_from(text: Option<String>) -> Result<AlertPolicy> {
     match text {
         None => Ok(AlertPolicy::default()),
         Some(t) => serde_json::from_str(&t).map_err(|e| bad("alert policy", e)),
+    }
+}
+
+/// The stored ordering options (NULL: the defaults).
+fn ordering_from(text: Option<String>) -> Result<OrderingOptions> {
+    match text {
+        None => Ok(OrderingOptions::default()),
+        Some(t) => serde_json::from_str(&t).map_err(|e| bad("ordering options", e)),
     }
 }
 
@@ -53,6 +61,7 @@ pub fn shop_from(row: &Row, at: usize) -> Result<Shop> {
         opening_hours: hours_from(row.opt_text(at + 10)?)?,
         paused_until: row.opt_time(at + 11)?,
         default_eta_minutes: u32::try_from(row.int(at + 12)?).map_err(|e| bad("ETA", e))?,
+        guest_ordering: ordering_from(row.opt_text(at + 13)?)?,
     })
 }
 
@@ -114,6 +123,7 @@ pub fn create_shop(
         opening_hours: None,
         paused_until: None,
         default_eta_minutes: DEFAULT_ETA_MINUTES,
+        guest_ordering: OrderingOptions::default(),
     })
 }
 
@@ -149,8 +159,8 @@ pub fn update_shop(
     shop.apply(patch);
     db.execute(
         "UPDATE shops SET name = $1, time_zone = $2, locale = $3, phone = $4, accepting_orders = $5, updated_at = $6,
-         alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10
-         WHERE id = $11",
+         alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10, ordering = $11
+         WHERE id = $12",
         params![
             &shop.name,
             &shop.time_zone,
@@ -162,6 +172,7 @@ pub fn update_shop(
             shop.opening_hours.as_ref().map(json_text).transpose()?,
             shop.paused_until,
             i64::from(shop.default_eta_minutes),
+            json_text(&shop.guest_ordering)?,
             id.as_str()
         ],
     )?;

@@ -240,6 +240,40 @@ async fn shops_and_members(store: Arc<dyn Store>) {
     assert_eq!(updated.phone.as_deref(), Some("+8221234567"));
     assert!(!updated.accepting_orders);
     assert_eq!(store.shop(&s).await.unwrap().unwrap(), updated);
+    // How guests may order: everything by default, then pickup only above a minimum.
+    assert_eq!(
+        updated.guest_ordering,
+        orderbell_core::shop::OrderingOptions::default()
+    );
+    let pickup_only = orderbell_core::shop::OrderingOptions {
+        pickup: true,
+        dine_in: false,
+        delivery: false,
+        min_order: 12_000,
+    };
+    let patch = ShopPatchRequest {
+        guest_ordering: Some(pickup_only),
+        ..Default::default()
+    }
+    .validate()
+    .unwrap();
+    let updated = store.update_shop(&s, patch, now()).await.unwrap();
+    assert_eq!(updated.guest_ordering, pickup_only);
+    assert_eq!(store.shop(&s).await.unwrap().unwrap(), updated);
+    assert!(
+        ShopPatchRequest {
+            guest_ordering: Some(orderbell_core::shop::OrderingOptions {
+                pickup: false,
+                dine_in: false,
+                delivery: false,
+                min_order: 0,
+            }),
+            ..Default::default()
+        }
+        .validate()
+        .is_err(),
+        "a shop offers at least one way"
+    );
 
     assert_eq!(store.role(&s, &owner).await.unwrap(), Some(Role::Owner));
     assert_eq!(store.role(&s, &staff).await.unwrap(), None);

@@ -31,6 +31,9 @@ pub struct ProfilePage {
     saved: bool,
     errors: Vec<String>,
     alerts: AlertsForm,
+    /// How guests may order: the types offered and the minimum as typed.
+    guest: orderbell_core::shop::OrderingOptions,
+    min_order: String,
 }
 
 impl ProfilePage {
@@ -40,7 +43,16 @@ impl ProfilePage {
             page,
             slug: shop.slug,
             name: shop.name,
-            phone: shop.phone.unwrap_or_default(),
+            phone: shop
+                .phone
+                .as_deref()
+                .map(|p| orderbell_core::text::local_phone(p, shop.currency))
+                .unwrap_or_default(),
+            guest: shop.guest_ordering,
+            min_order: match shop.guest_ordering.min_order {
+                0 => String::new(),
+                m => crate::pages::menu_editor::price_input(shop.currency, m),
+            },
             time_zone: shop.time_zone,
             locale: shop.locale,
             accepting: shop.accepting_orders,
@@ -59,6 +71,8 @@ fn profile_label(field: &str, t: &Texts) -> &'static str {
         "phone" => t.shop_phone,
         "time_zone" => t.time_zone,
         "locale" => t.page_language,
+        "guest_ordering.min_order" => t.min_order,
+        "guest_ordering" => t.guest_ordering_title,
         _ => t.settings,
     }
 }
@@ -98,11 +112,28 @@ pub async fn save_profile(
             ..ShopPatchRequest::default()
         }
     } else {
+        let min_order = match form.text("min_order").trim() {
+            "" => Some(0),
+            typed => shop.currency.parse(typed),
+        };
         ShopPatchRequest {
             name: Some(form.text("name").to_owned()),
             time_zone: Some(form.text("time_zone").to_owned()),
             locale: Some(form.text("locale").to_owned()),
-            phone: Some(form.text("phone").to_owned()),
+            phone: Some(orderbell_core::text::international_phone(
+                form.text("phone"),
+                shop.currency,
+            )),
+            // Only a form that carries the section changes it (unchecked boxes send nothing).
+            guest_ordering: (form.text("guest_ordering") == "1").then(|| {
+                orderbell_core::shop::OrderingOptions {
+                    pickup: form.text("pickup") == "on",
+                    dine_in: form.text("dine_in") == "on",
+                    delivery: form.text("delivery") == "on",
+                    // A minimum that is not a price is refused by the check (out of range).
+                    min_order: min_order.unwrap_or(-1),
+                }
+            }),
             ..ShopPatchRequest::default()
         }
     };
@@ -130,7 +161,7 @@ pub async fn save_profile(
                         format!(
                             "{}: {}",
                             profile_label(&e.field, t),
-                            t.field_error(e.code, &e.field)
+                            t.field_message(&e.field, e.code)
                         )
                     })
                     .collect(),

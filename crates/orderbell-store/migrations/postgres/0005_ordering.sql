@@ -1,0 +1,4 @@
+-- How guests may order, PostgreSQL: a shop's offered fulfilment types and minimum order
+-- (JSON, `orderbell_core::shop::OrderingOptions`; NULL: the defaults, everything offered, no
+-- minimum). Kept parallel to migrations/sqlite/0005_ordering.sql.
+ALTER TABLE shops ADD COLUMN ordering TEXT;

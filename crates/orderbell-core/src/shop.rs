@@ -64,6 +64,48 @@ impl OrderingOptions {
     }
 }
 
+/// The shop's own lines on its tickets: under its name (address, business number…) and at the
+/// end (thanks, Wi-Fi…). Printed as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReceiptText {
+    pub header: Option<String>,
+    pub footer: Option<String>,
+}
+
+impl ReceiptText {
+    /// At most this many characters in each part…
+    pub const MAX_CHARS: usize = 300;
+    /// …and this many lines.
+    pub const MAX_LINES: usize = 6;
+
+    /// Each part within [`Self::MAX_CHARS`] and [`Self::MAX_LINES`]; blank parts become `None`.
+    pub fn checked(self) -> Result<ReceiptText, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let mut part = |field: &str, text: Option<String>| {
+            let text = text
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())?;
+            if text.chars().count() > Self::MAX_CHARS || text.lines().count() > Self::MAX_LINES {
+                errors.add(
+                    field,
+                    "too_long",
+                    format!(
+                        "{field} may have at most {} characters on {} lines",
+                        Self::MAX_CHARS,
+                        Self::MAX_LINES
+                    ),
+                );
+            }
+            Some(text)
+        };
+        let header = part("receipt.header", self.header);
+        let footer = part("receipt.footer", self.footer);
+        errors.into_result()?;
+        Ok(ReceiptText { header, footer })
+    }
+}
+
 /// A shop as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Shop {
@@ -89,6 +131,8 @@ pub struct Shop {
     pub default_eta_minutes: u32,
     /// How guests may order.
     pub guest_ordering: OrderingOptions,
+    /// The shop's own lines on its tickets.
+    pub receipt: ReceiptText,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -198,6 +242,8 @@ pub struct ShopPatchRequest {
     pub alerts: Option<AlertPolicyPatch>,
     /// How guests may order (the whole object; fields left out take their defaults).
     pub guest_ordering: Option<OrderingOptions>,
+    /// The shop's own lines on its tickets (the whole object; a blank part removes it).
+    pub receipt: Option<ReceiptText>,
     /// `null` removes the hours (always open).
     #[serde(default, deserialize_with = "crate::alerts::nullable")]
     #[schema(value_type = Option<Object>)]
@@ -223,6 +269,7 @@ pub struct ShopPatch {
     pub paused_until: Option<Option<Timestamp>>,
     pub default_eta_minutes: Option<u32>,
     pub guest_ordering: Option<OrderingOptions>,
+    pub receipt: Option<ReceiptText>,
 }
 
 impl ShopPatchRequest {
@@ -249,6 +296,16 @@ impl ShopPatchRequest {
         {
             errors.0.extend(e.0);
         }
+        let receipt = match self.receipt {
+            Some(r) => match r.checked() {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+            None => None,
+        };
         errors.into_result()?;
         Ok(ShopPatch {
             name,
@@ -257,6 +314,7 @@ impl ShopPatchRequest {
             phone,
             accepting_orders: self.accepting_orders,
             guest_ordering: self.guest_ordering,
+            receipt,
             ..ShopPatch::default()
         })
     }
@@ -364,6 +422,9 @@ impl Shop {
         }
         if let Some(paused) = patch.paused_until {
             self.paused_until = paused;
+        }
+        if let Some(receipt) = &patch.receipt {
+            self.receipt = receipt.clone();
         }
         if let Some(ordering) = &patch.guest_ordering {
             self.guest_ordering = *ordering;

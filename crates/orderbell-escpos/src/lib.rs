@@ -56,6 +56,8 @@
 //!
 //! let data = ReceiptData {
 //!     shop_name: "Cafe Orderbell".into(),
+//!     header: Some("1 Main St".into()),
+//!     footer: None,
 //!     order_number: "42".into(),
 //!     fulfillment: "Dine-in · Table 5".into(),
 //!     eta: Some("12:30".into()),

@@ -12,6 +12,10 @@ use crate::money::format_money;
 pub struct ReceiptData {
     /// Shop name (header).
     pub shop_name: String,
+    /// The shop's own lines under its name (address, business number…), as given.
+    pub header: Option<String>,
+    /// The shop's own lines at the very end (thanks, Wi-Fi password…), as given.
+    pub footer: Option<String>,
     /// Order number, printed big (e.g. `"42"`, `"A-042"`).
     pub order_number: String,
     /// How the order is fulfilled, table included (e.g. `"매장 · 5번 테이블"`,
@@ -151,6 +155,12 @@ impl ReceiptData {
 
 /// Build the ticket document for `data`.
 #[must_use]
+/// The non-empty lines of a shop's own text.
+fn lines(text: Option<&str>) -> Vec<&str> {
+    text.map(|t| t.lines().map(str::trim).filter(|l| !l.is_empty()).collect())
+        .unwrap_or_default()
+}
+
 pub fn build(data: &ReceiptData) -> Document {
     let labels = &data.labels;
     let center = Style::PLAIN.center();
@@ -162,6 +172,9 @@ pub fn build(data: &ReceiptData) -> Document {
         doc.feed(1);
     }
     doc.text(&data.shop_name, center.bold().size(Size::TALL));
+    for line in lines(data.header.as_deref()) {
+        doc.text(line, center);
+    }
     doc.text(format!("{} {}", labels.ordered_at, data.ordered_at), center);
     doc.separator('=');
     doc.text(&labels.order, center);
@@ -215,6 +228,13 @@ pub fn build(data: &ReceiptData) -> Document {
             align: Align::Center,
         });
         doc.text(&labels.track, center);
+    }
+    let footer = lines(data.footer.as_deref());
+    if !footer.is_empty() {
+        doc.separator('-');
+        for line in footer {
+            doc.text(line, center);
+        }
     }
     if data.reprint {
         doc.text(format!("*** {} ***", labels.reprint), center.bold());

@@ -468,6 +468,8 @@ pub(crate) mod tests_support {
             kick_drawer: false,
             document: Receipt {
                 shop_name: "Cafe".into(),
+                header: None,
+                footer: None,
                 order_number: id.to_owned(),
                 fulfillment: "Pickup".into(),
                 eta: None,

@@ -15,6 +15,8 @@ pub fn receipt_data(job: &Job) -> ReceiptData {
     };
     ReceiptData {
         shop_name: doc.shop_name.clone(),
+        header: doc.header.clone(),
+        footer: doc.footer.clone(),
         order_number: doc.order_number.clone(),
         fulfillment: doc.fulfillment.clone(),
         eta: doc.eta.clone(),

@@ -91,6 +91,8 @@ mod tests {
     fn receipt() -> Receipt {
         Receipt {
             shop_name: "카페 오더벨".into(),
+            header: None,
+            footer: None,
             order_number: "1001".into(),
             fulfillment: "매장 · 5번 테이블".into(),
             eta: Some("15분".into()),

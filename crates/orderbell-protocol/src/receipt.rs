@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 pub struct Receipt {
     /// Shop name (header).
     pub shop_name: String,
+    /// The shop's own lines under its name (address, business number…), printed as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// The shop's own lines at the end of the ticket, printed as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
     /// Order number as printed big, e.g. `"1001"`.
     pub order_number: String,
     /// How the order is fulfilled, table included, e.g. `"매장 · 5번 테이블"`, `"Pickup"`.

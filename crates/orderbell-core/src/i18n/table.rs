@@ -125,6 +125,10 @@ texts! {
     shop_language: "The shop's language (tickets, messages, the guest page)", "가게 언어 (주문서, 알림, 손님 페이지)";
     err_not_offered: "This shop does not offer that. Choose another way.", "이 가게는 그 방식을 제공하지 않습니다. 다른 방식을 고르세요.";
     err_below_minimum: "The order is below the shop's minimum.", "주문 금액이 가게의 최소 주문 금액보다 적습니다.";
+    receipt_title: "Your lines on the tickets", "주문서에 넣을 문구";
+    receipt_header: "Under the shop's name (address, business number…)", "가게 이름 아래 (주소, 사업자 번호 등)";
+    receipt_footer: "At the end (thanks, Wi-Fi…)", "맨 아래 (인사말, 와이파이 등)";
+    receipt_hint: "At most 6 lines of 300 characters; empty: nothing.", "최대 6줄, 300자까지. 비우면 넣지 않습니다.";
     guest_ordering_title: "How guests order", "손님 주문 방식";
     guest_ordering_hint: "What guests may choose on the shop page. Orders from your own site through an API key are not limited by this.", "손님이 가게 페이지에서 고를 수 있는 방식입니다. API 키로 들어오는 자체 사이트 주문에는 적용되지 않습니다.";
     min_order: "Minimum order", "최소 주문 금액";

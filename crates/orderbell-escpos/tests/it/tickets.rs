@@ -13,6 +13,8 @@ use orderbell_escpos::{CodePage, Paper, Profile, TextMode, render};
 fn korean(reprint: bool) -> ReceiptData {
     ReceiptData {
         shop_name: "카페 오더벨 성수점".into(),
+        header: None,
+        footer: None,
         order_number: "A-042".into(),
         fulfillment: "매장 · 5번 테이블".into(),
         eta: Some("12:30 (약 15분)".into()),
@@ -51,6 +53,8 @@ fn korean(reprint: bool) -> ReceiptData {
 fn english(reprint: bool) -> ReceiptData {
     ReceiptData {
         shop_name: "Orderbell Coffee — Seongsu".into(),
+        header: None,
+        footer: None,
         order_number: "42".into(),
         fulfillment: "Dine-in · Table 5".into(),
         eta: Some("12:30 (about 15 min)".into()),
@@ -152,4 +156,34 @@ fn english_tickets() {
         Paper::Mm58,
         TextMode::Ascii(CodePage::Cp858),
     );
+}
+
+/// The shop's own lines: under its name, and at the end before the cut.
+#[test]
+fn the_shops_own_lines_frame_the_ticket() {
+    let mode = TextMode::Utf8 {
+        select_command: false,
+    };
+    let profile = Profile::new(Paper::Mm80, mode);
+    let mut data = korean(false);
+    data.header = Some("서울시 중구 1\n 사업자 123-45-67890 \n\n".into());
+    data.footer = Some("감사합니다 · Wi-Fi cafe1234".into());
+    let listing = dump(&render(&data.to_document(), &profile).unwrap(), mode);
+    let at = |needle: &str| {
+        listing
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle} missing:\n{listing}"))
+    };
+    assert!(at(&data.shop_name) < at("서울시 중구 1"));
+    assert!(at("서울시 중구 1") < at("사업자 123-45-67890"));
+    assert!(at("사업자 123-45-67890") < at(&data.order_number));
+    assert!(at("주문 조회") < at("감사합니다 · Wi-Fi cafe1234"));
+    // Blank lines and surrounding spaces are not printed.
+    assert!(!listing.contains("\" 사업자"), "{listing}");
+    // Without them the ticket is as before (the snapshots above).
+    let plain = dump(
+        &render(&korean(false).to_document(), &profile).unwrap(),
+        mode,
+    );
+    assert!(!plain.contains("감사합니다 · Wi-Fi"));
 }

@@ -215,6 +215,8 @@ fn job(job_id: &str, marker: &str) -> Job {
         kick_drawer: false,
         document: Receipt {
             shop_name: "E2E Cafe".into(),
+            header: None,
+            footer: None,
             order_number: marker.into(),
             fulfillment: "Pickup".into(),
             eta: None,

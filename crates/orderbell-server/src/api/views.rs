@@ -7,7 +7,7 @@ use orderbell_core::hours::OpeningHours;
 use orderbell_core::order::{
     CustomerInfo, Fulfillment, Order, OrderItem, OrderSource, OrderStatus,
 };
-use orderbell_core::shop::{Ordering, OrderingOptions, Shop};
+use orderbell_core::shop::{Ordering, OrderingOptions, ReceiptText, Shop};
 use orderbell_core::user::{Role, User};
 use orderbell_store::ApiKey;
 use serde::Serialize;
@@ -172,6 +172,9 @@ pub struct ShopView {
     /// How guests may order: the fulfilment types offered and the minimum order (in minor
     /// units). Orders through an API key are not bound by it.
     pub guest_ordering: OrderingOptions,
+    /// The shop's own lines on its tickets (members and `manage` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<ReceiptText>,
 }
 
 impl ShopView {
@@ -200,6 +203,7 @@ impl ShopView {
             alerts: full.then(|| shop.alerts.clone()),
             default_eta_minutes: full.then_some(shop.default_eta_minutes),
             guest_ordering: shop.guest_ordering,
+            receipt: full.then(|| shop.receipt.clone()),
             slug: shop.slug,
             name: shop.name,
             currency: shop.currency,

@@ -86,6 +86,8 @@ pub fn build(
     let lang = Lang::from_tag(&shop.locale);
     Receipt {
         shop_name: shop.name.clone(),
+        header: shop.receipt.header.clone(),
+        footer: shop.receipt.footer.clone(),
         order_number: order.number.to_string(),
         fulfillment: lang.texts().fulfillment_of(&order.fulfillment),
         eta: order.expected_ready_at().map(|t| local_time(shop, t, true)),

@@ -430,6 +430,13 @@ impl Session {
             if fresh.is_empty() {
                 return true;
             }
+            // The shop as it is now: its name, language and ticket lines may have changed since
+            // the printer connected (one read per batch of jobs).
+            match self.state.store.shop(&self.shop.id).await {
+                Ok(Some(shop)) => self.shop = shop,
+                Ok(None) => return false,
+                Err(e) => tracing::warn!(error = %e, "could not re-read the shop for tickets"),
+            }
             let mut sent_now = vec![];
             for job in fresh {
                 let Some(frame) = self.job_frame(&job).await else {

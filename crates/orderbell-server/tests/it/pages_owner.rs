@@ -675,6 +675,8 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
                 ("guest_ordering", "1"),
                 ("dine_in", "on"),
                 ("min_order", min),
+                ("receipt_header", "서울시 중구 1\n사업자 123-45-67890"),
+                ("receipt_footer", ""),
             ];
             if pickup {
                 fields.push(("pickup", "on"));
@@ -704,6 +706,13 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
         }
     );
     assert_eq!(stored.phone.as_deref(), Some("+8221234567"));
+    assert_eq!(
+        stored.receipt,
+        orderbell_core::shop::ReceiptText {
+            header: Some("서울시 중구 1\n사업자 123-45-67890".into()),
+            footer: None,
+        }
+    );
     let settings = app.page("/dashboard/demo/settings", &[&cookie, KO]).await;
     assert!(
         settings.body.contains("value=\"02-123-4567\""),

@@ -131,6 +131,17 @@ async fn jobs_flow_and_bad_frames_get_error_frames() {
     assert_eq!(welcome["printer_name"], "Counter");
     assert_eq!(welcome["shop"]["slug"], "dev");
 
+    // The shop's own lines travel with every ticket.
+    let patched = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/dev",
+            &key,
+            Some(json!({"receipt": {"header": "1 Main St", "footer": "Thank you!"}})),
+        )
+        .await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    assert_eq!(patched.body["receipt"]["footer"], "Thank you!");
     let order = app
         .post("/api/v1/shops/dev/orders", &key, americano_order())
         .await
@@ -151,6 +162,9 @@ async fn jobs_flow_and_bad_frames_get_error_frames() {
     assert_eq!(first["document"]["items"][0]["name"], "Americano");
     assert_eq!(first["document"]["total"], 10000);
     assert_eq!(first["document"]["currency"], "KRW");
+    assert_eq!(first["document"]["header"], "1 Main St");
+    assert_eq!(first["document"]["footer"], "Thank you!");
+    assert_eq!(first["document"]["labels"]["total"], "합계");
     assert_eq!(first["document"]["tracking_url"], order["tracking_url"]);
 
     for frame in ["not json", "{\"type\":\"teleport\"}", "{\"type\":\"ack\"}"] {

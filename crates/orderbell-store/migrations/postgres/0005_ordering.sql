@@ -2,3 +2,5 @@
 -- (JSON, `orderbell_core::shop::OrderingOptions`; NULL: the defaults, everything offered, no
 -- minimum). Kept parallel to migrations/sqlite/0005_ordering.sql.
 ALTER TABLE shops ADD COLUMN ordering TEXT;
+-- The shop's own lines on its tickets (JSON, `orderbell_core::shop::ReceiptText`; NULL: none).
+ALTER TABLE shops ADD COLUMN receipt TEXT;

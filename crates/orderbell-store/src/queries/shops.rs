@@ -3,7 +3,7 @@
 use orderbell_core::alerts::AlertPolicy;
 use orderbell_core::hours::OpeningHours;
 use orderbell_core::order::DEFAULT_ETA_MINUTES;
-use orderbell_core::shop::{NewShop, OrderingOptions, Shop, ShopPatch};
+use orderbell_core::shop::{NewShop, OrderingOptions, ReceiptText, Shop, ShopPatch};
 use orderbell_core::user::{Member, Role};
 use orderbell_core::{Currency, ShopId, Timestamp, UserId};
 
@@ -11,9 +11,9 @@ use crate::db::{Db, Row};
 use crate::{Result, StoreError, params};
 
 const SHOP_COLUMNS: &str = "id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, \
-     alerts, opening_hours, paused_until, default_eta_minutes, ordering";
+     alerts, opening_hours, paused_until, default_eta_minutes, ordering, receipt";
 /// How many columns [`shop_from`] reads.
-pub const SHOP_COLUMN_COUNT: usize = 14;
+pub const SHOP_COLUMN_COUNT: usize = 15;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("stored shop has a bad {what}: {e}"))
@@ -62,6 +62,10 @@ pub fn shop_from(row: &Row, at: usize) -> Result<Shop> {
         paused_until: row.opt_time(at + 11)?,
         default_eta_minutes: u32::try_from(row.int(at + 12)?).map_err(|e| bad("ETA", e))?,
         guest_ordering: ordering_from(row.opt_text(at + 13)?)?,
+        receipt: match row.opt_text(at + 14)? {
+            None => ReceiptText::default(),
+            Some(t) => serde_json::from_str(&t).map_err(|e| bad("receipt text", e))?,
+        },
     })
 }
 
@@ -124,6 +128,7 @@ pub fn create_shop(
         paused_until: None,
         default_eta_minutes: DEFAULT_ETA_MINUTES,
         guest_ordering: OrderingOptions::default(),
+        receipt: ReceiptText::default(),
     })
 }
 
@@ -159,8 +164,8 @@ pub fn update_shop(
     shop.apply(patch);
     db.execute(
         "UPDATE shops SET name = $1, time_zone = $2, locale = $3, phone = $4, accepting_orders = $5, updated_at = $6,
-         alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10, ordering = $11
-         WHERE id = $12",
+         alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10, ordering = $11,
+         receipt = $12 WHERE id = $13",
         params![
             &shop.name,
             &shop.time_zone,
@@ -173,6 +178,7 @@ pub fn update_shop(
             shop.paused_until,
             i64::from(shop.default_eta_minutes),
             json_text(&shop.guest_ordering)?,
+            json_text(&shop.receipt)?,
             id.as_str()
         ],
     )?;

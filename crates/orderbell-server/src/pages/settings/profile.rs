@@ -34,6 +34,8 @@ pub struct ProfilePage {
     /// How guests may order: the types offered and the minimum as typed.
     guest: orderbell_core::shop::OrderingOptions,
     min_order: String,
+    receipt_header: String,
+    receipt_footer: String,
 }
 
 impl ProfilePage {
@@ -49,6 +51,8 @@ impl ProfilePage {
                 .map(|p| orderbell_core::text::local_phone(p, shop.currency))
                 .unwrap_or_default(),
             guest: shop.guest_ordering,
+            receipt_header: shop.receipt.header.clone().unwrap_or_default(),
+            receipt_footer: shop.receipt.footer.clone().unwrap_or_default(),
             min_order: match shop.guest_ordering.min_order {
                 0 => String::new(),
                 m => crate::pages::menu_editor::price_input(shop.currency, m),
@@ -73,6 +77,8 @@ fn profile_label(field: &str, t: &Texts) -> &'static str {
         "locale" => t.page_language,
         "guest_ordering.min_order" => t.min_order,
         "guest_ordering" => t.guest_ordering_title,
+        "receipt.header" => t.receipt_header,
+        "receipt.footer" => t.receipt_footer,
         _ => t.settings,
     }
 }
@@ -124,6 +130,12 @@ pub async fn save_profile(
                 form.text("phone"),
                 shop.currency,
             )),
+            receipt: (form.text("guest_ordering") == "1").then(|| {
+                orderbell_core::shop::ReceiptText {
+                    header: Some(form.text("receipt_header").to_owned()),
+                    footer: Some(form.text("receipt_footer").to_owned()),
+                }
+            }),
             // Only a form that carries the section changes it (unchecked boxes send nothing).
             guest_ordering: (form.text("guest_ordering") == "1").then(|| {
                 orderbell_core::shop::OrderingOptions {

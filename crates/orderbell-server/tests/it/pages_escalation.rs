@@ -11,7 +11,7 @@
     reason = "tests"
 )]
 
-use crate::pages_support::{self, english_only, korean_only};
+use crate::pages_support::{self, EN, KO, PASSWORD, english_only, korean_only};
 use std::time::Duration;
 
 use crate::support::{As, TestApp};
@@ -21,10 +21,6 @@ use orderbell_core::Timestamp;
 use orderbell_core::shop::ShopPatchRequest;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const PASSWORD: &str = "a long password";
-const EN: &str = "orderbell_lang=en";
-const KO: &str = "orderbell_lang=ko";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

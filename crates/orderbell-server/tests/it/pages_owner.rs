@@ -13,18 +13,46 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::pages_support::{english_only, korean_only};
+use crate::pages_support::{EN, KO, PASSWORD, english_only, korean_only};
 use crate::support::{As, TestApp};
-
-const PASSWORD: &str = "a long password";
-const EN: &str = "orderbell_lang=en";
-const KO: &str = "orderbell_lang=ko";
 
 fn session(res: &crate::pages_support::Page) -> String {
     res.cookies()
         .into_iter()
         .find(|c| c.starts_with("orderbell_session="))
         .unwrap()
+}
+
+/// A Korean guest's cart on the demo shop with one large latte: its cookie and the checkout key.
+async fn latte_in_the_cart(app: &TestApp) -> (String, String) {
+    let (latte, group, large) = crate::pages::demo(app).await;
+    let added = app
+        .form(
+            "/s/demo/cart",
+            &[KO],
+            &[("item", &latte), ("quantity", "1"), (&group, &large)],
+        )
+        .await;
+    let cart = added
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("orderbell_cart_"))
+        .unwrap_or_else(|| panic!("{} {}", added.status, added.body));
+    let page = app.page("/s/demo", &[&cart, KO]).await;
+    let key = page.input("key");
+    (cart, key)
+}
+
+/// Posts the checkout and expects it refused (422) with the form shown again: its page.
+async fn refused_checkout(app: &TestApp, cart: &str, fields: &[(&str, &str)]) -> String {
+    let refused = app.form("/s/demo/order", &[cart, KO], fields).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    refused.body
 }
 
 #[tokio::test]
@@ -185,50 +213,21 @@ async fn history_print_button_and_printer_words() {
 #[tokio::test]
 async fn checkout_shows_every_error_at_once() {
     let app = TestApp::spawn().await;
-    let (latte, group, large) = crate::pages::demo(&app).await;
-    let added = app
-        .form(
-            "/s/demo/cart",
-            &[KO],
-            &[("item", &latte), ("quantity", "1"), (&group, &large)],
-        )
-        .await;
-    let cart = added
-        .cookies()
-        .into_iter()
-        .find(|c| c.starts_with("orderbell_cart_"))
-        .unwrap();
-    let page = app.page("/s/demo", &[&cart, KO]).await;
-    let key = page.input("key");
+    let (cart, key) = latte_in_the_cart(&app).await;
     // No name (the page's own rule) and a phone that is not one (the intake's rule): both.
-    let refused = app
-        .form(
-            "/s/demo/order",
-            &[&cart, KO],
-            &[
-                ("key", &key),
-                ("name", ""),
-                ("phone", "12"),
-                ("fulfillment", "pickup"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
-    assert!(
-        refused.body.contains("필수 항목입니다."),
-        "{}",
-        refused.body
-    );
-    assert!(
-        refused.body.contains("전화번호를 입력하세요"),
-        "{}",
-        refused.body
-    );
+    let refused = refused_checkout(
+        &app,
+        &cart,
+        &[
+            ("key", &key),
+            ("name", ""),
+            ("phone", "12"),
+            ("fulfillment", "pickup"),
+        ],
+    )
+    .await;
+    assert!(refused.contains("필수 항목입니다."), "{}", refused);
+    assert!(refused.contains("전화번호를 입력하세요"), "{}", refused);
 }
 
 #[tokio::test]
@@ -646,7 +645,7 @@ async fn owners_choose_which_events_reach_the_members() {
 #[tokio::test]
 async fn owners_choose_how_guests_order_and_guests_see_it() {
     let app = TestApp::spawn().await;
-    let (latte, group, large) = crate::pages::demo(&app).await;
+    crate::pages::demo(&app).await;
     let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
     let owner = app.user("owner@two.example", PASSWORD).await;
     app.state
@@ -742,43 +741,21 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
         "{}",
         shop.body
     );
-    let added = app
-        .form(
-            "/s/demo/cart",
-            &[KO],
-            &[("item", &latte), ("quantity", "1"), (&group, &large)],
-        )
-        .await;
-    let cart = added
-        .cookies()
-        .into_iter()
-        .find(|c| c.starts_with("orderbell_cart_"))
-        .unwrap_or_else(|| panic!("{} {}", added.status, added.body));
-    let page = app.page("/s/demo", &[&cart, KO]).await;
-    let key = page.input("key");
-    let refused = app
-        .form(
-            "/s/demo/order",
-            &[&cart, KO],
-            &[
-                ("key", &key),
-                ("name", "Kim"),
-                ("fulfillment", "dine_in"),
-                ("table", "3"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        refused.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        refused.body
-    );
+    let (cart, key) = latte_in_the_cart(&app).await;
+    let refused = refused_checkout(
+        &app,
+        &cart,
+        &[
+            ("key", &key),
+            ("name", "Kim"),
+            ("fulfillment", "dine_in"),
+            ("table", "3"),
+        ],
+    )
+    .await;
     assert!(
-        refused
-            .body
-            .contains("주문 금액이 가게의 최소 주문 금액보다 적습니다."),
+        refused.contains("주문 금액이 가게의 최소 주문 금액보다 적습니다."),
         "{}",
-        refused.body
+        refused
     );
 }

@@ -12,6 +12,12 @@ use reqwest::header::HeaderMap;
 
 use crate::support::TestApp;
 
+/// The password of the test accounts.
+pub const PASSWORD: &str = "a long password";
+/// The language cookies a browser sends after using the footer's switch.
+pub const EN: &str = "orderbell_lang=en";
+pub const KO: &str = "orderbell_lang=ko";
+
 /// A page answer.
 pub struct Page {
     pub status: StatusCode,

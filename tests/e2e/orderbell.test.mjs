@@ -391,7 +391,13 @@ test('a rush on a portrait tablet: the newest order in view, typed text kept, a 
   await other.waitForSelector(target);
   await Promise.all([tablet, other].map((p) => p.evaluate((sel) => document.querySelector(sel).click(), target)));
   await Promise.all([tablet, other].map((p) => p.waitForSelector(`.order-card[data-number="${numbers[0]}"][data-status=accepted]`, { timeout: 3000 })));
-  const notices = await Promise.all([tablet, other].map((p) => p.locator('#stale-notice').count()));
+  // The loser's notice comes with the answer to its own request, which may land after the
+  // live update: wait for it.
+  let notices = [0, 0];
+  for (let i = 0; i < 30 && notices[0] + notices[1] === 0; i += 1) {
+    notices = await Promise.all([tablet, other].map((p) => p.locator('#stale-notice').count()));
+    if (notices[0] + notices[1] === 0) await tablet.waitForTimeout(100);
+  }
   assert.deepEqual([...notices].sort(), [0, 1], 'exactly one screen lost the race');
   const loser = notices[0] === 1 ? tablet : other;
   assert.match(await loser.locator('#stale-notice').textContent(), new RegExp(`#${numbers[0]} was already answered: Accepted by .+ at \\d\\d:\\d\\d`));

@@ -32,6 +32,8 @@ pub struct MenuItem {
     /// Minor units of the shop's currency.
     pub price: i64,
     pub sold_out: bool,
+    /// Off the guest page and not orderable by guests (kept for later, unlike a deletion).
+    pub hidden: bool,
     pub position: i64,
     pub option_groups: Vec<OptionGroup>,
 }
@@ -61,6 +63,13 @@ pub struct MenuOption {
 }
 
 impl Menu {
+    /// Leaves out the items hidden from guests.
+    pub fn hide_from_guests(&mut self) {
+        for c in &mut self.categories {
+            c.items.retain(|i| !i.hidden);
+        }
+    }
+
     pub fn item(&self, id: &str) -> Option<&MenuItem> {
         self.categories
             .iter()
@@ -108,6 +117,8 @@ pub struct ItemInput {
     pub description: Option<String>,
     pub price: Option<i64>,
     pub sold_out: Option<bool>,
+    /// Hidden from guests (the guest page and guest orders).
+    pub hidden: Option<bool>,
     pub position: Option<i64>,
 }
 
@@ -146,6 +157,7 @@ pub struct ItemChange {
     pub description: Option<Option<String>>,
     pub price: Option<i64>,
     pub sold_out: Option<bool>,
+    pub hidden: Option<bool>,
     pub position: Option<i64>,
 }
 
@@ -227,6 +239,7 @@ impl ItemInput {
             description,
             price,
             sold_out: self.sold_out,
+            hidden: self.hidden,
             position,
         })
     }

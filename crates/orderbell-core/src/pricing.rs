@@ -112,7 +112,7 @@ pub fn price_order(
     for (i, line) in request.items.iter().take(MAX_LINES).enumerate() {
         let field = format!("items[{i}]");
         let priced = if line.menu_item_id.is_some() {
-            price_menu_line(&mut errors, &field, line, menu)
+            price_menu_line(&mut errors, &field, line, menu, rules.allow_free_form)
         } else if rules.allow_free_form {
             price_free_line(&mut errors, &field, line)
         } else {
@@ -199,11 +199,13 @@ fn line_total(unit_price: i64, options: &[ItemOption], quantity: i64) -> i64 {
     unit.saturating_mul(quantity)
 }
 
+/// `with_hidden`: items hidden from guests may be ordered (API keys).
 fn price_menu_line(
     errors: &mut ValidationErrors,
     field: &str,
     line: &OrderLineRequest,
     menu: &Menu,
+    with_hidden: bool,
 ) -> Option<OrderItem> {
     if line.name.is_some() || line.unit_price.is_some() || line.options.is_some() {
         errors.add(
@@ -214,7 +216,8 @@ fn price_menu_line(
     }
     let quantity = check_quantity(errors, field, line.quantity);
     let id = line.menu_item_id.as_deref().unwrap_or_default();
-    let Some(item) = menu.item(id) else {
+    // A hidden item is not on the menu for guests (who never order free-form lines).
+    let Some(item) = menu.item(id).filter(|i| !i.hidden || with_hidden) else {
         errors.add(
             format!("{field}.menu_item_id"),
             "unknown",
@@ -438,6 +441,7 @@ mod tests {
                         description: None,
                         price: 5000,
                         sold_out: false,
+                        hidden: false,
                         position: 0,
                         option_groups: vec![
                             OptionGroup {
@@ -474,6 +478,7 @@ mod tests {
                         description: None,
                         price: 6000,
                         sold_out: true,
+                        hidden: false,
                         position: 1,
                         option_groups: vec![],
                     },
@@ -489,6 +494,24 @@ mod tests {
             accepting_orders: true,
             guest_ordering: None,
         }
+    }
+
+    #[test]
+    fn hidden_items_are_not_on_the_menu_for_guests() {
+        let mut menu = menu();
+        let item = &mut menu.categories[0].items[1];
+        item.sold_out = false;
+        item.hidden = true;
+        let id = item.id.to_string();
+        let request = parse(&format!(
+            r#"{{"items":[{{"menu_item_id":"{id}","quantity":1}}]}}"#
+        ));
+        let errors = price_order(&request, &menu, rules(false)).unwrap_err();
+        assert_eq!(errors.0[0].code, "unknown");
+        // A shop's own key may still order it.
+        assert!(price_order(&request, &menu, rules(true)).is_ok());
+        menu.hide_from_guests();
+        assert!(menu.item(&id).is_none());
     }
 
     #[test]

@@ -159,6 +159,7 @@ async fn fill_menu(state: &AppState, shop: &ShopId) -> anyhow::Result<()> {
             description: Some(description.into()),
             price: Some(price),
             sold_out: None,
+            hidden: None,
             position: None,
         };
         let item = store

@@ -110,6 +110,9 @@ texts! {
     check_test_order: "Place a test order on the guest page", "손님 페이지에서 시험 주문하기";
     check_done: "done", "완료";
     check_todo: "to do", "할 일";
+    item_hidden: "Hidden from guests", "손님에게 숨김";
+    hide_item: "Hide", "숨기기";
+    show_item: "Show to guests", "다시 보이기";
     confirm_delete: "Delete {name}? This cannot be undone.", "{name}을(를) 삭제할까요? 되돌릴 수 없습니다.";
     yes_delete: "Yes, delete", "삭제";
     qr_codes_tab: "QR codes", "QR 코드";

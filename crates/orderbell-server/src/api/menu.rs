@@ -30,13 +30,22 @@ pub struct MenuView {
 pub async fn get(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    caller: Result<Caller, ApiError>,
 ) -> ApiResult<Json<MenuView>> {
     let shop = state
         .store
         .shop_by_slug(&slug)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let menu = state.store.menu(&shop.id).await?;
+    let mut menu = state.store.menu(&shop.id).await?;
+    // Items hidden from guests are shown to the shop's members and keys only.
+    let member = match &caller {
+        Ok(c) => shop_access(&state, c, &slug, Need::Member).await.is_ok(),
+        Err(_) => false,
+    };
+    if !member {
+        menu.hide_from_guests();
+    }
     Ok(Json(MenuView {
         currency: shop.currency,
         menu,

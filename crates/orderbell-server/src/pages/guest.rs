@@ -171,15 +171,17 @@ fn categories(
     t: &Texts,
     item_errors: &[(String, &'static str)],
 ) -> Vec<CategoryView> {
+    // Hidden items are not on the guest page; a category with nothing to show is left out.
     menu.categories
         .iter()
-        .filter(|c| !c.items.is_empty())
+        .filter(|c| c.items.iter().any(|i| !i.hidden))
         .map(|c| CategoryView {
             id: c.id.to_string(),
             name: c.name.clone(),
             items: c
                 .items
                 .iter()
+                .filter(|i| !i.hidden)
                 .map(|i| ItemView {
                     id: i.id.to_string(),
                     name: i.name.clone(),

@@ -43,6 +43,8 @@ pub struct ItemRow {
     pub price_input: String,
     pub price: String,
     pub sold_out: bool,
+    /// Hidden from guests.
+    pub hidden: bool,
     pub groups: Vec<GroupRow>,
 }
 
@@ -109,6 +111,7 @@ async fn page(
                     price_input: price_input(c, i.price),
                     price: c.format(i.price),
                     sold_out: i.sold_out,
+                    hidden: i.hidden,
                     groups: i
                         .option_groups
                         .iter()
@@ -187,6 +190,11 @@ enum MenuOp {
         id: MenuItemId,
         sold_out: bool,
     },
+    /// Hide an item from guests, or show it again (owners).
+    HideItem {
+        id: MenuItemId,
+        hidden: bool,
+    },
     DeleteItem {
         id: MenuItemId,
     },
@@ -250,6 +258,7 @@ impl MenuOp {
                 description: Some(form.text("description").to_owned()),
                 price: form_price(form, currency, "price")?,
                 sold_out,
+                hidden: None,
                 position: None,
             })
         };
@@ -276,6 +285,10 @@ impl MenuOp {
             "toggle_item" => MenuOp::ToggleItem {
                 id: form_id(form, "id", MenuItemId::parse)?,
                 sold_out: form_on(form, "sold_out"),
+            },
+            "hide_item" => MenuOp::HideItem {
+                id: form_id(form, "id", MenuItemId::parse)?,
+                hidden: form_on(form, "hidden"),
             },
             "delete_item" => MenuOp::DeleteItem {
                 id: form_id(form, "id", MenuItemId::parse)?,
@@ -321,6 +334,13 @@ impl MenuOp {
             MenuOp::AddItem { item } => add_item(state, shop, item).await,
             MenuOp::UpdateItem { id, item } => update_item(state, shop, &id, item).await,
             MenuOp::ToggleItem { id, sold_out } => toggle_item(state, shop, &id, sold_out).await,
+            MenuOp::HideItem { id, hidden } => {
+                let item = ItemInput {
+                    hidden: Some(hidden),
+                    ..ItemInput::default()
+                };
+                update_item(state, shop, &id, item).await
+            }
             MenuOp::DeleteItem { id } => state.store.delete_item(shop, &id).await,
             MenuOp::AddGroup { item, group } => add_group(state, shop, &item, group).await,
             MenuOp::DeleteGroup { id } => state.store.delete_option_group(shop, &id).await,

@@ -1101,6 +1101,36 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
             })
             .count()
     };
+    // A repeat already being sent when the keypad answered may still arrive: wait until the
+    // order has nothing queued or in flight before counting.
+    let shop_id = app
+        .state
+        .store
+        .shop_by_slug("cafe")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let order_id = orderbell_core::OrderId::parse(&id).unwrap();
+    eventually("the order's outbox to settle", async || {
+        let rows = app
+            .state
+            .store
+            .order_notifications(&shop_id, &order_id)
+            .await
+            .unwrap();
+        rows.iter()
+            .all(|n| {
+                !matches!(
+                    n.status,
+                    orderbell_store::notifications::NotificationStatus::Queued
+                        | orderbell_store::notifications::NotificationStatus::Sending
+                )
+            })
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let sent_before = about_the_order();
     app.clock.advance(jiff::SignedDuration::from_secs(700));
     tokio::time::sleep(Duration::from_millis(2500)).await;

@@ -221,6 +221,7 @@ async fn every_text_is_escaped() {
                 description: Some(EVIL.into()),
                 price: Some(1000),
                 sold_out: None,
+                hidden: None,
                 position: None,
             }
             .validate(true)

@@ -759,3 +759,71 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
         refused
     );
 }
+
+#[tokio::test]
+async fn owners_hide_an_item_from_guests_and_show_it_again() {
+    let app = TestApp::spawn().await;
+    let (latte, _, _) = crate::pages::demo(&app).await;
+    let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
+    let owner = app.user("owner@three.example", PASSWORD).await;
+    app.state
+        .store
+        .set_member(
+            &demo.id,
+            &owner.id,
+            orderbell_core::user::Role::Owner,
+            app.state.now(),
+        )
+        .await
+        .unwrap();
+    let cookie = app.page_login("owner@three.example", PASSWORD).await;
+    let editor = app.page("/dashboard/demo/menu", &[&cookie, KO]).await;
+    let csrf = editor.input("csrf");
+    let hide = |hidden: &'static str| {
+        let (app, cookie, csrf, latte) = (&app, cookie.clone(), csrf.clone(), latte.clone());
+        async move {
+            app.form(
+                "/dashboard/demo/menu",
+                &[&cookie],
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("op", "hide_item"),
+                    ("id", latte.as_str()),
+                    ("hidden", hidden),
+                ],
+            )
+            .await
+        }
+    };
+    assert_eq!(hide("true").await.status, StatusCode::SEE_OTHER);
+    let editor = app.page("/dashboard/demo/menu", &[&cookie, KO]).await;
+    assert!(editor.body.contains("손님에게 숨김"), "{}", editor.body);
+    // Off the guest page and the public menu; a guest order by its id is refused.
+    let guest = app.page("/s/demo", &[]).await;
+    assert!(!guest.body.contains(&latte), "{}", guest.body);
+    let public = app.get("/api/v1/shops/demo/menu", &As::Nobody).await;
+    assert!(!public.body.to_string().contains(&latte), "{}", public.body);
+    let order = app
+        .post(
+            "/api/v1/shops/demo/orders",
+            &As::Nobody,
+            json!({"items": [{"menu_item_id": latte, "quantity": 1}]}),
+        )
+        .await;
+    assert_eq!(order.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(order.body["error"]["fields"][0]["code"], "unknown");
+    // Members still see it, marked.
+    let session = cookie
+        .strip_prefix("orderbell_session=")
+        .unwrap()
+        .to_owned();
+    let members = app
+        .get("/api/v1/shops/demo/menu", &As::Session(session))
+        .await;
+    assert!(members.body.to_string().contains(&latte));
+    assert!(members.body.to_string().contains("\"hidden\":true"));
+    // Shown again.
+    assert_eq!(hide("false").await.status, StatusCode::SEE_OTHER);
+    let guest = app.page("/s/demo", &[]).await;
+    assert!(guest.body.contains(&latte), "{}", guest.body);
+}

@@ -4,3 +4,5 @@
 ALTER TABLE shops ADD COLUMN ordering TEXT;
 -- The shop's own lines on its tickets (JSON, `orderbell_core::shop::ReceiptText`; NULL: none).
 ALTER TABLE shops ADD COLUMN receipt TEXT;
+-- A menu item hidden from guests (off the guest page, not orderable by guests), kept for later.
+ALTER TABLE menu_items ADD COLUMN hidden INTEGER NOT NULL DEFAULT 0;

@@ -15,7 +15,7 @@ use crate::{Result, StoreError, params};
 use super::changed;
 
 const CATEGORY_SQL: &str = "SELECT id, name, position FROM menu_categories WHERE shop_id = $1";
-const ITEM_SQL: &str = "SELECT id, category_id, name, description, price, sold_out, position FROM menu_items WHERE shop_id = $1";
+const ITEM_SQL: &str = "SELECT id, category_id, name, description, price, sold_out, position, hidden FROM menu_items WHERE shop_id = $1";
 const GROUP_SQL: &str = "SELECT id, item_id, name, min_choices, max_choices, position FROM option_groups WHERE shop_id = $1";
 const OPTION_SQL: &str =
     "SELECT id, group_id, name, price, sold_out, position FROM options WHERE shop_id = $1";
@@ -38,6 +38,7 @@ fn item_from(r: &Row) -> Result<MenuItem> {
         price: r.int(4)?,
         sold_out: r.bool(5)?,
         position: r.int(6)?,
+        hidden: r.bool(7)?,
         option_groups: vec![],
     })
 }
@@ -250,8 +251,8 @@ pub fn create_item(
         None => next_position(db, "menu_items", "category_id", category.as_str())?,
     };
     db.execute(
-        "INSERT INTO menu_items (id, shop_id, category_id, name, description, price, sold_out, position, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO menu_items (id, shop_id, category_id, name, description, price, sold_out, position, created_at, updated_at, hidden)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         params![
             id.as_str(),
             shop.as_str(),
@@ -262,7 +263,8 @@ pub fn create_item(
             c.sold_out.unwrap_or(false),
             position,
             now,
-            now
+            now,
+            c.hidden.unwrap_or(false)
         ],
     )?;
     load_item(db, shop, id.as_str())
@@ -288,10 +290,11 @@ pub fn update_item(
     }
     item.price = c.price.unwrap_or(item.price);
     item.sold_out = c.sold_out.unwrap_or(item.sold_out);
+    item.hidden = c.hidden.unwrap_or(item.hidden);
     item.position = c.position.unwrap_or(item.position);
     db.execute(
         "UPDATE menu_items SET category_id = $1, name = $2, description = $3, price = $4, sold_out = $5, position = $6,
-         updated_at = $7 WHERE shop_id = $8 AND id = $9",
+         updated_at = $7, hidden = $10 WHERE shop_id = $8 AND id = $9",
         params![
             item.category_id.as_str(),
             &item.name,
@@ -301,7 +304,8 @@ pub fn update_item(
             item.position,
             now,
             shop.as_str(),
-            id.as_str()
+            id.as_str(),
+            item.hidden
         ],
     )?;
     Ok(item)

@@ -390,6 +390,7 @@ async fn menu_editing(store: Arc<dyn Store>) {
         description: Some("hot".into()),
         price: Some(price),
         sold_out: None,
+        hidden: None,
         position: None,
     };
     let latte = store
@@ -481,6 +482,28 @@ async fn menu_editing(store: Arc<dyn Store>) {
     assert_eq!(moved.category_id, tea.id);
     let menu = store.menu(&s).await.unwrap();
     assert_eq!(menu.categories[1].items[0].id, americano.id);
+    assert!(!menu.categories[1].items[0].hidden);
+    // Hidden from guests, kept for later: stored and read back as hidden, shown again after.
+    for hidden in [true, false] {
+        let changed = store
+            .update_item(
+                &s,
+                &americano.id,
+                ItemInput {
+                    hidden: Some(hidden),
+                    ..Default::default()
+                }
+                .validate(false)
+                .unwrap(),
+                now(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed.hidden, hidden);
+        assert!(changed.sold_out, "the other switches stay");
+        let menu = store.menu(&s).await.unwrap();
+        assert_eq!(menu.categories[1].items[0].hidden, hidden);
+    }
 
     let opt = store
         .update_option(

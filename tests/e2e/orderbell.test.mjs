@@ -333,6 +333,20 @@ test('screenshots of every page at phone and desktop sizes, each checked with ax
     await page.goto('/offline');
     await shot(page, `${size}-offline`);
     await axe(page, `${size}-offline`);
+    // The guest's checkout with its errors shown, then the tracking page of the order.
+    await page.goto('/s/demo');
+    await page.locator('li.item', { hasText: 'Croissant' }).locator('button[type=submit]').click();
+    await page.waitForSelector('#checkout:not([hidden])');
+    expectedErrors.push(/status of 422 .*\/s\/demo\/order/);
+    await Promise.all([page.waitForLoadState(), page.click('#place-order')]);
+    await page.waitForSelector('#c-name-err');
+    expectedErrors.pop();
+    await axe(page, `${size}-checkout-errors`);
+    await page.fill('#c-name', 'Axe Check');
+    await Promise.all([page.waitForURL('**/o/**'), page.click('#place-order')]);
+    await page.waitForSelector('#order-status');
+    await shot(page, `${size}-tracking`);
+    await axe(page, `${size}-tracking`);
     await page.goto('/lang?to=ko&next=/s/demo');
     await page.waitForSelector('html[lang=ko]');
     await shot(page, `${size}-shop-ko`);

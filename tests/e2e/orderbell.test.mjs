@@ -433,7 +433,7 @@ test('a new owner, in Korean, from sign-up to a test order by following the page
   // The shop: a Korean name, no address name (one is made), a Seoul number as written locally.
   await owner.fill('#n-name', '김밥천국');
   await owner.fill('#n-phone', '02-123-4567');
-  await Promise.all([owner.waitForURL(/\/dashboard\/shop-\d{4}$/), owner.click('form[action="/dashboard"] button[type=submit]')]);
+  await Promise.all([owner.waitForURL(/\/dashboard\/gimbapcheonguk$/), owner.click('form[action="/dashboard"] button[type=submit]')]);
   const board = owner.url();
   const slug = board.split('/').pop();
   await owner.waitForSelector('#checklist');

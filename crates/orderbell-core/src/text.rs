@@ -72,23 +72,51 @@ pub fn local_phone(e164: &str, currency: crate::Currency) -> String {
     format!("{code}-{middle}-{last}")
 }
 
-/// A slug made from a shop's name: its ASCII letters and digits, lower case, words joined by
-/// `-` (`Cafe Seoul 2` → `cafe-seoul-2`); `None` when too little of the name is ASCII (a Korean
-/// name), so the caller picks another.
+/// A slug made from a shop's name: its letters and digits, lower case, words joined by `-`;
+/// Hangul is romanised (Revised Romanization, syllable by syllable: `김밥천국` →
+/// `gimbapcheonguk`). `None` when too little is left (a name in another script).
 pub fn slug_from_name(name: &str) -> Option<String> {
-    let mut slug = String::new();
-    for word in name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-    {
-        if !slug.is_empty() {
-            slug.push('-');
+    let mut words: Vec<String> = vec![];
+    let mut word = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        } else if let Some(latin) = romanise(c) {
+            word.push_str(&latin);
+        } else if !word.is_empty() {
+            words.push(std::mem::take(&mut word));
         }
-        slug.push_str(&word.to_ascii_lowercase());
     }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    let mut slug = words.join("-");
     slug.truncate(40);
     let slug = slug.trim_end_matches('-').to_owned();
     is_valid_slug(&slug).then_some(slug)
+}
+
+/// One Hangul syllable in the Revised Romanization of Korean, without the rules that look at
+/// the next syllable (enough for an address); `None` for anything else.
+fn romanise(c: char) -> Option<String> {
+    const INITIALS: [&str; 19] = [
+        "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
+        "p", "h",
+    ];
+    const MEDIALS: [&str; 21] = [
+        "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
+        "we", "wi", "yu", "eu", "ui", "i",
+    ];
+    const FINALS: [&str; 28] = [
+        "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p",
+        "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+    ];
+    let index = u32::from(c).checked_sub(0xAC00).filter(|i| *i < 11_172)?;
+    let index = usize::try_from(index).ok()?;
+    let initial = INITIALS.get(index / 588)?;
+    let medial = MEDIALS.get(index % 588 / 28)?;
+    let last = FINALS.get(index % 28)?;
+    Some(format!("{initial}{medial}{last}"))
 }
 
 /// Whether `name` is an IANA time zone Orderbell knows (e.g. `Asia/Seoul`).
@@ -139,7 +167,23 @@ mod tests {
             slug_from_name("  Kim's   Bakery!").as_deref(),
             Some("kim-s-bakery")
         );
-        assert_eq!(slug_from_name("김밥천국"), None);
+        assert_eq!(
+            slug_from_name("김밥천국").as_deref(),
+            Some("gimbapcheonguk")
+        );
+        assert_eq!(
+            slug_from_name("카페 오더벨").as_deref(),
+            Some("kape-odeobel")
+        );
+        assert_eq!(
+            slug_from_name("서울 Cafe 2").as_deref(),
+            Some("seoul-cafe-2")
+        );
+        assert_eq!(
+            slug_from_name("닭갈비 & 막국수").as_deref(),
+            Some("dakgalbi-makguksu")
+        );
+        assert_eq!(slug_from_name("東京"), None);
         assert_eq!(slug_from_name("a"), None);
     }
 

@@ -376,8 +376,9 @@ async fn index_page(
     render(&view, status, Cache::Private)
 }
 
-/// A free slug for a new shop whose owner left the field empty: from the name's ASCII words
-/// (`Cafe Seoul` → `cafe-seoul`, then `cafe-seoul-2`…), else `shop-` and four random digits.
+/// A free slug for a new shop whose owner left the field empty: from the name, Hangul
+/// romanised (`Cafe Seoul` → `cafe-seoul`, `김밥천국` → `gimbapcheonguk`, then `…-2`…), else
+/// `shop-` and four random digits.
 async fn suggest_slug(state: &AppState, name: &str) -> Result<String, PageError> {
     let base = orderbell_core::text::slug_from_name(name);
     for attempt in 0..8u32 {

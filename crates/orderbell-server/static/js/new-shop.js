@@ -15,7 +15,8 @@ if (name && slug) {
   slug.addEventListener('input', () => { touched = true; });
   name.addEventListener('input', () => {
     if (touched) return;
-    // Same rule as the server (orderbell_core::text::slug_from_name): ASCII words joined by -.
+    // The ASCII words of the name joined by - (the server also romanises Hangul when the
+    // field is left empty: orderbell_core::text::slug_from_name).
     const words = name.value.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
     const made = words.join('-').slice(0, 40).replace(/-+$/, '');
     slug.placeholder = made.length >= 2 ? made : '';

@@ -326,7 +326,7 @@ async fn a_new_shop_from_the_form_and_its_checklist() {
         .strip_prefix("/dashboard/")
         .unwrap()
         .to_owned();
-    assert!(slug.starts_with("shop-"), "{slug}");
+    assert_eq!(slug, "gimbapcheonguk", "the Korean name, romanised");
     let shop = app.state.store.shop_by_slug(&slug).await.unwrap().unwrap();
     assert_eq!(shop.phone.as_deref(), Some("+8221234567"));
     assert_eq!(shop.locale, "ko");
@@ -344,6 +344,24 @@ async fn a_new_shop_from_the_form_and_its_checklist() {
         )
         .await;
     assert_eq!(made.location(), "/dashboard/cafe-seoul", "{}", made.body);
+    // A name in a script with no romanisation here: shop- and four digits.
+    let made = app
+        .form(
+            "/dashboard",
+            &[&cookie, EN],
+            &[
+                ("csrf", &csrf),
+                ("name", "東京"),
+                ("slug", ""),
+                ("locale", "en"),
+            ],
+        )
+        .await;
+    assert!(
+        made.location().starts_with("/dashboard/shop-"),
+        "{}",
+        made.location()
+    );
 
     // The new shop's board: every step still to do, in Korean; its guest page says the menu is
     // not ready instead of showing an empty cart; the phone shows as written locally.

@@ -58,11 +58,6 @@ pub fn paused(lang: Lang, until: &str) -> (String, String) {
     )
 }
 
-/// A readiness problem code (`no_dashboard_with_sound`, `printer_offline`…) in words.
-pub fn problem(lang: Lang, code: &str) -> &'static str {
-    lang.texts().problem(code)
-}
-
 /// To the owners when nothing and nobody would hear a new order: (title, body listing the
 /// problems).
 pub fn unheard(lang: Lang, format: Format, shop: &str, problems: &[String]) -> (String, String) {
@@ -70,7 +65,7 @@ pub fn unheard(lang: Lang, format: Format, shop: &str, problems: &[String]) -> (
     let mut body = t.alert_unheard.to_owned();
     for p in problems {
         body.push_str("\n• ");
-        body.push_str(problem(lang, p));
+        body.push_str(t.problem(p));
     }
     (
         fill(t.alert_unheard_title, &[("shop", &format.escape(shop))]),
@@ -146,7 +141,7 @@ mod tests {
                 call_answer(locale, 1042, CallOutcome::Rejected),
                 call_answer(locale, 1042, CallOutcome::AlreadyAnswered),
                 call_answer(locale, 1042, CallOutcome::NotAllowed),
-                problem(locale, "printer_offline").to_owned(),
+                locale.texts().problem("printer_offline").to_owned(),
             ];
             for t in texts {
                 assert_eq!(hangul(&t), ko, "{t}");

@@ -65,11 +65,6 @@ struct MenuPage {
     errors: Vec<String>,
 }
 
-/// A price as typed, in minor units of the currency (`Currency::parse`: `4,500원`, `₩4500`…).
-pub fn parse_price(currency: Currency, text: &str) -> Option<i64> {
-    currency.parse(text)
-}
-
 /// Minor units as typed back into an input.
 pub fn price_input(currency: Currency, minor: i64) -> String {
     let exp = u32::from(currency.exponent());
@@ -232,7 +227,7 @@ fn form_id<T>(form: &Form, field: &str, parse: fn(&str) -> Option<T>) -> Result<
 fn form_price(form: &Form, currency: Currency, field: &str) -> Result<Option<i64>, StoreError> {
     match form.optional(field) {
         None => Ok(None),
-        Some(p) => parse_price(currency, &p).map(Some).ok_or_else(|| {
+        Some(p) => currency.parse(&p).map(Some).ok_or_else(|| {
             StoreError::Validation(ValidationErrors::single(
                 field,
                 "invalid",
@@ -525,13 +520,13 @@ mod tests {
 
     #[test]
     fn prices_follow_the_currency() {
-        assert_eq!(parse_price(Currency::KRW, "4,500"), Some(4500));
-        assert_eq!(parse_price(Currency::KRW, "4,500원"), Some(4500));
-        assert_eq!(parse_price(Currency::KRW, "4.5"), None);
-        assert_eq!(parse_price(Currency::USD, "4.5"), Some(450));
-        assert_eq!(parse_price(Currency::USD, "4.50"), Some(450));
-        assert_eq!(parse_price(Currency::USD, "4.505"), None);
-        assert_eq!(parse_price(Currency::USD, "-1"), None);
+        assert_eq!(Currency::KRW.parse("4,500"), Some(4500));
+        assert_eq!(Currency::KRW.parse("4,500원"), Some(4500));
+        assert_eq!(Currency::KRW.parse("4.5"), None);
+        assert_eq!(Currency::USD.parse("4.5"), Some(450));
+        assert_eq!(Currency::USD.parse("4.50"), Some(450));
+        assert_eq!(Currency::USD.parse("4.505"), None);
+        assert_eq!(Currency::USD.parse("-1"), None);
         assert_eq!(price_input(Currency::USD, 450), "4.50");
         assert_eq!(price_input(Currency::KRW, 4500), "4500");
     }

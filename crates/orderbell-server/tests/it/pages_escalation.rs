@@ -276,19 +276,13 @@ async fn members_pause_and_resume_guest_ordering_from_the_board() {
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
 
     // Staff may pause too (a busy kitchen cannot wait for the owner).
-    let shop = app.state.store.shop_by_slug("cafe").await.unwrap().unwrap();
-    let staff = app.user("staff@cafe.example", PASSWORD).await;
-    app.state
-        .store
-        .set_member(
-            &shop.id,
-            &staff.id,
+    let staff_cookie = app
+        .member_cookie(
+            "cafe",
+            "staff@cafe.example",
             orderbell_core::user::Role::Staff,
-            app.state.now(),
         )
-        .await
-        .unwrap();
-    let staff_cookie = app.page_login("staff@cafe.example", PASSWORD).await;
+        .await;
     let staff_csrf = app
         .page("/dashboard/cafe", &[&staff_cookie])
         .await
@@ -518,18 +512,13 @@ async fn owners_set_the_alert_policy_default_eta_and_opening_hours() {
     assert_eq!(always.status, StatusCode::SEE_OTHER, "{}", always.body);
     let shop = app.state.store.shop_by_slug("cafe").await.unwrap().unwrap();
     assert_eq!(shop.opening_hours, None);
-    let staff = app.user("staff@cafe.example", PASSWORD).await;
-    app.state
-        .store
-        .set_member(
-            &shop.id,
-            &staff.id,
+    let staff_cookie = app
+        .member_cookie(
+            "cafe",
+            "staff@cafe.example",
             orderbell_core::user::Role::Staff,
-            app.state.now(),
         )
-        .await
-        .unwrap();
-    let staff_cookie = app.page_login("staff@cafe.example", PASSWORD).await;
+        .await;
     let staff_page = app
         .page("/dashboard/cafe/settings", &[&staff_cookie, EN])
         .await;

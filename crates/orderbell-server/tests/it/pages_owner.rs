@@ -631,18 +631,13 @@ async fn owners_choose_which_events_reach_the_members() {
     assert_eq!(again, settings);
 
     // Staff see the settings but may not change them.
-    let staff = app.user("staff@cafe.example", PASSWORD).await;
-    app.state
-        .store
-        .set_member(
-            &shop.id,
-            &staff.id,
+    let staff_cookie = app
+        .member_cookie(
+            "cafe",
+            "staff@cafe.example",
             orderbell_core::user::Role::Staff,
-            app.state.now(),
         )
-        .await
-        .unwrap();
-    let staff_cookie = app.page_login("staff@cafe.example", PASSWORD).await;
+        .await;
     let page = app.page("/dashboard/cafe/channels", &[&staff_cookie]).await;
     assert!(page.body.contains("disabled"), "{}", page.body);
     let csrf = page.input("csrf");
@@ -664,19 +659,13 @@ async fn owners_choose_which_events_reach_the_members() {
 async fn owners_choose_how_guests_order_and_guests_see_it() {
     let app = TestApp::spawn().await;
     crate::pages::demo(&app).await;
-    let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
-    let owner = app.user("owner@two.example", PASSWORD).await;
-    app.state
-        .store
-        .set_member(
-            &demo.id,
-            &owner.id,
+    let cookie = app
+        .member_cookie(
+            "demo",
+            "owner@two.example",
             orderbell_core::user::Role::Owner,
-            app.state.now(),
         )
-        .await
-        .unwrap();
-    let cookie = app.page_login("owner@two.example", PASSWORD).await;
+        .await;
     let settings = app.page("/dashboard/demo/settings", &[&cookie, KO]).await;
     let csrf = settings.input("csrf");
     let save = |min: &'static str, pickup: bool| {
@@ -782,19 +771,13 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
 async fn owners_hide_an_item_from_guests_and_show_it_again() {
     let app = TestApp::spawn().await;
     let (latte, _, _) = crate::pages::demo(&app).await;
-    let demo = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
-    let owner = app.user("owner@three.example", PASSWORD).await;
-    app.state
-        .store
-        .set_member(
-            &demo.id,
-            &owner.id,
+    let cookie = app
+        .member_cookie(
+            "demo",
+            "owner@three.example",
             orderbell_core::user::Role::Owner,
-            app.state.now(),
         )
-        .await
-        .unwrap();
-    let cookie = app.page_login("owner@three.example", PASSWORD).await;
+        .await;
     let editor = app.page("/dashboard/demo/menu", &[&cookie, KO]).await;
     let csrf = editor.input("csrf");
     let hide = |hidden: &'static str| {

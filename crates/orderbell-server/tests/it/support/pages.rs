@@ -107,6 +107,24 @@ impl TestApp {
         read(req).await
     }
 
+    /// A new account made a member of the shop `slug` with `role`, signed in through the login
+    /// form: its `orderbell_session=…` cookie.
+    pub async fn member_cookie(
+        &self,
+        slug: &str,
+        email: &str,
+        role: orderbell_core::user::Role,
+    ) -> String {
+        let user = self.user(email, PASSWORD).await;
+        let shop = self.state.store.shop_by_slug(slug).await.unwrap().unwrap();
+        self.state
+            .store
+            .set_member(&shop.id, &user.id, role, self.state.now())
+            .await
+            .unwrap();
+        self.page_login(email, PASSWORD).await
+    }
+
     /// Signs in through the login form; returns `orderbell_session=…`.
     pub async fn page_login(&self, email: &str, password: &str) -> String {
         let res = self

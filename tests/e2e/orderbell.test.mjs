@@ -116,7 +116,16 @@ test('a guest orders on a phone; the dashboards ring, acknowledge, accept; track
   await guest.waitForSelector('#checkout:not([hidden])');
   await guest.fill('#c-name', 'Kim "Tester" <b>');
   await guest.fill('#c-phone', '010-1234-5678');
+  // Delivery shows its fee and area, and the button's total takes the fee in.
+  const money = async (which) => Number((await guest.locator(`#place-order [data-total=${which}]`).textContent()).replace(/[^0-9]/g, ''));
+  assert.equal(await guest.locator('#delivery-fee').isVisible(), false);
+  await guest.check('input[name=fulfillment][value=delivery]');
+  assert.match(await guest.locator('#delivery-fee').textContent(), /3,000/);
+  assert.equal(await guest.locator('#place-order [data-total=delivery]').isVisible(), true);
+  assert.equal(await guest.locator('#place-order [data-total=items]').isVisible(), false);
+  assert.equal(await money('delivery'), (await money('items')) + 3000);
   await guest.check('input[name=fulfillment][value=dine_in]');
+  assert.equal(await guest.locator('#place-order [data-total=items]').isVisible(), true);
   await guest.fill('#c-table', '7');
   await guest.fill('#c-note', 'less ice <script>alert("x")</script>');
   await shot(guest, 'phone-shop-checkout');

@@ -259,6 +259,11 @@ pub struct Order {
 }
 
 impl Order {
+    /// What the total adds to the items: the delivery fee of a guest's delivery order.
+    pub fn delivery_fee(&self) -> i64 {
+        self.total.saturating_sub(self.subtotal).max(0)
+    }
+
     /// When the order is expected to be ready: the moment it was marked ready, or acceptance
     /// time plus the ETA while it is being prepared.
     pub fn expected_ready_at(&self) -> Option<Timestamp> {

@@ -60,7 +60,7 @@ pub struct CustomerRequest {
 }
 
 /// What the caller may do and the bounds that apply.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct PricingRules {
     /// Free-form lines with prices are allowed (API keys), not only menu ids (guests).
     pub allow_free_form: bool,
@@ -160,12 +160,16 @@ pub fn price_order(
             );
         }
     }
+    let fee = rules
+        .guest_ordering
+        .as_ref()
+        .map_or(0, |o| o.fee_for(fulfillment.kind()));
     let note = errors.text("note", request.note.as_deref(), false, 500);
     errors.into_result()?;
     Ok(PricedOrder {
         items,
         subtotal,
-        total: subtotal,
+        total: subtotal.saturating_add(fee),
         customer,
         fulfillment,
         note,
@@ -521,6 +525,7 @@ mod tests {
             dine_in: false,
             delivery: false,
             min_order: 10_000,
+            ..Default::default()
         };
         let guest = PricingRules {
             guest_ordering: Some(ordering),
@@ -536,12 +541,19 @@ mod tests {
                 .map(|e| e.0.into_iter().map(|f| (f.field, f.code)).collect())
                 .unwrap_or_default()
         };
-        assert!(price_order(&order(r#"{"type":"pickup"}"#, 10_000), &menu(), guest).is_ok());
+        assert!(
+            price_order(
+                &order(r#"{"type":"pickup"}"#, 10_000),
+                &menu(),
+                guest.clone()
+            )
+            .is_ok()
+        );
         assert_eq!(
             codes(price_order(
                 &order(r#"{"type":"dine_in","table":"3"}"#, 12_000),
                 &menu(),
-                guest
+                guest.clone()
             )),
             [("fulfillment.type".to_owned(), "not_offered")]
         );
@@ -562,6 +574,32 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_guest_delivery_order_carries_the_shops_delivery_fee() {
+        let guest = PricingRules {
+            guest_ordering: Some(crate::shop::OrderingOptions {
+                min_order: 10_000,
+                delivery_fee: 3_000,
+                ..Default::default()
+            }),
+            ..rules(true)
+        };
+        let order = |fulfillment: &str| {
+            parse(&format!(
+                r#"{{"items":[{{"name":"A","quantity":1,"unit_price":10000}}],"fulfillment":{fulfillment}}}"#
+            ))
+        };
+        let delivery = order(r#"{"type":"delivery","address":"1 Main St"}"#);
+        // The minimum counts the items only; the fee comes on top.
+        let priced = price_order(&delivery, &menu(), guest.clone()).unwrap();
+        assert_eq!((priced.subtotal, priced.total), (10_000, 13_000));
+        let priced = price_order(&order(r#"{"type":"pickup"}"#), &menu(), guest).unwrap();
+        assert_eq!((priced.subtotal, priced.total), (10_000, 10_000));
+        // An API key's order is priced by the integrator's own site.
+        let priced = price_order(&delivery, &menu(), rules(true)).unwrap();
+        assert_eq!(priced.total, 10_000);
     }
 
     fn parse(json: &str) -> OrderRequest {

@@ -7,16 +7,23 @@ use crate::hours::OpeningHours;
 use crate::text::{is_supported_locale, is_valid_slug, is_valid_time_zone, normalize_phone};
 use crate::{Currency, ShopId, Timestamp, ValidationErrors};
 
-/// How guests may order: the fulfilment types the shop offers and the smallest order it takes.
-/// Orders through an API key are not bound by it (an integrator's own site decides).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// How guests may order: the fulfilment types the shop offers, the smallest order it takes and
+/// what delivery costs. Orders through an API key are not bound by it (an integrator's own site
+/// decides).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct OrderingOptions {
     pub pickup: bool,
     pub dine_in: bool,
     pub delivery: bool,
-    /// The smallest order total a guest may place, in minor units; 0: any.
+    /// The smallest order total a guest may place, in minor units (items only, before the
+    /// delivery fee); 0: any.
     pub min_order: i64,
+    /// Added to a guest's delivery order, in minor units; 0: free delivery.
+    pub delivery_fee: i64,
+    /// Where the shop delivers, shown to guests as written ("within 2 km of the station").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivery_note: Option<String>,
 }
 
 impl Default for OrderingOptions {
@@ -26,13 +33,17 @@ impl Default for OrderingOptions {
             dine_in: true,
             delivery: true,
             min_order: 0,
+            delivery_fee: 0,
+            delivery_note: None,
         }
     }
 }
 
 impl OrderingOptions {
-    /// Largest minimum order, in minor units.
+    /// Largest minimum order and delivery fee, in minor units.
     pub const MAX_MIN_ORDER: i64 = 100_000_000;
+    /// Longest delivery note, in characters.
+    pub const MAX_NOTE_CHARS: usize = 200;
 
     /// Whether guests may choose this fulfilment type (`pickup`, `dine_in`, `delivery`).
     pub fn offers(&self, kind: &str) -> bool {
@@ -44,8 +55,18 @@ impl OrderingOptions {
         }
     }
 
-    /// At least one type is offered; the minimum is 0 to [`Self::MAX_MIN_ORDER`].
-    pub fn check(&self) -> Result<(), ValidationErrors> {
+    /// The fee a guest order with this fulfilment type adds to its items.
+    pub fn fee_for(&self, kind: &str) -> i64 {
+        if kind == "delivery" {
+            self.delivery_fee
+        } else {
+            0
+        }
+    }
+
+    /// At least one type is offered; the minimum and the fee are 0 to [`Self::MAX_MIN_ORDER`];
+    /// the delivery note is trimmed (blank: none) and at most [`Self::MAX_NOTE_CHARS`].
+    pub fn checked(mut self) -> Result<OrderingOptions, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         if !(self.pickup || self.dine_in || self.delivery) {
             errors.add(
@@ -60,7 +81,20 @@ impl OrderingOptions {
             0,
             Self::MAX_MIN_ORDER,
         );
-        errors.into_result()
+        errors.range(
+            "guest_ordering.delivery_fee",
+            self.delivery_fee,
+            0,
+            Self::MAX_MIN_ORDER,
+        );
+        self.delivery_note = errors.text(
+            "guest_ordering.delivery_note",
+            self.delivery_note.as_deref(),
+            false,
+            Self::MAX_NOTE_CHARS,
+        );
+        errors.into_result()?;
+        Ok(self)
     }
 }
 
@@ -291,11 +325,16 @@ impl ShopPatchRequest {
                 check_phone(&mut errors, "phone", Some(p))
             }
         });
-        if let Some(ordering) = &self.guest_ordering
-            && let Err(e) = ordering.check()
-        {
-            errors.0.extend(e.0);
-        }
+        let guest_ordering = match self.guest_ordering {
+            Some(o) => match o.checked() {
+                Ok(o) => Some(o),
+                Err(e) => {
+                    errors.0.extend(e.0);
+                    None
+                }
+            },
+            None => None,
+        };
         let receipt = match self.receipt {
             Some(r) => match r.checked() {
                 Ok(r) => Some(r),
@@ -313,7 +352,7 @@ impl ShopPatchRequest {
             locale,
             phone,
             accepting_orders: self.accepting_orders,
-            guest_ordering: self.guest_ordering,
+            guest_ordering,
             receipt,
             ..ShopPatch::default()
         })
@@ -427,7 +466,7 @@ impl Shop {
             self.receipt = receipt.clone();
         }
         if let Some(ordering) = &patch.guest_ordering {
-            self.guest_ordering = *ordering;
+            self.guest_ordering = ordering.clone();
         }
         if let Some(eta) = patch.default_eta_minutes {
             self.default_eta_minutes = eta;

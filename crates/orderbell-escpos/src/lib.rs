@@ -69,6 +69,7 @@
 //!     }],
 //!     note: None,
 //!     subtotal: None,
+//!     charges: vec![],
 //!     total: Amount::Minor(9_000),
 //!     currency: "KRW".into(),
 //!     customer: None,

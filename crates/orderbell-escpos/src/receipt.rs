@@ -29,6 +29,9 @@ pub struct ReceiptData {
     pub note: Option<String>,
     /// Subtotal, if it differs from the total or the shop wants it shown.
     pub subtotal: Option<Amount>,
+    /// What the total adds to the items (a delivery fee…): a label and an amount each,
+    /// printed between the subtotal and the total.
+    pub charges: Vec<(String, Amount)>,
     /// Total.
     pub total: Amount,
     /// ISO 4217 code used for [`Amount::Minor`] values (e.g. `"KRW"`).
@@ -204,6 +207,9 @@ pub fn build(data: &ReceiptData) -> Document {
             labels.subtotal.clone(),
             subtotal.to_text(&data.currency),
         ));
+    }
+    for (label, amount) in &data.charges {
+        doc.columns(Columns::new(label.clone(), amount.to_text(&data.currency)));
     }
     doc.columns(
         Columns::new(labels.total.clone(), data.total.to_text(&data.currency))

@@ -476,6 +476,7 @@ pub(crate) mod tests_support {
                 items: vec![],
                 note: None,
                 subtotal: None,
+                charges: vec![],
                 total: Amount::Minor(0),
                 currency: "KRW".into(),
                 customer: None,

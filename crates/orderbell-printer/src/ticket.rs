@@ -32,6 +32,11 @@ pub fn receipt_data(job: &Job) -> ReceiptData {
             .collect(),
         note: doc.note.clone(),
         subtotal: doc.subtotal.as_ref().map(convert_amount),
+        charges: doc
+            .charges
+            .iter()
+            .map(|c| (c.label.clone(), convert_amount(&c.amount)))
+            .collect(),
         total: convert_amount(&doc.total),
         currency: doc.currency.clone(),
         customer: doc.customer.clone(),
@@ -111,7 +116,12 @@ mod tests {
             options: vec!["Iced".into()],
             line_total: Amount::Minor(9_000),
         });
-        job.document.total = Amount::Formatted("W9,000".into());
+        job.document.subtotal = Some(Amount::Minor(9_000));
+        job.document.charges.push(orderbell_protocol::Charge {
+            label: "Delivery fee".into(),
+            amount: Amount::Formatted("W3,000".into()),
+        });
+        job.document.total = Amount::Formatted("W12,000".into());
         job.copies = 2;
         job.copy = 2;
         job.reprint = true;
@@ -126,6 +136,12 @@ mod tests {
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("2 x Americano"), "{text}");
         assert!(text.contains("W9,000"));
+        // The delivery fee between the subtotal and the total.
+        let at = |needle: &str| {
+            text.find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {text}"))
+        };
+        assert!(at("Subtotal") < at("Delivery fee") && at("W3,000") < at("W12,000"));
         assert!(text.contains("REPRINT"));
         assert!(text.contains("(2/2)"));
         assert!(

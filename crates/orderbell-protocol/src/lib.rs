@@ -41,7 +41,7 @@ pub use frames::{
     PrinterState, ServerFrame, ShopInfo, StatusReport, Welcome,
 };
 pub use parse::{parse_client_frame, parse_server_frame};
-pub use receipt::{Amount, Labels, Receipt, ReceiptItem};
+pub use receipt::{Amount, Charge, Labels, Receipt, ReceiptItem};
 
 /// The protocol version this crate speaks (`hello.protocol`, `welcome.protocol`).
 ///

@@ -112,6 +112,7 @@ mod tests {
             ],
             note: Some("얼음 적게".into()),
             subtotal: None,
+            charges: vec![],
             total: Amount::Minor(13_000),
             currency: "KRW".into(),
             customer: Some("Kim".into()),

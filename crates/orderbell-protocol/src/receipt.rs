@@ -30,6 +30,10 @@ pub struct Receipt {
     /// Subtotal, when the shop shows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subtotal: Option<Amount>,
+    /// What the total adds to the items (a delivery fee…), each printed on its own line
+    /// between the subtotal and the total, with its label in the shop's language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub charges: Vec<Charge>,
     /// Total.
     pub total: Amount,
     /// ISO 4217 code for [`Amount::Minor`] values, e.g. `"KRW"`.
@@ -63,6 +67,15 @@ pub struct ReceiptItem {
     pub options: Vec<String>,
     /// Line total (quantity × price, options included).
     pub line_total: Amount,
+}
+
+/// One amount between the items and the total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charge {
+    /// What it is ("배달비" / "Delivery fee").
+    pub label: String,
+    /// How much.
+    pub amount: Amount,
 }
 
 /// An amount: a JSON integer is minor units of the receipt's currency (`9000` → `₩9,000`),

@@ -1,5 +1,5 @@
 //! `serve --demo`: a ready-to-try shop `demo` ("Orderbell Demo Cafe", KRW, Asia/Seoul) with a
-//! small Korean/English menu, and its owner. Created once; later starts reuse it.
+//! small Korean/English menu and a ₩3,000 delivery fee, and its owner. Created once; later starts reuse it.
 //!
 //! The demo owner's password is generated at first start and kept in the settings table so it
 //! can be shown at every `--demo` start. That is for the demo account only: every other
@@ -74,6 +74,18 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<DemoLogin> {
         fill_menu(state, &shop.id)
             .await
             .context("creating the demo menu")?;
+        // Delivery costs something, as it does in most shops.
+        let delivery = orderbell_core::shop::ShopPatchRequest {
+            guest_ordering: Some(orderbell_core::shop::OrderingOptions {
+                delivery_fee: 3_000,
+                delivery_note: Some("2km 이내 · within 2 km".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+        .validate()
+        .map_err(|e| anyhow::anyhow!("demo shop: {e:?}"))?;
+        store.update_shop(&shop.id, delivery, state.now()).await?;
         tracing::info!("created the demo shop");
     }
     Ok(DemoLogin {

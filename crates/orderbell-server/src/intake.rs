@@ -87,7 +87,7 @@ pub fn rules(state: &AppState, shop: &Shop, guest: bool) -> PricingRules {
         allow_free_form: !guest,
         max_total: state.config.max_order_total,
         accepting_orders: shop.accepting_orders || !guest,
-        guest_ordering: guest.then_some(shop.guest_ordering),
+        guest_ordering: guest.then(|| shop.guest_ordering.clone()),
     }
 }
 

@@ -137,6 +137,12 @@ texts! {
     min_order: "Minimum order", "최소 주문 금액";
     min_order_hint: "Empty or 0: no minimum.", "비우거나 0이면 최소 금액이 없습니다.";
     min_order_notice: "Minimum order {amount}", "최소 주문 금액 {amount}";
+    delivery_fee: "Delivery fee", "배달비";
+    delivery_fee_hint: "Added to every delivery order from the shop page. Empty or 0: free delivery.", "가게 페이지에서 들어오는 배달 주문마다 더해집니다. 비우거나 0이면 무료 배달입니다.";
+    delivery_note: "Where you deliver", "배달 지역";
+    delivery_note_hint: "Shown to guests who choose delivery, for example: within 2 km of the station.", "배달을 고른 손님에게 보입니다. 예: 역에서 2km 이내.";
+    delivery_fee_notice: "Delivery fee {amount}, added to the total.", "배달비 {amount}이 합계에 더해집니다.";
+    items_total: "Items", "주문 금액";
     err_slug: "Use 2 to 40 characters: lowercase a-z, 0-9 and -.", "영문 소문자 a-z, 숫자 0-9, -로 2~40자를 쓰세요.";
     err_slug_taken: "The address name {slug} is taken. Try another.", "주소 이름 {slug}은(는) 이미 쓰이고 있습니다. 다른 이름을 쓰세요.";
     err_currency: "Choose a currency such as KRW or USD.", "KRW, USD 같은 통화를 고르세요.";

@@ -194,7 +194,7 @@ impl Texts {
             ("locale", "invalid") => self.err_locale,
             ("email", "invalid") => self.err_email,
             (n, "invalid") if n.ends_with("price") => self.err_price,
-            ("min_order", _) => self.err_price,
+            ("min_order" | "delivery_fee", _) => self.err_price,
             (_, "not_offered") => self.err_not_offered,
             (_, "below_minimum") => self.err_below_minimum,
             (_, "duplicate") => self.err_duplicate,

@@ -228,6 +228,7 @@ fn job(job_id: &str, marker: &str) -> Job {
             }],
             note: None,
             subtotal: None,
+            charges: vec![],
             total: Amount::Minor(9000),
             currency: "KRW".into(),
             customer: None,

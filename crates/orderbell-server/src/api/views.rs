@@ -24,8 +24,12 @@ pub struct OrderView {
     pub shop: String,
     pub status: OrderStatus,
     pub currency: Currency,
-    /// Minor units.
+    /// Minor units: the items.
     pub subtotal: i64,
+    /// Minor units: in the total besides the items (the delivery fee of a guest's delivery
+    /// order); 0 when none.
+    pub delivery_fee: i64,
+    /// Minor units: what the customer pays.
     pub total: i64,
     pub items: Vec<OrderItem>,
     pub customer: CustomerInfo,
@@ -81,6 +85,7 @@ impl OrderView {
             status: o.status,
             currency: o.currency,
             subtotal: o.subtotal,
+            delivery_fee: o.delivery_fee(),
             total: o.total,
             ready_at: o.expected_ready_at(),
             items: o.items,
@@ -224,6 +229,8 @@ pub struct TrackingView {
     pub status: OrderStatus,
     pub currency: Currency,
     pub subtotal: i64,
+    /// In the total besides the items (the delivery fee); 0 when none.
+    pub delivery_fee: i64,
     pub total: i64,
     pub items: Vec<OrderItem>,
     pub fulfillment: Fulfillment,
@@ -246,6 +253,7 @@ impl TrackingView {
             status: o.status,
             currency: o.currency,
             subtotal: o.subtotal,
+            delivery_fee: o.delivery_fee(),
             total: o.total,
             ready_at: o.expected_ready_at(),
             items: o.items,

@@ -108,16 +108,20 @@ pub struct ShopPage {
     pub shop_name: String,
     pub phone: Option<super::views::ShownPhone>,
     pub accepting: bool,
-    /// Why guests cannot order now, and until when (opening hours or a pause).
     /// How guests may order here (the fulfilment choices shown).
     pub offers: orderbell_core::shop::OrderingOptions,
     /// `Minimum order ₩10,000`, when the shop has one.
     pub min_order: Option<String>,
+    /// `Delivery fee ₩3,000, added to the total.`, when delivery costs something.
+    pub delivery_fee: Option<String>,
+    /// Why guests cannot order now, and until when (opening hours or a pause).
     pub closed: Option<String>,
     pub categories: Vec<CategoryView>,
     pub cart: Vec<CartLineView>,
     pub cart_count: i64,
     pub cart_total: String,
+    /// The total of a delivery order: the items and the delivery fee.
+    pub cart_total_delivery: String,
     pub cart_full: bool,
     pub added: bool,
     pub checkout: Checkout,
@@ -260,7 +264,7 @@ fn cart_view(
             let name = menu
                 .item(&line.item)
                 .map_or_else(|| "?".to_owned(), |i| i.name.clone());
-            match price_order(&one_line(line), menu, rules) {
+            match price_order(&one_line(line), menu, rules.clone()) {
                 Ok(priced) => {
                     let item = priced.items.first();
                     let line_total = item.map_or(0, |i| i.line_total);
@@ -327,7 +331,18 @@ async fn page(
             .map(|p| super::views::ShownPhone::new(p, shop)),
         accepting: shop.accepting_orders,
         closed: closed_words(state, shop, t),
-        offers: shop.guest_ordering,
+        offers: shop.guest_ordering.clone(),
+        delivery_fee: (shop.guest_ordering.delivery && shop.guest_ordering.delivery_fee > 0).then(
+            || {
+                orderbell_core::i18n::fill(
+                    t.delivery_fee_notice,
+                    &[(
+                        "amount",
+                        &shop.currency.format(shop.guest_ordering.delivery_fee),
+                    )],
+                )
+            },
+        ),
         min_order: (shop.guest_ordering.min_order > 0).then(|| {
             orderbell_core::i18n::fill(
                 t.min_order_notice,
@@ -342,6 +357,9 @@ async fn page(
         cart: cart_lines,
         cart_count: count,
         cart_total: shop.currency.format(total),
+        cart_total_delivery: shop
+            .currency
+            .format(total.saturating_add(shop.guest_ordering.delivery_fee)),
         added: extra.added,
         checkout,
         checkout_problem: extra.checkout_problem,

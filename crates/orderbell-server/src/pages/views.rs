@@ -142,6 +142,8 @@ pub struct OrderCard {
     pub note: Option<String>,
     pub lines: Vec<LineView>,
     pub total: String,
+    /// The delivery fee in the total, when there is one.
+    pub delivery_fee: Option<String>,
     /// `12:40`: when it is expected to be (or became) ready.
     pub ready_at: Option<String>,
     pub reason: Option<String>,
@@ -173,6 +175,8 @@ impl OrderCard {
             note: order.note.clone(),
             lines: order.items.iter().map(|i| LineView::new(i, shop)).collect(),
             total: shop.currency.format(order.total),
+            delivery_fee: (order.delivery_fee() > 0)
+                .then(|| shop.currency.format(order.delivery_fee())),
             ready_at: order.expected_ready_at().map(|ts| clock(ts, &tz)),
             reason: order.reason.clone(),
         }

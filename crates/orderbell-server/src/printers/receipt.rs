@@ -5,7 +5,7 @@
 use orderbell_core::i18n::Lang;
 use orderbell_core::order::{Order, OrderItem};
 use orderbell_core::shop::Shop;
-use orderbell_protocol::{Amount, Labels, Receipt, ReceiptItem};
+use orderbell_protocol::{Amount, Charge, Labels, Receipt, ReceiptItem};
 
 /// Formats a time in the shop's zone (`2026-11-28 14:00`, or `14:00` for `time_only`).
 pub fn local_time(shop: &Shop, at: orderbell_core::Timestamp, time_only: bool) -> String {
@@ -84,6 +84,7 @@ pub fn build(
         .collect();
     let partial = items.len() != order.items.len();
     let lang = Lang::from_tag(&shop.locale);
+    let fee = order.delivery_fee();
     Receipt {
         shop_name: shop.name.clone(),
         header: shop.receipt.header.clone(),
@@ -93,8 +94,17 @@ pub fn build(
         eta: order.expected_ready_at().map(|t| local_time(shop, t, true)),
         items,
         note: order.note.clone(),
-        // A ticket with some lines left out shows no totals that would not add up.
-        subtotal: None,
+        // A ticket with some lines left out shows no totals that would not add up; one with a
+        // delivery fee shows the items, the fee and the total.
+        subtotal: (!partial && fee > 0).then_some(Amount::Minor(order.subtotal)),
+        charges: if !partial && fee > 0 {
+            vec![Charge {
+                label: lang.texts().delivery_fee.to_owned(),
+                amount: Amount::Minor(fee),
+            }]
+        } else {
+            vec![]
+        },
         total: if partial {
             Amount::Formatted(String::new())
         } else {
@@ -162,5 +172,81 @@ mod tests {
             }),
             "Delivery: 1 Main St"
         );
+    }
+
+    #[test]
+    fn a_delivery_fee_is_printed_between_the_items_and_the_total() {
+        let at = orderbell_core::Timestamp::from_second(1_800_000_000).unwrap();
+        let shop = Shop {
+            id: orderbell_core::ShopId::from_parts(0, [1; 10]),
+            slug: "cafe".into(),
+            name: "Cafe".into(),
+            currency: orderbell_core::Currency::KRW,
+            time_zone: "Asia/Seoul".into(),
+            locale: "ko".into(),
+            phone: None,
+            accepting_orders: true,
+            alerts: Default::default(),
+            opening_hours: None,
+            paused_until: None,
+            default_eta_minutes: 15,
+            guest_ordering: Default::default(),
+            receipt: Default::default(),
+            created_at: at,
+        };
+        let line = |name: &str| OrderItem {
+            menu_item_id: None,
+            name: name.into(),
+            quantity: 1,
+            unit_price: 10_000,
+            options: vec![],
+            line_total: 10_000,
+        };
+        let order = Order {
+            id: orderbell_core::OrderId::from_parts(0, [0; 10]),
+            shop_id: shop.id.clone(),
+            number: 1001,
+            status: orderbell_core::order::OrderStatus::Pending,
+            currency: orderbell_core::Currency::KRW,
+            subtotal: 20_000,
+            total: 23_000,
+            items: vec![line("A"), line("B")],
+            customer_id: None,
+            customer: Default::default(),
+            fulfillment: Fulfillment::Delivery {
+                address: "1 Main St".into(),
+            },
+            note: None,
+            source: orderbell_core::order::OrderSource::Guest,
+            eta_minutes: None,
+            reason: None,
+            created_at: at,
+            updated_at: at,
+            acknowledged_at: None,
+            accepted_at: None,
+            ready_at: None,
+            closed_at: None,
+        };
+        let ticket = build(&shop, &order, "https://x/t/1", |_| true);
+        assert_eq!(ticket.subtotal, Some(Amount::Minor(20_000)));
+        assert_eq!(
+            ticket.charges,
+            [Charge {
+                label: "배달비".into(),
+                amount: Amount::Minor(3_000)
+            }]
+        );
+        assert_eq!(ticket.total, Amount::Minor(23_000));
+        // A kitchen ticket with some lines shows no money that would not add up.
+        let kitchen = build(&shop, &order, "https://x/t/1", |i| i.name == "A");
+        assert_eq!((kitchen.subtotal, kitchen.charges.len()), (None, 0));
+        // Without a fee: the total alone, as before.
+        let pickup = Order {
+            total: 20_000,
+            fulfillment: Fulfillment::Pickup,
+            ..order
+        };
+        let ticket = build(&shop, &pickup, "https://x/t/1", |_| true);
+        assert_eq!((ticket.subtotal, ticket.charges.len()), (None, 0));
     }
 }

@@ -36,6 +36,12 @@ function showFulfillment() {
   });
   const address = form.querySelector('#c-address');
   if (address) address.required = kind === 'delivery';
+  // A delivery order's total has the delivery fee in it.
+  const delivery = form.querySelector('[data-total=delivery]');
+  if (delivery) {
+    delivery.hidden = kind !== 'delivery';
+    form.querySelector('[data-total=items]').hidden = kind === 'delivery';
+  }
 }
 
 function replaceFrom(doc, id) {
@@ -65,9 +71,10 @@ async function updateCart(form, submitter) {
   const checkout = document.getElementById('checkout');
   if (checkout) {
     checkout.hidden = count === 0;
-    const total = doc.querySelector('#checkout [data-total]');
-    const mine = checkout.querySelector('[data-total]');
-    if (total && mine) mine.textContent = total.textContent;
+    doc.querySelectorAll('#checkout [data-total]').forEach((total) => {
+      const mine = checkout.querySelector(`[data-total=${total.dataset.total}]`);
+      if (mine) mine.textContent = total.textContent;
+    });
   }
   const qty = form.querySelector('input[name=quantity]');
   if (qty) qty.value = '1';

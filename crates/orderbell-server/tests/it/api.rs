@@ -258,6 +258,47 @@ async fn guests_order_from_the_menu_at_server_prices() {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
     assert_eq!(order_count(&app, &owner, "demo").await, 1);
+
+    // A guest's delivery order carries the shop's delivery fee; the minimum counts the items.
+    let res = app
+        .call(
+            Method::PATCH,
+            "/api/v1/shops/demo",
+            &owner,
+            Some(
+                json!({"guest_ordering": {"delivery": true, "min_order": 20000,
+                        "delivery_fee": 3000, "delivery_note": "  within 2 km  "}}),
+            ),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["guest_ordering"]["delivery_note"], "within 2 km");
+    let many = json!({"menu_item_id": latte["id"], "quantity": 5, "option_ids": [large["id"]]});
+    let res = app
+        .post(
+            "/api/v1/shops/demo/orders",
+            &As::Nobody,
+            json!({"items": [many], "fulfillment": {"type": "delivery", "address": "1 Main St"}}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    let subtotal = res.body["subtotal"].as_i64().unwrap();
+    assert!(subtotal >= 20000, "{}", res.body);
+    assert_eq!(res.body["delivery_fee"], 3000);
+    assert_eq!(res.body["total"].as_i64(), Some(subtotal + 3000));
+    let res = app
+        .call(
+            Method::PATCH,
+            "/api/v1/shops/demo",
+            &owner,
+            Some(json!({"guest_ordering": {"delivery": true, "delivery_fee": -1}})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert_eq!(
+        res.body["error"]["fields"][0]["field"],
+        "guest_ordering.delivery_fee"
+    );
 }
 
 #[tokio::test]

@@ -668,7 +668,7 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
         .await;
     let settings = app.page("/dashboard/demo/settings", &[&cookie, KO]).await;
     let csrf = settings.input("csrf");
-    let save = |min: &'static str, pickup: bool| {
+    let save = |min: &'static str, pickup: bool, delivery: bool| {
         let (app, cookie, csrf) = (&app, cookie.clone(), csrf.clone());
         async move {
             let mut fields = vec![
@@ -681,25 +681,30 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
                 ("guest_ordering", "1"),
                 ("dine_in", "on"),
                 ("min_order", min),
+                ("delivery_fee", "3,000원"),
+                ("delivery_note", "역에서 2km 이내"),
                 ("receipt_header", "서울시 중구 1\n사업자 123-45-67890"),
                 ("receipt_footer", ""),
             ];
             if pickup {
                 fields.push(("pickup", "on"));
             }
+            if delivery {
+                fields.push(("delivery", "on"));
+            }
             app.form("/dashboard/demo/settings", &[&cookie, KO], &fields)
                 .await
         }
     };
     // A minimum that is not a price: said in Korean, nothing saved.
-    let bad = save("만원", true).await;
+    let bad = save("만원", true, false).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
     assert!(
         bad.body.contains("4,500이나 4500 같은 가격을 입력하세요."),
         "{}",
         bad.body
     );
-    let ok = save("10,000원", false).await;
+    let ok = save("10,000원", false, false).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let stored = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
     assert_eq!(
@@ -709,6 +714,8 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
             dine_in: true,
             delivery: false,
             min_order: 10_000,
+            delivery_fee: 3_000,
+            delivery_note: Some("역에서 2km 이내".into()),
         }
     );
     assert_eq!(stored.phone.as_deref(), Some("+8221234567"));
@@ -765,6 +772,19 @@ async fn owners_choose_how_guests_order_and_guests_see_it() {
         "{}",
         refused
     );
+
+    // With delivery on, guests see its fee and area, and a delivery total with the fee in it.
+    assert!(!shop.body.contains("배달비"), "{}", shop.body);
+    let ok = save("10,000원", false, true).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let guest = app.page("/s/demo", &[KO]).await;
+    assert!(
+        guest.body.contains("배달비 ₩3,000이 합계에 더해집니다."),
+        "{}",
+        guest.body
+    );
+    assert!(guest.body.contains("역에서 2km 이내"));
+    assert!(guest.body.contains(r#"data-total="delivery""#));
 }
 
 #[tokio::test]

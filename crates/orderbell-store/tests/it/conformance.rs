@@ -245,20 +245,22 @@ async fn shops_and_members(store: Arc<dyn Store>) {
         updated.guest_ordering,
         orderbell_core::shop::OrderingOptions::default()
     );
-    let pickup_only = orderbell_core::shop::OrderingOptions {
+    let pickup_and_delivery = orderbell_core::shop::OrderingOptions {
         pickup: true,
         dine_in: false,
-        delivery: false,
+        delivery: true,
         min_order: 12_000,
+        delivery_fee: 2_500,
+        delivery_note: Some("within 2 km".into()),
     };
     let patch = ShopPatchRequest {
-        guest_ordering: Some(pickup_only),
+        guest_ordering: Some(pickup_and_delivery.clone()),
         ..Default::default()
     }
     .validate()
     .unwrap();
     let updated = store.update_shop(&s, patch, now()).await.unwrap();
-    assert_eq!(updated.guest_ordering, pickup_only);
+    assert_eq!(updated.guest_ordering, pickup_and_delivery);
     assert_eq!(store.shop(&s).await.unwrap().unwrap(), updated);
     assert!(
         ShopPatchRequest {
@@ -266,7 +268,7 @@ async fn shops_and_members(store: Arc<dyn Store>) {
                 pickup: false,
                 dine_in: false,
                 delivery: false,
-                min_order: 0,
+                ..Default::default()
             }),
             ..Default::default()
         }

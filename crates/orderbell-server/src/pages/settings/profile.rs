@@ -34,6 +34,8 @@ pub struct ProfilePage {
     /// How guests may order: the types offered and the minimum as typed.
     guest: orderbell_core::shop::OrderingOptions,
     min_order: String,
+    delivery_fee: String,
+    delivery_note: String,
     receipt_header: String,
     receipt_footer: String,
 }
@@ -50,13 +52,16 @@ impl ProfilePage {
                 .as_deref()
                 .map(|p| orderbell_core::text::local_phone(p, shop.currency))
                 .unwrap_or_default(),
-            guest: shop.guest_ordering,
             receipt_header: shop.receipt.header.clone().unwrap_or_default(),
             receipt_footer: shop.receipt.footer.clone().unwrap_or_default(),
-            min_order: match shop.guest_ordering.min_order {
-                0 => String::new(),
-                m => crate::pages::menu_editor::price_input(shop.currency, m),
-            },
+            min_order: amount_input(shop.currency, shop.guest_ordering.min_order),
+            delivery_fee: amount_input(shop.currency, shop.guest_ordering.delivery_fee),
+            delivery_note: shop
+                .guest_ordering
+                .delivery_note
+                .clone()
+                .unwrap_or_default(),
+            guest: shop.guest_ordering,
             time_zone: shop.time_zone,
             locale: shop.locale,
             accepting: shop.accepting_orders,
@@ -68,6 +73,23 @@ impl ProfilePage {
     }
 }
 
+/// An optional amount as typed in the form: empty for 0.
+fn amount_input(currency: orderbell_core::Currency, amount: i64) -> String {
+    match amount {
+        0 => String::new(),
+        m => crate::pages::menu_editor::price_input(currency, m),
+    }
+}
+
+/// An optional amount as typed: empty is 0; what is not a price becomes -1, which the check
+/// refuses as out of range.
+fn typed_amount(currency: orderbell_core::Currency, typed: &str) -> i64 {
+    match typed.trim() {
+        "" => 0,
+        typed => currency.parse(typed).unwrap_or(-1),
+    }
+}
+
 /// A profile field's label, for its error message.
 fn profile_label(field: &str, t: &Texts) -> &'static str {
     match field {
@@ -76,6 +98,8 @@ fn profile_label(field: &str, t: &Texts) -> &'static str {
         "time_zone" => t.time_zone,
         "locale" => t.page_language,
         "guest_ordering.min_order" => t.min_order,
+        "guest_ordering.delivery_fee" => t.delivery_fee,
+        "guest_ordering.delivery_note" => t.delivery_note,
         "guest_ordering" => t.guest_ordering_title,
         "receipt.header" => t.receipt_header,
         "receipt.footer" => t.receipt_footer,
@@ -118,10 +142,6 @@ pub async fn save_profile(
             ..ShopPatchRequest::default()
         }
     } else {
-        let min_order = match form.text("min_order").trim() {
-            "" => Some(0),
-            typed => shop.currency.parse(typed),
-        };
         ShopPatchRequest {
             name: Some(form.text("name").to_owned()),
             time_zone: Some(form.text("time_zone").to_owned()),
@@ -142,8 +162,9 @@ pub async fn save_profile(
                     pickup: form.text("pickup") == "on",
                     dine_in: form.text("dine_in") == "on",
                     delivery: form.text("delivery") == "on",
-                    // A minimum that is not a price is refused by the check (out of range).
-                    min_order: min_order.unwrap_or(-1),
+                    min_order: typed_amount(shop.currency, form.text("min_order")),
+                    delivery_fee: typed_amount(shop.currency, form.text("delivery_fee")),
+                    delivery_note: Some(form.text("delivery_note").to_owned()),
                 }
             }),
             ..ShopPatchRequest::default()
@@ -166,6 +187,9 @@ pub async fn save_profile(
                 phone: form.text("phone").to_owned(),
                 time_zone: form.text("time_zone").to_owned(),
                 locale: form.text("locale").to_owned(),
+                min_order: form.text("min_order").to_owned(),
+                delivery_fee: form.text("delivery_fee").to_owned(),
+                delivery_note: form.text("delivery_note").to_owned(),
                 errors: errors
                     .0
                     .into_iter()

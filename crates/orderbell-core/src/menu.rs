@@ -99,6 +99,14 @@ impl Menu {
     }
 }
 
+/// A menu entry that has a place among its siblings: a category in the menu, an item in its
+/// category.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuEntry {
+    Category(CategoryId),
+    Item(MenuItemId),
+}
+
 /// Create or change a category. On create, `name` is required.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

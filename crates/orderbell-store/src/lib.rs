@@ -29,8 +29,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use orderbell_core::menu::{
-    Category, CategoryChange, ItemChange, Menu, MenuItem, MenuOption, OptionChange, OptionGroup,
-    OptionGroupChange,
+    Category, CategoryChange, ItemChange, Menu, MenuEntry, MenuItem, MenuOption, OptionChange,
+    OptionGroup, OptionGroupChange,
 };
 use orderbell_core::order::{Actor, Order, OrderAction, OrderEvent};
 use orderbell_core::shop::{NewShop, Shop, ShopPatch};
@@ -146,6 +146,9 @@ pub trait Store:
         now: Timestamp,
     ) -> Result<MenuItem>;
     async fn delete_item(&self, shop: &ShopId, id: &MenuItemId) -> Result<()>;
+    /// Moves a category or an item one place up (`up`) or down among its siblings; false when
+    /// it is already at that end.
+    async fn move_menu_entry(&self, shop: &ShopId, entry: MenuEntry, up: bool) -> Result<bool>;
     async fn create_option_group(
         &self,
         shop: &ShopId,

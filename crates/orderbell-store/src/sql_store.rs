@@ -3,8 +3,8 @@
 
 use async_trait::async_trait;
 use orderbell_core::menu::{
-    Category, CategoryChange, ItemChange, Menu, MenuItem, MenuOption, OptionChange, OptionGroup,
-    OptionGroupChange,
+    Category, CategoryChange, ItemChange, Menu, MenuEntry, MenuItem, MenuOption, OptionChange,
+    OptionGroup, OptionGroupChange,
 };
 use orderbell_core::order::{Actor, Order, OrderAction, OrderEvent};
 use orderbell_core::shop::{NewShop, Shop, ShopPatch};
@@ -390,6 +390,12 @@ impl Store for SqlStore {
     async fn delete_item(&self, shop: &ShopId, id: &MenuItemId) -> Result<()> {
         let (shop, id) = (shop.clone(), id.clone());
         self.write(move |db| menu::delete_item(db, &shop, &id))
+            .await
+    }
+
+    async fn move_menu_entry(&self, shop: &ShopId, entry: MenuEntry, up: bool) -> Result<bool> {
+        let shop = shop.clone();
+        self.write(move |db| menu::move_entry(db, &shop, &entry, up))
             .await
     }
 

@@ -138,6 +138,8 @@ texts! {
     min_order_hint: "Empty or 0: no minimum.", "비우거나 0이면 최소 금액이 없습니다.";
     min_order_notice: "Minimum order {amount}", "최소 주문 금액 {amount}";
     delivery_fee: "Delivery fee", "배달비";
+    move_up_label: "Move {name} up", "{name} 위로 옮기기";
+    move_down_label: "Move {name} down", "{name} 아래로 옮기기";
     delivery_fee_hint: "Added to every delivery order from the shop page. Empty or 0: free delivery.", "가게 페이지에서 들어오는 배달 주문마다 더해집니다. 비우거나 0이면 무료 배달입니다.";
     delivery_note: "Where you deliver", "배달 지역";
     delivery_note_hint: "Shown to guests who choose delivery, for example: within 2 km of the station.", "배달을 고른 손님에게 보입니다. 예: 역에서 2km 이내.";

@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use orderbell_core::menu::{CategoryInput, ItemInput, OptionGroupInput, OptionInput};
+use orderbell_core::menu::{CategoryInput, ItemInput, MenuEntry, OptionGroupInput, OptionInput};
 use orderbell_core::user::Role;
 use orderbell_core::{
     CategoryId, Currency, MenuItemId, OptionGroupId, OptionId, ShopId, ValidationErrors,
@@ -211,6 +211,10 @@ enum MenuOp {
     DeleteOption {
         id: OptionId,
     },
+    Move {
+        entry: MenuEntry,
+        up: bool,
+    },
 }
 
 /// Staff may switch sold-out on and off; every other `op` is for owners.
@@ -316,6 +320,18 @@ impl MenuOp {
             "delete_option" => MenuOp::DeleteOption {
                 id: form_id(form, "id", OptionId::parse)?,
             },
+            "move" => MenuOp::Move {
+                entry: match form.text("kind") {
+                    "category" => MenuEntry::Category(form_id(form, "id", CategoryId::parse)?),
+                    "item" => MenuEntry::Item(form_id(form, "id", MenuItemId::parse)?),
+                    _ => return Err(StoreError::NotFound),
+                },
+                up: match form.text("dir") {
+                    "up" => true,
+                    "down" => false,
+                    _ => return Err(StoreError::NotFound),
+                },
+            },
             _ => return Err(StoreError::NotFound),
         })
     }
@@ -344,6 +360,12 @@ impl MenuOp {
                 toggle_option(state, shop, &id, sold_out).await
             }
             MenuOp::DeleteOption { id } => state.store.delete_option(shop, &id).await,
+            // At an end already: nothing to do, and nothing wrong.
+            MenuOp::Move { entry, up } => state
+                .store
+                .move_menu_entry(shop, entry, up)
+                .await
+                .map(|_| ()),
         }
     }
 }

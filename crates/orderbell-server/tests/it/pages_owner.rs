@@ -848,3 +848,105 @@ async fn owners_hide_an_item_from_guests_and_show_it_again() {
     let guest = app.page("/s/demo", &[]).await;
     assert!(guest.body.contains(&latte), "{}", guest.body);
 }
+
+#[tokio::test]
+async fn owners_reorder_the_menu_with_up_and_down_buttons() {
+    let app = TestApp::spawn().await;
+    let (latte, _, _) = crate::pages::demo(&app).await;
+    let shop = app.state.store.shop_by_slug("demo").await.unwrap().unwrap();
+    let order = || async {
+        let menu = app.state.store.menu(&shop.id).await.unwrap();
+        menu.categories
+            .iter()
+            .map(|c| {
+                (
+                    c.name.clone(),
+                    c.items.iter().map(|i| i.id.to_string()).collect(),
+                )
+            })
+            .collect::<Vec<(String, Vec<String>)>>()
+    };
+    let before = order().await;
+    let (home, items) = before
+        .iter()
+        .find(|(_, items)| items.contains(&latte))
+        .unwrap();
+    assert!(items.len() > 1, "the demo's latte has neighbours");
+    let at = items.iter().position(|i| *i == latte).unwrap();
+    let dir = if at == 0 { "down" } else { "up" };
+    let cookie = app
+        .member_cookie(
+            "demo",
+            "owner@four.example",
+            orderbell_core::user::Role::Owner,
+        )
+        .await;
+    let editor = app.page("/dashboard/demo/menu", &[&cookie, KO]).await;
+    // Buttons say what they move, in the page's language; the ends have none past them.
+    assert!(editor.body.contains("위로 옮기기"), "{}", editor.body);
+    let csrf = editor.input("csrf");
+    let step = |kind: &'static str, id: String, dir: &'static str, cookie: String, csrf: String| {
+        let app = &app;
+        async move {
+            app.form(
+                "/dashboard/demo/menu",
+                &[&cookie],
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("op", "move"),
+                    ("kind", kind),
+                    ("id", id.as_str()),
+                    ("dir", dir),
+                    ("anchor", "x"),
+                ],
+            )
+            .await
+        }
+    };
+    let moved = step("item", latte.clone(), dir, cookie.clone(), csrf.clone()).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.body);
+    let after = order().await;
+    let (_, now) = after.iter().find(|(name, _)| name == home).unwrap();
+    let mut expected = items.clone();
+    expected.swap(at, if at == 0 { 1 } else { at - 1 });
+    assert_eq!(*now, expected);
+    // The guest page follows the new order.
+    let guest = app.page("/s/demo", &[]).await;
+    let seen: Vec<usize> = expected
+        .iter()
+        .map(|id| guest.body.find(&format!("item-{id}")).unwrap())
+        .collect();
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
+    // Categories move too; past the end nothing changes and nothing breaks.
+    let first = after[0].0.clone();
+    let category = app.state.store.menu(&shop.id).await.unwrap().categories[0]
+        .id
+        .to_string();
+    let res = step(
+        "category",
+        category.clone(),
+        "up",
+        cookie.clone(),
+        csrf.clone(),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(order().await[0].0, first);
+    let res = step("category", category, "down", cookie.clone(), csrf.clone()).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(order().await[1].0, first);
+    // Staff may not reorder; a made-up id is not found.
+    let staff = app
+        .member_cookie(
+            "demo",
+            "staff@four.example",
+            orderbell_core::user::Role::Staff,
+        )
+        .await;
+    let staff_page = app.page("/dashboard/demo/menu", &[&staff]).await;
+    assert!(!staff_page.body.contains("name=\"dir\""));
+    let res = step("item", latte.clone(), "up", staff, staff_page.input("csrf")).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    let res = step("item", "itm_nothing".into(), "up", cookie, csrf).await;
+    assert_ne!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}

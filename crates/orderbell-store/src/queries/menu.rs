@@ -2,8 +2,8 @@
 //! Every statement is scoped by `shop_id`, so an id from another shop is simply not found.
 
 use orderbell_core::menu::{
-    Category, CategoryChange, ItemChange, MAX_ENTRIES, Menu, MenuItem, MenuOption, OptionChange,
-    OptionGroup, OptionGroupChange,
+    Category, CategoryChange, ItemChange, MAX_ENTRIES, Menu, MenuEntry, MenuItem, MenuOption,
+    OptionChange, OptionGroup, OptionGroupChange,
 };
 use orderbell_core::{
     CategoryId, MenuItemId, OptionGroupId, OptionId, ShopId, Timestamp, ValidationErrors,
@@ -120,6 +120,57 @@ fn next_position(db: &mut dyn Db, table: &str, parent_column: &str, parent: &str
         )));
     }
     row.int(0)
+}
+
+/// Moves a category (in the menu) or an item (in its category) one place toward the start
+/// (`up`) or the end, renumbering its siblings 0, 1, 2… in the new order. False when it is
+/// already first or last.
+pub fn move_entry(db: &mut dyn Db, shop: &ShopId, entry: &MenuEntry, up: bool) -> Result<bool> {
+    let (table, id, siblings) = match entry {
+        MenuEntry::Category(id) => (
+            "menu_categories",
+            id.as_str(),
+            db.query(
+                "SELECT id FROM menu_categories WHERE shop_id = $1 ORDER BY position, id",
+                params![shop.as_str()],
+            )?,
+        ),
+        MenuEntry::Item(id) => {
+            let item = load_item(db, shop, id.as_str())?;
+            (
+                "menu_items",
+                id.as_str(),
+                db.query(
+                    "SELECT id FROM menu_items WHERE shop_id = $1 AND category_id = $2
+                     ORDER BY position, id",
+                    params![shop.as_str(), item.category_id.as_str()],
+                )?,
+            )
+        }
+    };
+    let mut ids = siblings
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<Result<Vec<String>>>()?;
+    let at = ids
+        .iter()
+        .position(|i| i == id)
+        .ok_or(StoreError::NotFound)?;
+    let to = if up {
+        at.checked_sub(1)
+    } else {
+        Some(at + 1).filter(|t| *t < ids.len())
+    };
+    let Some(to) = to else {
+        return Ok(false);
+    };
+    ids.swap(at, to);
+    let sql = format!("UPDATE {table} SET position = $1 WHERE shop_id = $2 AND id = $3");
+    for (position, id) in ids.iter().enumerate() {
+        let position = i64::try_from(position).unwrap_or(i64::MAX);
+        db.execute(&sql, params![position, shop.as_str(), id.as_str()])?;
+    }
+    Ok(true)
 }
 
 fn load_category(db: &mut dyn Db, shop: &ShopId, id: &str) -> Result<Category> {

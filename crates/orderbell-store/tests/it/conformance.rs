@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use crate::support::{Backend, fresh, id, now};
-use orderbell_core::menu::{CategoryInput, ItemInput, OptionGroupInput, OptionInput};
+use orderbell_core::menu::{CategoryInput, ItemInput, MenuEntry, OptionGroupInput, OptionInput};
 use orderbell_core::order::{
     Actor, CustomerInfo, Fulfillment, OrderAction, OrderItem, OrderSource, OrderStatus,
 };
@@ -418,6 +418,62 @@ async fn menu_editing(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!((latte.position, americano.position), (0, 1));
+    // Moving: one place among its siblings, nothing past either end, other shops untouched.
+    let names = |menu: &orderbell_core::menu::Menu| -> Vec<String> {
+        menu.categories
+            .iter()
+            .flat_map(|c| {
+                std::iter::once(c.name.clone()).chain(c.items.iter().map(|i| i.name.clone()))
+            })
+            .collect()
+    };
+    let up = |e: MenuEntry| {
+        let (store, s) = (store.clone(), s.clone());
+        async move { store.move_menu_entry(&s, e, true).await.unwrap() }
+    };
+    assert!(up(MenuEntry::Item(americano.id.clone())).await);
+    assert!(
+        !up(MenuEntry::Item(americano.id.clone())).await,
+        "already first"
+    );
+    assert!(up(MenuEntry::Category(tea.id.clone())).await);
+    assert_eq!(
+        names(&store.menu(&s).await.unwrap()),
+        ["Tea", "Coffee", "Americano", "카페라떼 Latte"]
+    );
+    assert!(
+        store
+            .move_menu_entry(&s, MenuEntry::Category(tea.id.clone()), false)
+            .await
+            .unwrap()
+    );
+    let moved = store
+        .move_menu_entry(&s, MenuEntry::Item(latte.id.clone()), false)
+        .await
+        .unwrap();
+    assert!(!moved, "already last");
+    assert_eq!(
+        names(&store.menu(&s).await.unwrap()),
+        ["Coffee", "Americano", "카페라떼 Latte", "Tea"]
+    );
+    let moved = store
+        .move_menu_entry(&s, MenuEntry::Item(americano.id.clone()), false)
+        .await
+        .unwrap();
+    assert!(moved);
+    let other = shop(&store, "menu-other", &owner).await;
+    assert!(matches!(
+        store
+            .move_menu_entry(&other, MenuEntry::Item(latte.id.clone()), true)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .move_menu_entry(&other, MenuEntry::Category(tea.id.clone()), true)
+            .await,
+        Err(StoreError::NotFound)
+    ));
     let size = store
         .create_option_group(
             &s,

@@ -296,6 +296,47 @@ test('an unanswered order shows its age and next step; the red banner comes when
   assert.deepEqual(problems, []);
 });
 
+test('an owner gives an item a photo in the menu editor; guests see it', async () => {
+  const owner = await dashboard('owner with a photo');
+  await owner.goto('/dashboard/demo/menu');
+  const row = owner.locator('li.edit-item', { hasText: 'Caffè Latte' });
+  // The photo as a phone would make it: drawn and encoded by the browser itself.
+  const png = await owner.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 1600;
+    canvas.height = 1200;
+    const g = canvas.getContext('2d');
+    const fill = g.createLinearGradient(0, 0, 1600, 1200);
+    fill.addColorStop(0, '#d9b38c');
+    fill.addColorStop(1, '#6b4226');
+    g.fillStyle = fill;
+    g.fillRect(0, 0, 1600, 1200);
+    g.fillStyle = '#fffaf0';
+    g.beginPath();
+    g.arc(800, 600, 380, 0, Math.PI * 2);
+    g.fill();
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  });
+  await row.locator('details > summary').first().click();
+  await row.locator('input[type=file][name=photo]').setInputFiles({ name: 'latte.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+  await Promise.all([owner.waitForURL('**/dashboard/demo/menu#i-*'), row.locator('.photo-form button[type=submit]').click()]);
+  await owner.locator('li.edit-item', { hasText: 'Caffè Latte' }).locator('img.thumb').waitFor();
+
+  // The guest page shows it, decoded by the browser: the server kept it at 1024 × 768.
+  const guest = await newPage({ ...PHONE }, 'guest sees a photo');
+  await guest.goto('/s/demo');
+  const photo = guest.locator('li.item', { hasText: 'Caffè Latte' }).locator('img.item-photo');
+  await photo.scrollIntoViewIfNeeded();
+  await guest.waitForFunction((img) => img.complete && img.naturalWidth > 0, await photo.elementHandle());
+  assert.deepEqual(await photo.evaluate((img) => [img.naturalWidth, img.naturalHeight]), [1024, 768]);
+  const src = await photo.getAttribute('src');
+  const res = await guest.context().request.get(src);
+  assert.equal(res.headers()['cache-control'], 'public, max-age=31536000, immutable');
+  for (const p of [owner, guest]) await p.context().close();
+  assert.deepEqual(problems, []);
+});
+
 test('screenshots of every page at phone and desktop sizes, each checked with axe-core', async () => {
   // The checker itself finds what it must: an image without a text and an unlabelled field.
   const probe = await newPage({ ...DESKTOP, bypassCSP: true }, 'axe probe');

@@ -35,7 +35,18 @@ pub struct MenuItem {
     /// Off the guest page and not orderable by guests (kept for later, unlike a deletion).
     pub hidden: bool,
     pub position: i64,
+    /// The item's photo, a path on this server (`/media/items/{id}/{digest}.jpg`) that never
+    /// changes content: a new photo gets a new path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub photo_url: Option<String>,
     pub option_groups: Vec<OptionGroup>,
+}
+
+impl MenuItem {
+    /// The path of an item's photo with this digest.
+    pub fn photo_path(id: &MenuItemId, digest: &str) -> String {
+        format!("/media/items/{id}/{digest}.jpg")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]

@@ -447,6 +447,7 @@ mod tests {
                         sold_out: false,
                         hidden: false,
                         position: 0,
+                        photo_url: None,
                         option_groups: vec![
                             OptionGroup {
                                 id: size.clone(),
@@ -484,6 +485,7 @@ mod tests {
                         sold_out: true,
                         hidden: false,
                         position: 1,
+                        photo_url: None,
                         option_groups: vec![],
                     },
                 ],

@@ -12,6 +12,7 @@ pub mod intake;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod photos;
 pub mod printers;
 pub mod security;
 pub mod state;

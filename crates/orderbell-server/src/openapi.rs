@@ -16,7 +16,7 @@ use crate::{escalation, notifications, printers};
         shops::members, shops::set_member, shops::remove_member,
         shops::api_keys, shops::create_api_key, shops::revoke_api_key,
         menu::get, menu::create_category, menu::update_category, menu::delete_category,
-        menu::create_item, menu::update_item, menu::delete_item,
+        menu::create_item, menu::update_item, menu::delete_item, menu::put_photo, menu::delete_photo,
         menu::create_option_group, menu::update_option_group, menu::delete_option_group,
         menu::create_option, menu::update_option, menu::delete_option,
         orders::create, orders::list, orders::get, orders::events,

@@ -18,6 +18,8 @@ pub enum Value {
     Text(String),
     Bool(bool),
     Time(Timestamp),
+    /// SQLite `BLOB`, PostgreSQL `BYTEA`.
+    Bytes(Vec<u8>),
 }
 
 impl From<i64> for Value {
@@ -43,6 +45,11 @@ impl From<String> for Value {
 impl From<&String> for Value {
     fn from(v: &String) -> Self {
         Value::Text(v.clone())
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
     }
 }
 impl From<Timestamp> for Value {
@@ -91,6 +98,13 @@ impl Row {
         match self.at(i)? {
             Value::Int(v) => Ok(*v),
             other => Err(type_error(i, "integer", other)),
+        }
+    }
+
+    pub fn bytes(&self, i: usize) -> Result<Vec<u8>, StoreError> {
+        match self.at(i)? {
+            Value::Bytes(b) => Ok(b.clone()),
+            other => Err(type_error(i, "bytes", other)),
         }
     }
 

@@ -146,6 +146,16 @@ pub trait Store:
         now: Timestamp,
     ) -> Result<MenuItem>;
     async fn delete_item(&self, shop: &ShopId, id: &MenuItemId) -> Result<()>;
+    /// Sets an item's photo, or removes it (`None`); the item with its new `photo_url`.
+    async fn set_item_photo(
+        &self,
+        shop: &ShopId,
+        id: &MenuItemId,
+        photo: Option<ItemPhoto>,
+        now: Timestamp,
+    ) -> Result<MenuItem>;
+    /// An item's current photo (photo addresses are public: any shop's item).
+    async fn item_photo(&self, id: &MenuItemId) -> Result<Option<ItemPhoto>>;
     /// Moves a category or an item one place up (`up`) or down among its siblings; false when
     /// it is already at that end.
     async fn move_menu_entry(&self, shop: &ShopId, entry: MenuEntry, up: bool) -> Result<bool>;

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ordering",
         include_str!("../migrations/postgres/0005_ordering.sql"),
     ),
+    (
+        6,
+        "photos",
+        include_str!("../migrations/postgres/0006_photos.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.
@@ -119,6 +124,7 @@ impl ToSql for Value {
             Value::Text(s) => s.to_sql(ty, out),
             Value::Bool(b) => b.to_sql(ty, out),
             Value::Time(t) => t.to_sql(ty, out),
+            Value::Bytes(b) => b.to_sql(ty, out),
         }
     }
 
@@ -164,6 +170,9 @@ fn read_row(row: &postgres::Row) -> Result<Row, StoreError> {
             Type::TIMESTAMPTZ => row
                 .try_get::<_, Option<jiff::Timestamp>>(i)
                 .map(|v| v.map(Value::Time)),
+            Type::BYTEA => row
+                .try_get::<_, Option<Vec<u8>>>(i)
+                .map(|v| v.map(Value::Bytes)),
             _ => row
                 .try_get::<_, Option<String>>(i)
                 .map(|v| v.map(Value::Text)),

@@ -141,3 +141,15 @@ pub struct OrderPage {
     pub orders: Vec<orderbell_core::order::Order>,
     pub next_before_number: Option<i64>,
 }
+
+/// A menu item's photo as stored: already resized and encoded by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemPhoto {
+    /// SHA-256 of `bytes` (hex), part of the photo's address.
+    pub digest: String,
+    /// `image/jpeg`.
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: Vec<u8>,
+}

@@ -393,6 +393,23 @@ impl Store for SqlStore {
             .await
     }
 
+    async fn set_item_photo(
+        &self,
+        shop: &ShopId,
+        id: &MenuItemId,
+        photo: Option<ItemPhoto>,
+        now: Timestamp,
+    ) -> Result<MenuItem> {
+        let (shop, id) = (shop.clone(), id.clone());
+        self.write(move |db| menu::set_item_photo(db, &shop, &id, photo.as_ref(), now))
+            .await
+    }
+
+    async fn item_photo(&self, id: &MenuItemId) -> Result<Option<ItemPhoto>> {
+        let id = id.clone();
+        self.read(move |db| menu::item_photo(db, &id)).await
+    }
+
     async fn move_menu_entry(&self, shop: &ShopId, entry: MenuEntry, up: bool) -> Result<bool> {
         let shop = shop.clone();
         self.write(move |db| menu::move_entry(db, &shop, &entry, up))

@@ -41,6 +41,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ordering",
         include_str!("../migrations/sqlite/0005_ordering.sql"),
     ),
+    (
+        6,
+        "photos",
+        include_str!("../migrations/sqlite/0006_photos.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),
@@ -115,6 +120,7 @@ fn to_sql(v: &Value) -> SqlValue {
         Value::Text(s) => SqlValue::Text(s.clone()),
         Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
         Value::Time(t) => SqlValue::Integer(t.as_millisecond()),
+        Value::Bytes(b) => SqlValue::Blob(b.clone()),
     }
 }
 
@@ -171,9 +177,8 @@ impl Db for SqliteDb {
                         reason = "only integral values are stored"
                     )]
                     ValueRef::Real(f) => Value::Int(f as i64),
-                    ValueRef::Text(t) | ValueRef::Blob(t) => {
-                        Value::Text(String::from_utf8_lossy(t).into_owned())
-                    }
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
                 });
             }
             out.push(Row(values));

@@ -139,6 +139,10 @@ texts! {
     min_order_notice: "Minimum order {amount}", "최소 주문 금액 {amount}";
     delivery_fee: "Delivery fee", "배달비";
     move_up_label: "Move {name} up", "{name} 위로 옮기기";
+    photo: "Photo", "사진";
+    photo_hint: "JPEG, PNG or WebP, up to 10 MB. Shown on the shop page, made to fit 1024 pixels.", "JPEG, PNG, WebP 파일, 10MB까지. 가게 페이지에 보이며 1024픽셀에 맞춰 저장합니다.";
+    upload_photo: "Upload photo", "사진 올리기";
+    remove_photo: "Remove photo", "사진 삭제";
     move_down_label: "Move {name} down", "{name} 아래로 옮기기";
     delivery_fee_hint: "Added to every delivery order from the shop page. Empty or 0: free delivery.", "가게 페이지에서 들어오는 배달 주문마다 더해집니다. 비우거나 0이면 무료 배달입니다.";
     delivery_note: "Where you deliver", "배달 지역";
@@ -152,6 +156,8 @@ texts! {
     err_locale: "Choose English or Korean.", "영어나 한국어를 고르세요.";
     err_email: "Enter an e-mail address such as name@example.com.", "name@example.com 같은 이메일 주소를 입력하세요.";
     err_price: "Enter a price such as 4,500 or 4500.", "4,500이나 4500 같은 가격을 입력하세요.";
+    err_photo: "Choose a JPEG, PNG or WebP photo.", "JPEG, PNG, WebP 사진을 고르세요.";
+    err_photo_too_large: "The photo is too large: at most 10 MB and 10,000 pixels a side.", "사진이 너무 큽니다. 10MB, 한 변 10,000픽셀까지 올릴 수 있습니다.";
     err_duplicate: "The same choice is there twice.", "같은 선택이 두 번 들어 있습니다.";
     err_forbidden: "You may not do this here.", "여기서는 할 수 없는 작업입니다.";
     // Tracking.

@@ -195,6 +195,8 @@ impl Texts {
             ("email", "invalid") => self.err_email,
             (n, "invalid") if n.ends_with("price") => self.err_price,
             ("min_order" | "delivery_fee", _) => self.err_price,
+            ("photo", "too_large") => self.err_photo_too_large,
+            ("photo", _) => self.err_photo,
             (_, "not_offered") => self.err_not_offered,
             (_, "below_minimum") => self.err_below_minimum,
             (_, "duplicate") => self.err_duplicate,

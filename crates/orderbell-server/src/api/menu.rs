@@ -177,6 +177,75 @@ pub async fn delete_item(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Sets an item's photo. The body is the image itself, sent as `image/jpeg`, `image/png` or
+/// `image/webp` (at most 10 MB, 10,000 pixels a side); the server keeps it upright, fitted
+/// into 1024 × 1024 and re-encoded as JPEG without metadata, at the item's new `photo_url`.
+#[utoipa::path(put, path = "/api/v1/shops/{slug}/menu/items/{id}/photo", tag = "menu",
+    params(("slug" = String, Path), ("id" = String, Path)),
+    request_body(content = Vec<u8>, content_type = "image/jpeg",
+        description = "The image; image/png and image/webp are taken too."),
+    responses((status = 200, body = MenuItem), (status = 404, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn put_photo(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<MenuItem>> {
+    let shop = manager(&state, &caller, &slug).await?;
+    let id = id_or_404(MenuItemId::parse, &id)?;
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !crate::photos::accepted_type(content_type) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the photo as image/jpeg, image/png or image/webp",
+        ));
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "the photo may be at most 10 MB",
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("could not read the body: {rejection}"),
+            )
+        }
+    })?;
+    Ok(Json(
+        crate::photos::store(&state, &shop.id, &id, body).await?,
+    ))
+}
+
+/// Removes an item's photo.
+#[utoipa::path(delete, path = "/api/v1/shops/{slug}/menu/items/{id}/photo", tag = "menu",
+    params(("slug" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = MenuItem), (status = 404, body = ErrorBody)))]
+pub async fn delete_photo(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    caller: Caller,
+) -> ApiResult<Json<MenuItem>> {
+    let shop = manager(&state, &caller, &slug).await?;
+    let id = id_or_404(MenuItemId::parse, &id)?;
+    Ok(Json(
+        state
+            .store
+            .set_item_photo(&shop.id, &id, None, state.now())
+            .await?,
+    ))
+}
+
 /// Adds an option group (e.g. Size, min 1, max 1) to an item.
 #[utoipa::path(post, path = "/api/v1/shops/{slug}/menu/items/{id}/option-groups", tag = "menu",
     params(("slug" = String, Path), ("id" = String, Path)), request_body = OptionGroupInput,

@@ -38,6 +38,12 @@ pub fn router(state: AppState) -> Router {
             patch(menu::update_item).delete(menu::delete_item),
         )
         .route(
+            "/menu/items/{id}/photo",
+            axum::routing::put(menu::put_photo)
+                .delete(menu::delete_photo)
+                .layer(DefaultBodyLimit::max(crate::photos::MAX_UPLOAD_BYTES)),
+        )
+        .route(
             "/menu/items/{id}/option-groups",
             post(menu::create_option_group),
         )
@@ -87,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::serve))
+        .route("/media/items/{id}/{file}", get(crate::photos::serve))
         .nest("/api/v1", api)
         .merge(crate::printers::routes())
         .merge(crate::notifications::routes())

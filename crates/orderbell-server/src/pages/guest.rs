@@ -55,6 +55,8 @@ pub struct ItemView {
     pub description: Option<String>,
     pub price: String,
     pub sold_out: bool,
+    /// The photo's address, when the item has one.
+    pub photo_url: Option<String>,
     pub groups: Vec<GroupView>,
     pub errors: Vec<&'static str>,
 }
@@ -192,6 +194,7 @@ fn categories(
                     description: i.description.clone(),
                     price: shop.currency.format(i.price),
                     sold_out: i.sold_out,
+                    photo_url: i.photo_url.clone(),
                     errors: item_errors
                         .iter()
                         .filter(|(id, _)| *id == i.id.as_str())

@@ -45,6 +45,8 @@ pub struct ItemRow {
     pub sold_out: bool,
     /// Hidden from guests.
     pub hidden: bool,
+    /// The photo's address, when the item has one.
+    pub photo_url: Option<String>,
     pub groups: Vec<GroupRow>,
 }
 
@@ -107,6 +109,7 @@ async fn page(
                     price: c.format(i.price),
                     sold_out: i.sold_out,
                     hidden: i.hidden,
+                    photo_url: i.photo_url.clone(),
                     groups: i
                         .option_groups
                         .iter()
@@ -215,6 +218,9 @@ enum MenuOp {
         entry: MenuEntry,
         up: bool,
     },
+    RemovePhoto {
+        id: MenuItemId,
+    },
 }
 
 /// Staff may switch sold-out on and off; every other `op` is for owners.
@@ -320,6 +326,9 @@ impl MenuOp {
             "delete_option" => MenuOp::DeleteOption {
                 id: form_id(form, "id", OptionId::parse)?,
             },
+            "remove_photo" => MenuOp::RemovePhoto {
+                id: form_id(form, "id", MenuItemId::parse)?,
+            },
             "move" => MenuOp::Move {
                 entry: match form.text("kind") {
                     "category" => MenuEntry::Category(form_id(form, "id", CategoryId::parse)?),
@@ -364,6 +373,11 @@ impl MenuOp {
             MenuOp::Move { entry, up } => state
                 .store
                 .move_menu_entry(shop, entry, up)
+                .await
+                .map(|_| ()),
+            MenuOp::RemovePhoto { id } => state
+                .store
+                .set_item_photo(shop, &id, None, state.now())
                 .await
                 .map(|_| ()),
         }
@@ -502,7 +516,31 @@ pub async fn save(
         Ok(op) => op.apply(&state, &shop.id).await,
         Err(e) => Err(e),
     };
-    let t = negotiate(&headers, Some(&shop.locale)).texts();
+    answer(
+        &state,
+        &headers,
+        &slug,
+        &shop,
+        &form,
+        result,
+        deleting_category,
+    )
+    .await
+}
+
+/// After a change: back to the editor at the anchor the form names, or the editor again with
+/// what was wrong, in the page's language.
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    slug: &str,
+    shop: &orderbell_core::shop::Shop,
+    form: &Form,
+    result: Result<(), StoreError>,
+    deleting_category: bool,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/menu");
+    let t = negotiate(headers, Some(&shop.locale)).texts();
     let anchor = form
         .optional("anchor")
         .filter(|a| a.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
@@ -514,9 +552,9 @@ pub async fn save(
         Err(StoreError::Validation(errors)) => {
             let messages = super::form::error_messages(errors.0, t);
             page(
-                &state,
-                &headers,
-                &slug,
+                state,
+                headers,
+                slug,
                 messages,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -524,9 +562,9 @@ pub async fn save(
         }
         Err(StoreError::Conflict(_)) if deleting_category => {
             page(
-                &state,
-                &headers,
-                &slug,
+                state,
+                headers,
+                slug,
                 vec![t.empty_category_first.to_owned()],
                 StatusCode::CONFLICT,
             )
@@ -534,6 +572,74 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /dashboard/{slug}/menu/photo` (`multipart/form-data`: `csrf`, `id`, `anchor`, then the
+/// file `photo`): an item's new photo (owners). The file comes last so that the other fields
+/// are read even when the file is too large.
+pub async fn save_photo(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageError> {
+    let path = format!("/dashboard/{slug}/menu");
+    let mut multipart =
+        multipart.map_err(|_| PageError::new(super::error::ErrorKind::BadRequest))?;
+    let mut form = Form::default();
+    let mut upload: Result<Option<axum::body::Bytes>, crate::photos::PhotoError> = Ok(None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                upload = Err(crate::photos::PhotoError::TooLarge);
+                break;
+            }
+            Err(_) => return Err(PageError::new(super::error::ErrorKind::BadRequest)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "photo" {
+            upload = match field.bytes().await {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    Err(crate::photos::PhotoError::TooLarge)
+                }
+                Err(_) => return Err(PageError::new(super::error::ErrorKind::BadRequest)),
+            };
+        } else if form.0.len() < 16 {
+            let value = field
+                .text()
+                .await
+                .map_err(|_| PageError::new(super::error::ErrorKind::BadRequest))?;
+            form.0.push((name, value));
+        }
+    }
+    let who = form_user(&state, &headers, &form, &path).await?;
+    let (shop, role) = member_of(&state, &who, &slug).await?;
+    if role != Role::Owner {
+        return Err(PageError::new(super::error::ErrorKind::Forbidden));
+    }
+    let photo_error = |e: crate::photos::PhotoError| {
+        StoreError::Validation(ValidationErrors::single("photo", e.code(), e.to_string()))
+    };
+    let result = match (form_id(&form, "id", MenuItemId::parse), upload) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(photo_error(e)),
+        (Ok(id), Ok(Some(bytes))) if !bytes.is_empty() => {
+            match crate::photos::store(&state, &shop.id, &id, bytes).await {
+                Ok(_) => Ok(()),
+                Err(crate::photos::PhotoStoreError::Photo(e)) => Err(photo_error(e)),
+                Err(crate::photos::PhotoStoreError::Store(e)) => Err(e),
+            }
+        }
+        (Ok(_), Ok(_)) => Err(StoreError::Validation(ValidationErrors::single(
+            "photo",
+            "required",
+            "choose a photo",
+        ))),
+    };
+    answer(&state, &headers, &slug, &shop, &form, result, false).await
 }
 
 #[cfg(test)]

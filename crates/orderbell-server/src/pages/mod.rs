@@ -81,6 +81,12 @@ pub fn routes() -> Router<AppState> {
             get(menu_editor::show).post(menu_editor::save),
         )
         .route(
+            "/dashboard/{slug}/menu/photo",
+            post(menu_editor::save_photo).layer(axum::extract::DefaultBodyLimit::max(
+                crate::photos::MAX_UPLOAD_BYTES + 64 * 1024,
+            )),
+        )
+        .route(
             "/dashboard/{slug}/members",
             get(settings::members).post(settings::save_members),
         )

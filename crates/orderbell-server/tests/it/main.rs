@@ -18,4 +18,5 @@ mod pages_channels;
 mod pages_escalation;
 mod pages_owner;
 mod pages_printers;
+mod photos;
 mod printers;

@@ -10,12 +10,12 @@ use orderbell_core::{
 };
 
 use crate::db::{Db, Row};
-use crate::{Result, StoreError, params};
+use crate::{ItemPhoto, Result, StoreError, params};
 
 use super::changed;
 
 const CATEGORY_SQL: &str = "SELECT id, name, position FROM menu_categories WHERE shop_id = $1";
-const ITEM_SQL: &str = "SELECT id, category_id, name, description, price, sold_out, position, hidden FROM menu_items WHERE shop_id = $1";
+const ITEM_SQL: &str = "SELECT id, category_id, name, description, price, sold_out, position, hidden, photo FROM menu_items WHERE shop_id = $1";
 const GROUP_SQL: &str = "SELECT id, item_id, name, min_choices, max_choices, position FROM option_groups WHERE shop_id = $1";
 const OPTION_SQL: &str =
     "SELECT id, group_id, name, price, sold_out, position FROM options WHERE shop_id = $1";
@@ -30,8 +30,12 @@ fn category_from(r: &Row) -> Result<Category> {
 }
 
 fn item_from(r: &Row) -> Result<MenuItem> {
+    let id = MenuItemId::from_stored(r.text(0)?);
     Ok(MenuItem {
-        id: MenuItemId::from_stored(r.text(0)?),
+        photo_url: r
+            .opt_text(8)?
+            .map(|digest| MenuItem::photo_path(&id, &digest)),
+        id,
         category_id: CategoryId::from_stored(r.text(1)?),
         name: r.text(2)?,
         description: r.opt_text(3)?,
@@ -171,6 +175,68 @@ pub fn move_entry(db: &mut dyn Db, shop: &ShopId, entry: &MenuEntry, up: bool) -
         db.execute(&sql, params![position, shop.as_str(), id.as_str()])?;
     }
     Ok(true)
+}
+
+/// Sets (or with `None` removes) an item's photo.
+pub fn set_item_photo(
+    db: &mut dyn Db,
+    shop: &ShopId,
+    id: &MenuItemId,
+    photo: Option<&ItemPhoto>,
+    now: Timestamp,
+) -> Result<MenuItem> {
+    load_item(db, shop, id.as_str())?;
+    db.execute(
+        "DELETE FROM menu_photos WHERE shop_id = $1 AND item_id = $2",
+        params![shop.as_str(), id.as_str()],
+    )?;
+    if let Some(p) = photo {
+        db.execute(
+            "INSERT INTO menu_photos (item_id, shop_id, digest, content_type, width, height, bytes, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            params![
+                id.as_str(),
+                shop.as_str(),
+                p.digest.as_str(),
+                p.content_type.as_str(),
+                i64::from(p.width),
+                i64::from(p.height),
+                p.bytes.clone(),
+                now
+            ],
+        )?;
+    }
+    db.execute(
+        "UPDATE menu_items SET photo = $1, updated_at = $2 WHERE shop_id = $3 AND id = $4",
+        params![
+            photo.map(|p| p.digest.clone()),
+            now,
+            shop.as_str(),
+            id.as_str()
+        ],
+    )?;
+    load_item(db, shop, id.as_str())
+}
+
+/// An item's current photo, whatever shop it belongs to (photo addresses are public).
+pub fn item_photo(db: &mut dyn Db, id: &MenuItemId) -> Result<Option<ItemPhoto>> {
+    let Some(r) = db.query_opt(
+        "SELECT digest, content_type, width, height, bytes FROM menu_photos WHERE item_id = $1",
+        params![id.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let size = |i: usize| -> Result<u32> {
+        u32::try_from(r.int(i)?).map_err(|e| StoreError::Backend(format!("photo size: {e}")))
+    };
+    Ok(Some(ItemPhoto {
+        digest: r.text(0)?,
+        content_type: r.text(1)?,
+        width: size(2)?,
+        height: size(3)?,
+        bytes: r.bytes(4)?,
+    }))
 }
 
 fn load_category(db: &mut dyn Db, shop: &ShopId, id: &str) -> Result<Category> {

@@ -22,8 +22,8 @@ use orderbell_core::{
     ShopId, UserId,
 };
 use orderbell_store::{
-    CreatedOrder, IdempotencyKey, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter, Scope,
-    Store, StoreError,
+    CreatedOrder, IdempotencyKey, ItemPhoto, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter,
+    Scope, Store, StoreError,
 };
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
@@ -116,6 +116,7 @@ stories!(
     api_keys,
     menu_editing,
     menu_is_scoped_to_its_shop,
+    menu_photos,
     orders_are_numbered_per_shop,
     order_lifecycle_and_events,
     order_listing,
@@ -668,6 +669,93 @@ async fn menu_editing(store: Arc<dyn Store>) {
         .unwrap();
     store.delete_item(&s, &latte.id).await.unwrap();
     assert!(store.menu(&s).await.unwrap().categories[0].items.is_empty());
+}
+
+async fn menu_photos(store: Arc<dyn Store>) {
+    let owner = user(&store, "photo@example.com").await;
+    let s = shop(&store, "photos", &owner).await;
+    let cat = store
+        .create_category(
+            &s,
+            id(CategoryId::from_parts),
+            CategoryInput {
+                name: Some("Cakes".into()),
+                position: None,
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    let item = store
+        .create_item(
+            &s,
+            id(MenuItemId::from_parts),
+            ItemInput {
+                category_id: Some(cat.id.to_string()),
+                name: Some("Cheesecake".into()),
+                price: Some(6000),
+                ..Default::default()
+            }
+            .validate(true)
+            .unwrap(),
+            now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(item.photo_url, None);
+    // Bytes that are not UTF-8 survive the round trip exactly.
+    let photo = |digest: &str, bytes: Vec<u8>| ItemPhoto {
+        digest: digest.into(),
+        content_type: "image/jpeg".into(),
+        width: 800,
+        height: 600,
+        bytes,
+    };
+    let first = photo("d1", vec![0xFF, 0xD8, 0x00, 0x80, 0xFE, 0xFF, 0xD9]);
+    let with = store
+        .set_item_photo(&s, &item.id, Some(first.clone()), now())
+        .await
+        .unwrap();
+    let url = format!("/media/items/{}/d1.jpg", item.id);
+    assert_eq!(with.photo_url.as_deref(), Some(url.as_str()));
+    let menu = store.menu(&s).await.unwrap();
+    assert_eq!(
+        menu.categories[0].items[0].photo_url.as_deref(),
+        Some(url.as_str())
+    );
+    assert_eq!(store.item_photo(&item.id).await.unwrap(), Some(first));
+    // A new photo replaces the old one under a new address.
+    let second = photo("d2", vec![1, 2, 3]);
+    store
+        .set_item_photo(&s, &item.id, Some(second.clone()), now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.item_photo(&item.id).await.unwrap(),
+        Some(second.clone())
+    );
+    // Another shop cannot set or remove it.
+    let other = shop(&store, "photos-other", &owner).await;
+    assert!(matches!(
+        store.set_item_photo(&other, &item.id, None, now()).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(store.item_photo(&item.id).await.unwrap(), Some(second));
+    // Removed, and gone with its item.
+    let without = store
+        .set_item_photo(&s, &item.id, None, now())
+        .await
+        .unwrap();
+    assert_eq!(without.photo_url, None);
+    assert_eq!(store.item_photo(&item.id).await.unwrap(), None);
+    store
+        .set_item_photo(&s, &item.id, Some(photo("d3", vec![9])), now())
+        .await
+        .unwrap();
+    store.delete_item(&s, &item.id).await.unwrap();
+    assert_eq!(store.item_photo(&item.id).await.unwrap(), None);
 }
 
 async fn menu_is_scoped_to_its_shop(store: Arc<dyn Store>) {

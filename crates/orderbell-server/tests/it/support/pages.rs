@@ -107,6 +107,48 @@ impl TestApp {
         read(req).await
     }
 
+    /// POST `multipart/form-data` as a browser sends a form with a file: the text fields, then
+    /// the file (`field`, file name, content type, bytes).
+    pub async fn upload(
+        &self,
+        path: &str,
+        cookies: &[&str],
+        fields: &[(&str, &str)],
+        file: (&str, &str, &str, &[u8]),
+    ) -> Page {
+        const BOUNDARY: &str = "----orderbell-test-7d1f0c";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (field, file_name, content_type, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        let mut req = browser()
+            .post(format!("{}{path}", self.base))
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .header("origin", self.base.clone())
+            .body(body);
+        if !cookies.is_empty() {
+            req = req.header("cookie", cookies.join("; "));
+        }
+        read(req).await
+    }
+
     /// A new account made a member of the shop `slug` with `role`, signed in through the login
     /// form: its `orderbell_session=…` cookie.
     pub async fn member_cookie(

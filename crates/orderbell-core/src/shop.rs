@@ -325,26 +325,8 @@ impl ShopPatchRequest {
                 check_phone(&mut errors, "phone", Some(p))
             }
         });
-        let guest_ordering = match self.guest_ordering {
-            Some(o) => match o.checked() {
-                Ok(o) => Some(o),
-                Err(e) => {
-                    errors.0.extend(e.0);
-                    None
-                }
-            },
-            None => None,
-        };
-        let receipt = match self.receipt {
-            Some(r) => match r.checked() {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    errors.0.extend(e.0);
-                    None
-                }
-            },
-            None => None,
-        };
+        let guest_ordering = self.guest_ordering.and_then(|o| errors.absorb(o.checked()));
+        let receipt = self.receipt.and_then(|r| errors.absorb(r.checked()));
         errors.into_result()?;
         Ok(ShopPatch {
             name,

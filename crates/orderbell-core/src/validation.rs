@@ -52,6 +52,17 @@ impl ValidationErrors {
         self.0.is_empty()
     }
 
+    /// The value of a check that succeeded; the errors of one that did not join these.
+    pub fn absorb<T>(&mut self, checked: Result<T, ValidationErrors>) -> Option<T> {
+        match checked {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.0.extend(e.0);
+                None
+            }
+        }
+    }
+
     /// `Ok(())` when nothing was found, else the errors.
     pub fn into_result(self) -> Result<(), ValidationErrors> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }

@@ -671,15 +671,23 @@ async fn menu_editing(store: Arc<dyn Store>) {
     assert!(store.menu(&s).await.unwrap().categories[0].items.is_empty());
 }
 
-async fn menu_photos(store: Arc<dyn Store>) {
-    let owner = user(&store, "photo@example.com").await;
-    let s = shop(&store, "photos", &owner).await;
+/// A category `category` holding one item `item` at `price`, in `shop`.
+async fn one_item(
+    store: &Arc<dyn Store>,
+    shop: &ShopId,
+    category: &str,
+    item: &str,
+    price: i64,
+) -> (
+    orderbell_core::menu::Category,
+    orderbell_core::menu::MenuItem,
+) {
     let cat = store
         .create_category(
-            &s,
+            shop,
             id(CategoryId::from_parts),
             CategoryInput {
-                name: Some("Cakes".into()),
+                name: Some(category.into()),
                 position: None,
             }
             .validate(true)
@@ -690,12 +698,12 @@ async fn menu_photos(store: Arc<dyn Store>) {
         .unwrap();
     let item = store
         .create_item(
-            &s,
+            shop,
             id(MenuItemId::from_parts),
             ItemInput {
                 category_id: Some(cat.id.to_string()),
-                name: Some("Cheesecake".into()),
-                price: Some(6000),
+                name: Some(item.into()),
+                price: Some(price),
                 ..Default::default()
             }
             .validate(true)
@@ -704,6 +712,13 @@ async fn menu_photos(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    (cat, item)
+}
+
+async fn menu_photos(store: Arc<dyn Store>) {
+    let owner = user(&store, "photo@example.com").await;
+    let s = shop(&store, "photos", &owner).await;
+    let (_, item) = one_item(&store, &s, "Cakes", "Cheesecake", 6000).await;
     assert_eq!(item.photo_url, None);
     // Bytes that are not UTF-8 survive the round trip exactly.
     let photo = |digest: &str, bytes: Vec<u8>| ItemPhoto {
@@ -762,36 +777,7 @@ async fn menu_is_scoped_to_its_shop(store: Arc<dyn Store>) {
     let owner = user(&store, "o@example.com").await;
     let a = shop(&store, "shop-a", &owner).await;
     let b = shop(&store, "shop-b", &owner).await;
-    let cat = store
-        .create_category(
-            &a,
-            id(CategoryId::from_parts),
-            CategoryInput {
-                name: Some("A".into()),
-                position: None,
-            }
-            .validate(true)
-            .unwrap(),
-            now(),
-        )
-        .await
-        .unwrap();
-    let item = store
-        .create_item(
-            &a,
-            id(MenuItemId::from_parts),
-            ItemInput {
-                category_id: Some(cat.id.to_string()),
-                name: Some("X".into()),
-                price: Some(1),
-                ..Default::default()
-            }
-            .validate(true)
-            .unwrap(),
-            now(),
-        )
-        .await
-        .unwrap();
+    let (cat, item) = one_item(&store, &a, "A", "X", 1).await;
     // Shop B cannot see, change, delete or build on shop A's menu.
     assert!(store.menu(&b).await.unwrap().categories.is_empty());
     let rename = CategoryInput {

@@ -364,9 +364,10 @@ test('screenshots of every page at phone and desktop sizes, each checked with ax
     await page.waitForSelector('body[data-live=up]');
     await shot(page, `${size}-dashboard`);
     await axe(page, `${size}-dashboard`);
-    const detail = page.locator('.order-card a.details').first();
-    if (await detail.count()) {
-      await detail.click();
+    const card = page.locator('.order-card').first();
+    if (await card.count()) {
+      await card.locator('details.card-more > summary').click();
+      await card.locator('a.details').click();
       await page.waitForSelector('.history');
       await shot(page, `${size}-order-detail`);
       await axe(page, `${size}-order-detail`);
@@ -446,6 +447,13 @@ test('a rush on a portrait tablet: the newest order in view, typed text kept, a 
   assert.ok(box && box.y >= 0 && box.y + box.height <= 1024, `newest card at ${JSON.stringify(box)}`);
   const lanes = await tablet.locator('.columns > .col').evaluateAll((cols) => cols.map((c) => c.getBoundingClientRect().top));
   assert.equal(new Set(lanes.map(Math.round)).size, 1, `lanes side by side: ${lanes}`);
+  // Cards are compact: who ordered and the total show, the rest opens on a tap.
+  const newestCard = tablet.locator(`.order-card[data-number="${newest}"]`);
+  assert.match(await newestCard.locator('details.card-more > summary').textContent(), /Rush 8.*₩3,000/s);
+  assert.equal(await newestCard.locator('details.more summary', { hasText: 'Reject' }).isVisible(), false);
+  await newestCard.locator('details.card-more > summary').tap();
+  assert.equal(await newestCard.locator('details.more summary', { hasText: 'Reject' }).isVisible(), true);
+  await newestCard.locator('details.card-more > summary').tap();
   await shot(tablet, 'tablet-board-rush');
   await tablet.screenshot({ path: join(SHOTS, 'tablet-board-rush-view.png') });
 

@@ -233,6 +233,7 @@ texts! {
     print: "Print", "출력";
     reprint: "Reprint", "다시 출력";
     details: "Details", "자세히";
+    more: "More", "더 보기";
     history: "History", "이력";
     customer: "Customer", "손님";
     new_order_alert: "New order!", "새 주문!";

@@ -754,19 +754,21 @@ pub async fn order(
         .script("dashboard.js"),
         board: board(&state, &shop, t).await?,
         tracking_path: format!("/o/{}", state.tracking.token(&order.id)),
-        o: OrderCard::new(&order, &shop, t).waiting(
-            &order,
-            &shop,
-            state
-                .store
-                .order_alert(&order.id)
-                .await?
-                .filter(|a| a.status == AlertStatus::Active)
-                .as_ref(),
-            crate::escalation::calls_enabled(&state),
-            state.now(),
-            t,
-        ),
+        o: OrderCard::new(&order, &shop, t)
+            .waiting(
+                &order,
+                &shop,
+                state
+                    .store
+                    .order_alert(&order.id)
+                    .await?
+                    .filter(|a| a.status == AlertStatus::Active)
+                    .as_ref(),
+                crate::escalation::calls_enabled(&state),
+                state.now(),
+                t,
+            )
+            .expanded(),
         events,
         deliveries,
     };

@@ -147,6 +147,8 @@ pub struct OrderCard {
     /// `12:40`: when it is expected to be (or became) ready.
     pub ready_at: Option<String>,
     pub reason: Option<String>,
+    /// The card's second half (customer, money, other actions) open, as on the order's page.
+    pub expanded: bool,
 }
 
 impl OrderCard {
@@ -179,6 +181,7 @@ impl OrderCard {
                 .then(|| shop.currency.format(order.delivery_fee())),
             ready_at: order.expected_ready_at().map(|ts| clock(ts, &tz)),
             reason: order.reason.clone(),
+            expanded: false,
         }
     }
 
@@ -197,6 +200,12 @@ impl OrderCard {
             self.age = Some(t.age(now.as_millisecond() - order.created_at.as_millisecond()));
             self.escalation = alert.and_then(|a| EscalationView::new(a, order, shop, calls, t));
         }
+        self
+    }
+
+    /// The card with its second half open (the order's own page).
+    pub fn expanded(mut self) -> OrderCard {
+        self.expanded = true;
         self
     }
 

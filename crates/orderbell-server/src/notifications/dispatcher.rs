@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use orderbell_core::Timestamp;
 use orderbell_notify::SendError;
-use orderbell_store::notifications::{Channel, Finish, Notification, Outcome};
+use orderbell_store::notifications::{Channel, Finish, Notification, NotifyEvent, Outcome};
 use tokio::sync::{Semaphore, mpsc};
 
 use super::config::DispatchSettings;
@@ -162,6 +162,9 @@ async fn deliver(
             dead_link: false,
         };
     }
+    if escalation_ended(state, row).await {
+        return Outcome::Cancelled;
+    }
     loop {
         let wait = rate_limit(notifier, row, Instant::now());
         if wait.is_zero() {
@@ -193,6 +196,23 @@ async fn deliver(
                 tracing::debug!(notification = row.id, channel = %row.channel, error = %e, "notification will be retried");
             }
             outcome
+        }
+    }
+}
+
+/// A reminder or a call whose order's escalation has ended (someone answered it) after the
+/// row was claimed: queued rows are cancelled with the answer, this catches the ones already in
+/// flight. A failed read sends (a needless reminder beats a missing one).
+async fn escalation_ended(state: &AppState, row: &Notification) -> bool {
+    let (true, Some(order)) = (NotifyEvent::ESCALATION.contains(&row.event), &row.order_id) else {
+        return false;
+    };
+    match state.store.order_alert(order).await {
+        Ok(Some(alert)) => alert.status != orderbell_store::alerts::AlertStatus::Active,
+        Ok(None) => false,
+        Err(e) => {
+            tracing::debug!(error = %e, "could not read the order's alert; sending");
+            false
         }
     }
 }

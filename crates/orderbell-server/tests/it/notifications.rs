@@ -1145,6 +1145,106 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(done.body["status"], "accepted");
 }
 
+/// A reminder a dispatcher had already claimed when someone answered is not sent: the answer
+/// cancels the queued ones, the dispatcher checks the ones in flight before sending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reminder_in_flight_when_the_order_is_answered_is_not_sent() {
+    use orderbell_store::notifications::{NotificationStatus, NotifyEvent};
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+    let ok = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(
+                json!({"alerts": {"repeat_after_seconds": 60, "call_after_seconds": null,
+                                   "miss_after_seconds": 3600, "unheard_after_seconds": 86400}}),
+            ),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id = orderbell_core::OrderId::parse(order.body["id"].as_str().unwrap()).unwrap();
+    let shop = app.state.store.shop_by_slug("cafe").await.unwrap().unwrap();
+    eventually("the new-order message", async || {
+        (!p.telegram.calls_of("sendMessage").is_empty()).then_some(())
+    })
+    .await;
+
+    // The reminder falls due, and a dispatcher (this test) takes it, as if it were about to
+    // send it when the answer came: the server's own clock is not there yet, so its dispatcher
+    // leaves it alone.
+    let due = app.state.now() + jiff::SignedDuration::from_secs(61);
+    let fired = app
+        .state
+        .store
+        .fire_due_alerts(due, 10, false)
+        .await
+        .unwrap();
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    let lease = due + jiff::SignedDuration::from_secs(30);
+    let claimed = app
+        .state
+        .store
+        .claim_notifications(due, lease, "slow-dispatcher", 10)
+        .await
+        .unwrap();
+    let reminders: Vec<i64> = claimed
+        .iter()
+        .filter(|n| n.event == NotifyEvent::Reminder)
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(reminders.len(), 1, "{claimed:#?}");
+
+    // Someone answers. Then that dispatcher dies; its lease runs out and the server's
+    // dispatcher takes the row over.
+    let acked = app
+        .post(
+            &format!("/api/v1/shops/cafe/orders/{id}/acknowledge"),
+            &As::Key(key.clone()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(acked.status, StatusCode::OK, "{}", acked.body);
+    app.clock.advance(jiff::SignedDuration::from_secs(95));
+    let status = eventually("the reminder to be settled", async || {
+        let rows = app
+            .state
+            .store
+            .order_notifications(&shop.id, &id)
+            .await
+            .unwrap();
+        rows.iter()
+            .find(|n| n.id == reminders[0])
+            .map(|n| n.status)
+            .filter(|s| !matches!(s, NotificationStatus::Queued | NotificationStatus::Sending))
+    })
+    .await;
+    assert_eq!(status, NotificationStatus::Cancelled);
+    let waited = p
+        .telegram
+        .calls_of("sendMessage")
+        .into_iter()
+        .filter(|c| {
+            c["request"]["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("waiting") || t.contains("기다"))
+        })
+        .count();
+    assert_eq!(waited, 0, "no reminder reached the chat");
+}
+
 /// Opening hours and pauses close guest ordering with 409 `shop_closed` and `reopens_at`;
 /// the shop's own systems still order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

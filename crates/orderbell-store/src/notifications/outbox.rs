@@ -98,6 +98,9 @@ pub enum Outcome {
     },
     /// Not now (a rate limit): back to the queue at `run_at`, the attempt does not count.
     Defer { run_at: Timestamp },
+    /// Not sent after all: its order's escalation ended (someone answered) while it was
+    /// already claimed.
+    Cancelled,
     /// Given up. With `dead_link`, the destination is marked dead too.
     Failed {
         code: Option<String>,

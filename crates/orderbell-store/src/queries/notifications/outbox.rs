@@ -115,6 +115,11 @@ pub fn finish(db: &mut dyn Db, f: &Finish) -> Result<u64> {
              WHERE id = $3 AND claim = $4 AND status = 'sending'",
             params![*run_at, f.now, f.id, &f.claim],
         )?,
+        Outcome::Cancelled => db.execute(
+            "UPDATE notifications SET status = 'cancelled', locked_until = NULL, claim = NULL, updated_at = $1
+             WHERE id = $2 AND claim = $3 AND status = 'sending'",
+            params![f.now, f.id, &f.claim],
+        )?,
         Outcome::Failed {
             code,
             error,

@@ -88,7 +88,10 @@ pub async fn create(
         Caller::User { user, .. } if state.store.role(&shop.id, &user.id).await?.is_some() => {
             (OrderSource::Staff, format!("user:{}", user.id))
         }
-        _ => (OrderSource::Guest, "guest".to_owned()),
+        // A guest's keys are its own: scoped to the client's address, so one client can neither
+        // replay another's order (and read its details) nor block its key. A guest whose
+        // address changes between retries makes a second order; docs/security.md says so.
+        _ => (OrderSource::Guest, format!("guest:{ip}")),
     };
     let guest = source == OrderSource::Guest;
     let key = idempotency_key(&headers)?;

@@ -497,6 +497,55 @@ async fn idempotency_keys_replay_or_conflict() {
     assert_eq!(order_count(&app, &As::Key(key), "idem").await, 1);
 }
 
+/// Guests' keys are their own: another client with the same key and body gets its own order
+/// (never the first guest's), and cannot make a later guest's order fail.
+#[tokio::test]
+async fn guest_idempotency_keys_belong_to_one_client() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::support::sqlite_config(dir.path());
+    config.client_ip_header = Some("x-forwarded-for".into());
+    let app = TestApp::spawn_with(config, Some(dir), None).await;
+    crate::pages::demo(&app).await;
+    let menu = app.get("/api/v1/shops/demo/menu", &As::Nobody).await;
+    let item = menu.body["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["items"].as_array().unwrap())
+        .find(|i| i["name"].as_str().unwrap().contains("Croissant"))
+        .unwrap()["id"]
+        .clone();
+    let url = format!("{}/api/v1/shops/demo/orders", app.base);
+    let post = |client: &'static str, idem: &'static str, name: &'static str| {
+        app.send(
+            app.http
+                .post(url.clone())
+                .header("x-forwarded-for", client)
+                .header("idempotency-key", idem)
+                .json(&json!({"items": [{"menu_item_id": item, "quantity": 1}],
+                              "customer": {"name": name, "phone": "+821011112222"},
+                              "fulfillment": {"type": "pickup"}})),
+        )
+    };
+    let first = post("203.0.113.1", "order-1", "Kim").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.body);
+    // The same client retrying gets its order back.
+    let retry = post("203.0.113.1", "order-1", "Kim").await;
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body["id"], first.body["id"]);
+    // Another client with the same key and body makes its own order.
+    let other = post("198.51.100.7", "order-1", "Kim").await;
+    assert_eq!(other.status, StatusCode::CREATED, "{}", other.body);
+    assert_ne!(other.body["id"], first.body["id"]);
+    assert_ne!(other.body["tracking_url"], first.body["tracking_url"]);
+    // A client that used a key first does not make a later guest's order fail.
+    let squatter = post("198.51.100.9", "order-2", "Mallory").await;
+    assert_eq!(squatter.status, StatusCode::CREATED);
+    let victim = post("203.0.113.1", "order-2", "Lee").await;
+    assert_eq!(victim.status, StatusCode::CREATED, "{}", victim.body);
+    assert_eq!(victim.body["customer"]["name"], "Lee");
+}
+
 #[tokio::test]
 async fn a_member_of_one_shop_never_sees_another() {
     let app = TestApp::spawn().await;

@@ -213,7 +213,7 @@ async fn printer_add(
         category_ids: None,
     };
     let change = crate::printers::api::check(&request, true).map_err(describe)?;
-    let created = crate::printers::api::add_printer(&state, &shop, change)
+    let created = crate::printers::api::add_printer(&state, &shop, change, None)
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message))?;
     println!("{}", created.token);

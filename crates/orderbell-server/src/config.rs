@@ -26,8 +26,12 @@ pub struct Limits {
     pub orders_per_phone_per_hour: u32,
     /// Login attempts per client IP per minute.
     pub logins_per_minute: u32,
-    /// Login attempts per account per 15 minutes.
+    /// Login attempts per account from one client IP per 15 minutes.
     pub logins_per_account: u32,
+    /// Login attempts per account from all addresses together per hour: the slower back-off
+    /// that keeps many addresses from guessing one password, set well above what one address
+    /// may do so that a few attackers cannot lock the owner out.
+    pub logins_per_account_everywhere: u32,
     /// Other unauthenticated POSTs per client IP per minute.
     pub anonymous_posts_per_minute: u32,
 }
@@ -39,6 +43,7 @@ impl Default for Limits {
             orders_per_phone_per_hour: 20,
             logins_per_minute: 10,
             logins_per_account: 10,
+            logins_per_account_everywhere: 100,
             anonymous_posts_per_minute: 60,
         }
     }

@@ -111,7 +111,13 @@ pub trait Store:
     /// The unrevoked key with this hash.
     async fn api_key(&self, token_hash: &str) -> Result<Option<ApiKey>>;
     async fn api_keys(&self, shop: &ShopId) -> Result<Vec<ApiKey>>;
-    async fn revoke_api_key(&self, shop: &ShopId, id: &ApiKeyId, now: Timestamp) -> Result<()>;
+    /// Revokes the key and the printers it added; returns those printers (to disconnect).
+    async fn revoke_api_key(
+        &self,
+        shop: &ShopId,
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<Vec<orderbell_core::PrinterId>>;
     async fn touch_api_key(&self, id: &ApiKeyId, now: Timestamp) -> Result<()>;
 
     // Menu.

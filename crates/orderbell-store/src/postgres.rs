@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "photos",
         include_str!("../migrations/postgres/0006_photos.sql"),
     ),
+    (
+        7,
+        "printer_keys",
+        include_str!("../migrations/postgres/0007_printer_keys.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

@@ -146,6 +146,8 @@ pub struct NewPrinter {
     pub copies: i64,
     pub category_ids: Option<Vec<CategoryId>>,
     pub created_at: Timestamp,
+    /// The API key that added it (revoked with the key); `None`: a member.
+    pub api_key_id: Option<orderbell_core::ApiKeyId>,
 }
 
 /// A change to a printer's settings; `None` leaves a field as it is.

@@ -318,7 +318,12 @@ impl Store for SqlStore {
         self.read(move |db| api_keys::list(db, &shop)).await
     }
 
-    async fn revoke_api_key(&self, shop: &ShopId, id: &ApiKeyId, now: Timestamp) -> Result<()> {
+    async fn revoke_api_key(
+        &self,
+        shop: &ShopId,
+        id: &ApiKeyId,
+        now: Timestamp,
+    ) -> Result<Vec<orderbell_core::PrinterId>> {
         let (shop, id) = (shop.clone(), id.clone());
         self.write(move |db| api_keys::revoke(db, &shop, &id, now))
             .await

@@ -46,6 +46,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "photos",
         include_str!("../migrations/sqlite/0006_photos.sql"),
     ),
+    (
+        7,
+        "printer_keys",
+        include_str!("../migrations/sqlite/0007_printer_keys.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

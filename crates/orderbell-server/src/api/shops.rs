@@ -276,7 +276,12 @@ pub async fn revoke_api_key(
     let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
     let id = ApiKeyId::parse(&id).ok_or_else(ApiError::not_found)?;
     match state.store.revoke_api_key(&shop.id, &id, state.now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Ok(printers) => {
+            for printer in &printers {
+                state.printers.disconnect(printer);
+            }
+            Ok(StatusCode::NO_CONTENT)
+        }
         Err(StoreError::NotFound) => Err(ApiError::not_found()),
         Err(e) => Err(e.into()),
     }

@@ -31,6 +31,14 @@ pub enum Caller {
 }
 
 impl Caller {
+    /// The API key's id, when the caller is one.
+    pub fn api_key_id(&self) -> Option<orderbell_core::ApiKeyId> {
+        match self {
+            Caller::ApiKey(key) => Some(key.id.clone()),
+            _ => None,
+        }
+    }
+
     pub fn actor(&self) -> Actor {
         match self {
             Caller::User { user, .. } => Actor {
@@ -190,6 +198,9 @@ pub enum Need {
     WriteOrders,
     /// Menu and shop settings: owners, or keys with `manage`.
     Manage,
+    /// Printers: owners, or keys with both `manage` and `orders:read` (a printer receives
+    /// every ticket: customer, address, note, tracking link).
+    Printers,
     /// Members, API keys: owners only (no key can grant keys).
     Owner,
     /// Any member (not keys).
@@ -219,7 +230,7 @@ pub async fn shop_access(
                 .ok_or_else(ApiError::not_found)?;
             let allowed = match need {
                 Need::ReadOrders | Need::WriteOrders | Need::Member => true,
-                Need::Manage | Need::Owner => role == Role::Owner,
+                Need::Manage | Need::Printers | Need::Owner => role == Role::Owner,
             };
             if !allowed {
                 return Err(ApiError::forbidden("only an owner of the shop may do this"));
@@ -230,21 +241,24 @@ pub async fn shop_access(
             if key.shop_id != shop.id {
                 return Err(ApiError::not_found());
             }
-            let scope = match need {
-                Need::ReadOrders => Some(Scope::OrdersRead),
-                Need::WriteOrders => Some(Scope::OrdersWrite),
-                Need::Manage => Some(Scope::Manage),
-                Need::Owner | Need::Member => None,
+            let scopes: &[Scope] = match need {
+                Need::ReadOrders => &[Scope::OrdersRead],
+                Need::WriteOrders => &[Scope::OrdersWrite],
+                Need::Manage => &[Scope::Manage],
+                Need::Printers => &[Scope::Manage, Scope::OrdersRead],
+                Need::Owner | Need::Member => &[],
             };
-            match scope {
-                Some(scope) if key.scopes.contains(&scope) => Ok((shop, caller.clone())),
+            if scopes.is_empty() {
+                return Err(ApiError::forbidden(
+                    "this needs a signed-in member, not an API key",
+                ));
+            }
+            match scopes.iter().find(|s| !key.scopes.contains(s)) {
+                None => Ok((shop, caller.clone())),
                 Some(scope) => Err(ApiError::forbidden(format!(
                     "the API key lacks the {} scope",
                     scope.as_str()
                 ))),
-                None => Err(ApiError::forbidden(
-                    "this needs a signed-in member, not an API key",
-                )),
             }
         }
     }

@@ -14,7 +14,10 @@ pub struct RateLimits {
     guest_orders: Mutex<KeyedLimiter<IpAddr>>,
     phones: Mutex<KeyedLimiter<String>>,
     logins: Mutex<KeyedLimiter<IpAddr>>,
-    accounts: Mutex<KeyedLimiter<String>>,
+    /// Per (account, address): what one address may try on one account.
+    accounts: Mutex<KeyedLimiter<(String, IpAddr)>>,
+    /// Per account, every address together: a slower back-off.
+    accounts_everywhere: Mutex<KeyedLimiter<String>>,
     anonymous: Mutex<KeyedLimiter<IpAddr>>,
 }
 
@@ -57,6 +60,10 @@ impl RateLimits {
                 limits.logins_per_account,
                 15 * minute,
             ))),
+            accounts_everywhere: Mutex::new(KeyedLimiter::new(per(
+                limits.logins_per_account_everywhere,
+                60 * minute,
+            ))),
             anonymous: Mutex::new(KeyedLimiter::new(per(
                 limits.anonymous_posts_per_minute,
                 minute,
@@ -72,9 +79,15 @@ impl RateLimits {
         take(&self.phones, &phone.to_owned())
     }
 
+    /// One login attempt: per address, per (account, address), and per account from every
+    /// address. Locking out is per (account, address), so wrong passwords from other addresses
+    /// do not lock the owner out; only far more attempts than one address may make reach the
+    /// account-wide limit.
     pub fn login(&self, ip: IpAddr, email: &str) -> Result<(), ApiError> {
+        let account = email.to_lowercase();
         take(&self.logins, &ip)?;
-        take(&self.accounts, &email.to_lowercase())
+        take(&self.accounts, &(account.clone(), ip))?;
+        take(&self.accounts_everywhere, &account)
     }
 
     pub fn anonymous_post(&self, ip: IpAddr) -> Result<(), ApiError> {
@@ -89,7 +102,11 @@ impl RateLimits {
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .prune(now);
         }
-        for l in [&self.phones, &self.accounts] {
+        self.accounts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .prune(now);
+        for l in [&self.phones, &self.accounts_everywhere] {
             l.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .prune(now);

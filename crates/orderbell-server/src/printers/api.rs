@@ -31,6 +31,7 @@ pub struct PrinterView {
     pub category_ids: Option<Vec<String>>,
     /// `online` while its client is connected, else `offline`.
     pub connection: &'static str,
+
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_seen_at: Option<Timestamp>,
     /// What the printer last reported: `online`, `paper_near_end`, `paper_out`, `cover_open`,
@@ -158,10 +159,12 @@ pub fn check(req: &PrinterRequest, creating: bool) -> Result<PrinterChange, Vali
 }
 
 /// Makes a printer and its device token (shown once).
+/// Adds a printer; `api_key`: the key that asked (its printers are revoked with it).
 pub async fn add_printer(
     state: &AppState,
     shop: &orderbell_core::shop::Shop,
     change: PrinterChange,
+    api_key: Option<orderbell_core::ApiKeyId>,
 ) -> ApiResult<NewPrinterView> {
     if let Some(Some(ids)) = &change.category_ids {
         let menu = state.store.menu(&shop.id).await?;
@@ -188,6 +191,7 @@ pub async fn add_printer(
             copies: change.copies.unwrap_or(1),
             category_ids: change.category_ids.flatten(),
             created_at: state.now(),
+            api_key_id: api_key,
         })
         .await?;
     Ok(NewPrinterView {
@@ -224,11 +228,11 @@ pub async fn create(
     caller: Caller,
     ApiJson(body): ApiJson<PrinterRequest>,
 ) -> ApiResult<(StatusCode, Json<NewPrinterView>)> {
-    let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Printers).await?;
     let change = check(&body, true)?;
     Ok((
         StatusCode::CREATED,
-        Json(add_printer(&state, &shop, change).await?),
+        Json(add_printer(&state, &shop, change, caller.api_key_id()).await?),
     ))
 }
 
@@ -242,7 +246,7 @@ pub async fn update(
     caller: Caller,
     ApiJson(body): ApiJson<PrinterRequest>,
 ) -> ApiResult<Json<PrinterView>> {
-    let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Printers).await?;
     let id = PrinterId::parse(&id).ok_or_else(ApiError::not_found)?;
     let change = check(&body, false)?;
     let printer = state.store.update_printer(&shop.id, &id, change).await?;
@@ -259,7 +263,7 @@ pub async fn revoke(
     Path((slug, id)): Path<(String, String)>,
     caller: Caller,
 ) -> ApiResult<StatusCode> {
-    let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
+    let (shop, _) = shop_access(&state, &caller, &slug, Need::Printers).await?;
     let id = PrinterId::parse(&id).ok_or_else(ApiError::not_found)?;
     state
         .store

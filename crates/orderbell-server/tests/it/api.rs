@@ -1070,6 +1070,52 @@ async fn logins_are_rate_limited_with_retry_after() {
     assert_eq!(statuses, [401, 401, 401, 429]);
 }
 
+/// Wrong passwords from other addresses do not lock the owner out: the lock is per account
+/// and address, and the account-wide back-off needs far more attempts than a few addresses make.
+#[tokio::test]
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_owner_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = support::sqlite_config(dir.path());
+    config.client_ip_header = Some("x-forwarded-for".into());
+    config.limits.logins_per_account_everywhere = 30;
+    let app = TestApp::spawn_with(config, Some(dir), None).await;
+    let owner = app.user("owner@lock.example", "the owners password").await;
+    let login = |from: String, password: &'static str| {
+        app.send(
+            app.http
+                .post(format!("{}/api/v1/session", app.base))
+                .header("x-forwarded-for", from)
+                .json(&json!({"email": owner.email, "password": password})),
+        )
+    };
+    // One address: ten tries, then 429.
+    let mut statuses = vec![];
+    for _ in 0..11 {
+        statuses.push(
+            login("198.51.100.1".into(), "wrong guess")
+                .await
+                .status
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    // Ten wrong passwords from ten other addresses…
+    for i in 0..10 {
+        let res = login(format!("198.51.100.{}", 10 + i), "wrong guess").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    }
+    // …and the owner still signs in from a fresh one.
+    let res = login("203.0.113.5".into(), "the owners password").await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    // Far more attempts than any one address may make reach the account-wide back-off.
+    let mut limited = false;
+    for i in 0..20 {
+        let res = login(format!("192.0.2.{i}"), "wrong guess").await;
+        limited |= res.status == StatusCode::TOO_MANY_REQUESTS;
+    }
+    assert!(limited, "the account-wide limit holds many addresses back");
+}
+
 #[tokio::test]
 async fn guest_orders_are_rate_limited_per_client() {
     let dir = tempfile::tempdir().unwrap();

@@ -107,6 +107,103 @@ async fn tokens_are_checked_before_the_upgrade() {
     );
 }
 
+/// A printer receives every ticket, so only a caller that may read orders manages printers; a
+/// key's printers go when the key goes, and a connected one is cut off at once.
+#[tokio::test]
+async fn printers_are_for_callers_that_may_read_orders() {
+    let app = TestApp::spawn().await;
+    let (owner, full) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let shop = app.state.store.shop_by_slug("dev").await.unwrap().unwrap();
+    let key = |scopes: &[&str]| {
+        let (app, shop) = (&app, shop.clone());
+        let scopes: Vec<_> = scopes
+            .iter()
+            .map(|s| orderbell_store::Scope::parse(s).unwrap())
+            .collect();
+        async move {
+            let k = orderbell_server::api::shops::issue_api_key(&app.state, &shop.id, "k", scopes)
+                .await
+                .unwrap();
+            (k.api_key.id, k.key)
+        }
+    };
+    let (_, manage_only) = key(&["manage"]).await;
+    let (owners_printer, _) =
+        printer(&app, &As::Key(full.clone()), json!({"name":"Counter"})).await;
+    let manage_only = As::Key(manage_only);
+    let res = app
+        .post(
+            "/api/v1/shops/dev/printers",
+            &manage_only,
+            json!({"name":"Sneaky"}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    assert!(
+        res.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("orders:read")
+    );
+    for (method, body) in [
+        (reqwest::Method::PATCH, Some(json!({"name":"Mine"}))),
+        (reqwest::Method::DELETE, None),
+    ] {
+        let res = app
+            .call(
+                method,
+                &format!("/api/v1/shops/dev/printers/{owners_printer}"),
+                &manage_only,
+                body,
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    }
+
+    // A key that may read orders adds one; revoking the key revokes it and cuts it off.
+    let (key_id, reader) = key(&["manage", "orders:read"]).await;
+    let (_, token) = printer(&app, &As::Key(reader), json!({"name":"Kitchen"})).await;
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, hello()).await;
+    assert_eq!(next_json(&mut ws).await["type"], "welcome");
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let res = app
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/shops/dev/apikeys/{key_id}"),
+            &cookie,
+            None,
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.body);
+    let closed = tokio::time::timeout(GUARD, async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the key's printer was cut off");
+    let url = format!("{}/api/v1/devices/ws", app.base);
+    let res = app.send(app.http.get(&url).bearer_auth(&token)).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    // The owner's own printer stays.
+    let list = app.get("/api/v1/shops/dev/printers", &As::Key(full)).await;
+    let live: Vec<&str> = list
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["revoked_at"].is_null())
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(live, ["Counter"], "{}", list.body);
+}
+
 #[tokio::test]
 async fn jobs_flow_and_bad_frames_get_error_frames() {
     let app = TestApp::spawn().await;

@@ -1,6 +1,6 @@
 //! API keys of a shop.
 
-use orderbell_core::{ApiKeyId, ShopId, Timestamp};
+use orderbell_core::{ApiKeyId, PrinterId, ShopId, Timestamp};
 
 use crate::db::{Db, Row};
 use crate::records::{ApiKey, NewApiKey, Scope};
@@ -72,11 +72,31 @@ pub fn list(db: &mut dyn Db, shop: &ShopId) -> Result<Vec<ApiKey>> {
         .collect()
 }
 
-pub fn revoke(db: &mut dyn Db, shop: &ShopId, id: &ApiKeyId, now: Timestamp) -> Result<()> {
+/// Revokes the key and the printers it added; returns those printers.
+pub fn revoke(
+    db: &mut dyn Db,
+    shop: &ShopId,
+    id: &ApiKeyId,
+    now: Timestamp,
+) -> Result<Vec<PrinterId>> {
     super::changed(db.execute(
         "UPDATE api_keys SET revoked_at = $1 WHERE shop_id = $2 AND id = $3 AND revoked_at IS NULL",
         params![now, shop.as_str(), id.as_str()],
-    )?)
+    )?)?;
+    let printers = db
+        .query(
+            "SELECT id FROM printers WHERE shop_id = $1 AND api_key_id = $2 AND revoked_at IS NULL",
+            params![shop.as_str(), id.as_str()],
+        )?
+        .iter()
+        .map(|r| r.text(0).map(PrinterId::from_stored))
+        .collect::<Result<Vec<_>>>()?;
+    db.execute(
+        "UPDATE printers SET revoked_at = $1, connected = $2
+         WHERE shop_id = $3 AND api_key_id = $4 AND revoked_at IS NULL",
+        params![now, false, shop.as_str(), id.as_str()],
+    )?;
+    Ok(printers)
 }
 
 pub fn touch(db: &mut dyn Db, id: &ApiKeyId, now: Timestamp) -> Result<()> {

@@ -88,8 +88,8 @@ fn new_job_id(now: Timestamp) -> Result<PrintJobId> {
 
 pub fn create_printer(db: &mut dyn Db, p: &NewPrinter) -> Result<Printer> {
     db.execute(
-        "INSERT INTO printers (id, shop_id, name, token_hash, token_prefix, auto_print, copies, category_ids, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO printers (id, shop_id, name, token_hash, token_prefix, auto_print, copies, category_ids, created_at, api_key_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         params![
             p.id.as_str(),
             p.shop_id.as_str(),
@@ -99,7 +99,8 @@ pub fn create_printer(db: &mut dyn Db, p: &NewPrinter) -> Result<Printer> {
             p.auto_print.as_str(),
             p.copies,
             categories_json(p.category_ids.as_ref()),
-            p.created_at
+            p.created_at,
+            p.api_key_id.as_ref().map(|k| k.as_str().to_owned())
         ],
     )?;
     printer(db, &p.shop_id, &p.id)?.ok_or(StoreError::NotFound)

@@ -69,6 +69,7 @@ async fn printer(
             copies,
             category_ids: categories,
             created_at: now(),
+            api_key_id: None,
         })
         .await
         .unwrap()

@@ -98,10 +98,13 @@ pub async fn save_api_keys(
     let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "apikeys").await?;
     if form.text("op") == "revoke" {
         let id = ApiKeyId::parse(form.text("id")).ok_or_else(PageError::not_found)?;
-        state
+        let printers = state
             .store
             .revoke_api_key(&shop.id, &id, state.now())
             .await?;
+        for printer in &printers {
+            state.printers.disconnect(printer);
+        }
         return Ok(see_other(&path));
     }
     let mut scopes: Vec<Scope> = form.all("scope").filter_map(Scope::parse).collect();

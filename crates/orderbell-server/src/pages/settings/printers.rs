@@ -134,6 +134,6 @@ pub async fn save_printers(
             return printers_page(&state, &headers, &slug, refused).await;
         }
     };
-    let created = crate::printers::api::add_printer(&state, &shop, change).await?;
+    let created = crate::printers::api::add_printer(&state, &shop, change, None).await?;
     printers_page(&state, &headers, &slug, Notice::Made(created.token)).await
 }

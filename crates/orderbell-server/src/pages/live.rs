@@ -4,8 +4,9 @@
 //! The first message of every connection is `hello`: on it the page re-reads what it shows
 //! (the board, or the order's status), which is how a reconnecting page catches up on what it
 //! missed. Events are hints; the page always fetches the truth. A stream ends after
-//! [`MAX_LIFETIME`] (the browser reconnects by itself) and when the process is asked to stop,
-//! so graceful shutdown is not held up by open pages.
+//! [`MAX_LIFETIME`] (the browser reconnects by itself), when the process is asked to stop (so
+//! graceful shutdown is not held up by open pages), and, for a dashboard, within
+//! [`SESSION_CHECK`] of its session ending or its member being removed.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
-use orderbell_core::{OrderId, ShopId};
+use orderbell_core::{OrderId, ShopId, UserId};
 use tokio::sync::watch;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -30,11 +31,32 @@ use crate::state::AppState;
 /// How long one stream lives before the browser is asked to reconnect.
 const MAX_LIFETIME: Duration = Duration::from_secs(15 * 60);
 
-/// Ends when the stream has lived [`MAX_LIFETIME`] or the server starts to stop.
-async fn end_of_stream(mut stopping: watch::Receiver<bool>) {
+/// How often a dashboard stream checks that its session and membership still stand.
+const SESSION_CHECK: Duration = Duration::from_secs(5);
+
+/// Ends when the stream has lived [`MAX_LIFETIME`], the server starts to stop, or `access`
+/// ends (the member's session or membership).
+async fn end_of_stream(
+    mut stopping: watch::Receiver<bool>,
+    access: impl std::future::Future<Output = ()>,
+) {
     tokio::select! {
         _ = stopping.wait_for(|s| *s) => {}
         () = tokio::time::sleep(MAX_LIFETIME) => {}
+        () = access => {}
+    }
+}
+
+/// Returns once the session is gone (logout, a password change elsewhere, expiry) or the user
+/// is no longer a member of the shop; a failed read keeps the stream (the next check decides).
+async fn access_ends(state: AppState, token_hash: String, shop: ShopId, user: UserId) {
+    loop {
+        tokio::time::sleep(SESSION_CHECK).await;
+        let session = state.store.session(&token_hash, state.now()).await;
+        let role = state.store.role(&shop, &user).await;
+        if matches!(session, Ok(None)) || matches!(role, Ok(None)) {
+            return;
+        }
     }
 }
 
@@ -42,6 +64,7 @@ fn sse(
     state: &AppState,
     keep: impl Fn(&ShopEvent) -> bool + Send + 'static,
     listening: Option<DashboardGuard>,
+    access: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Response {
     let hello = stream::once(async {
         Ok::<Event, Infallible>(
@@ -73,7 +96,7 @@ fn sse(
     // lives in the stream and is dropped with it.
     let body = hello
         .chain(events)
-        .take_until(end_of_stream(state.stopping.subscribe()))
+        .take_until(end_of_stream(state.stopping.subscribe(), access))
         .map(move |event| {
             let _listening = &listening;
             event
@@ -113,7 +136,13 @@ pub async fn dashboard(
     let who = require(&state, &headers, &format!("/dashboard/{slug}")).await?;
     let (shop, _) = member_of(&state, &who, &slug).await?;
     let listening = (q.sound.as_deref() == Some("1")).then(|| state.listeners.dashboard(&shop.id));
-    Ok(sse(&state, for_shop(shop.id), listening))
+    let access = access_ends(
+        state.clone(),
+        who.token_hash.clone(),
+        shop.id.clone(),
+        who.user.id.clone(),
+    );
+    Ok(sse(&state, for_shop(shop.id), listening, access))
 }
 
 /// `GET /o/{token}/live`: anyone holding the tracking link.
@@ -125,5 +154,6 @@ pub async fn tracking(
         .tracking
         .order_id(&token)
         .ok_or_else(PageError::not_found)?;
-    Ok(sse(&state, for_order(id), None))
+    // The tracking link is the access: it does not end.
+    Ok(sse(&state, for_order(id), None, std::future::pending()))
 }

@@ -241,6 +241,85 @@ async fn a_dashboard_with_its_sound_on_is_a_listener_and_the_banner_goes() {
     drop(quiet);
 }
 
+/// A dashboard's live stream ends with its session: after logout (and after the member is
+/// removed) it delivers nothing more of the shop.
+#[tokio::test]
+async fn live_streams_end_when_their_session_ends() {
+    let app = TestApp::spawn().await;
+    let (cookie, key) = cafe(&app).await;
+    let open = |cookie: String| {
+        let url = format!("{}/dashboard/cafe/live", app.base);
+        async move {
+            let mut res = pages_support::browser()
+                .get(url)
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let hello = res.chunk().await.unwrap().unwrap();
+            assert!(String::from_utf8_lossy(&hello).contains("hello"));
+            res
+        }
+    };
+    /// Reads until the stream ends; what it delivered meanwhile.
+    async fn drain(mut res: reqwest::Response) -> String {
+        let mut seen = String::new();
+        let ended = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Ok(Some(chunk)) = res.chunk().await {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "the stream ended; it had: {seen}");
+        seen
+    }
+    let stream = open(cookie.clone()).await;
+    let logout = app
+        .form(
+            "/logout",
+            &[&cookie],
+            &[(
+                "csrf",
+                &app.page("/dashboard/cafe", &[&cookie]).await.input("csrf"),
+            )],
+        )
+        .await;
+    assert_eq!(logout.status, StatusCode::SEE_OTHER, "{}", logout.body);
+    let ended = tokio::spawn(drain(stream));
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    place(&app, &key).await;
+    let seen = ended.await.unwrap();
+    assert!(
+        !seen.contains("event: change"),
+        "nothing after logout: {seen}"
+    );
+
+    // A member who is removed stops hearing the shop too.
+    let staff = app
+        .member_cookie(
+            "cafe",
+            "staff@cafe.example",
+            orderbell_core::user::Role::Staff,
+        )
+        .await;
+    let stream = open(staff).await;
+    let shop = app.state.store.shop_by_slug("cafe").await.unwrap().unwrap();
+    let member = app
+        .state
+        .store
+        .user_by_email("staff@cafe.example")
+        .await
+        .unwrap()
+        .unwrap();
+    app.state
+        .store
+        .remove_member(&shop.id, &member.id)
+        .await
+        .unwrap();
+    drain(stream).await;
+}
+
 #[tokio::test]
 async fn members_pause_and_resume_guest_ordering_from_the_board() {
     let app = TestApp::spawn().await;

@@ -2,7 +2,6 @@
 //! HTTP listener with graceful shutdown.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -74,19 +73,17 @@ pub async fn serve(
     crate::notifications::spawn(&state);
     crate::escalation::spawn(&state);
     let stopping = state.stopping.clone();
+    let limits = state.config.http;
+    let per_client_cap = state.config.client_ip_header.is_none();
     let app = crate::http::router(state);
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    crate::http::listener::serve(listener, app, limits, per_client_cap, async move {
         shutdown.await;
         // Live streams end now instead of holding the graceful shutdown open.
         stopping.send_replace(true);
     })
     .await;
     upkeep.abort();
-    result.context("HTTP server failed")
+    Ok(())
 }
 
 /// Completes on SIGINT or SIGTERM.

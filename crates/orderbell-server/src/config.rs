@@ -67,6 +67,8 @@ pub struct Config {
     pub limits: Limits,
     /// Take the client IP from this header (set by a reverse proxy), else the TCP peer.
     pub client_ip_header: Option<String>,
+    /// Timeouts and the per-client connection cap of the listener.
+    pub http: HttpLimits,
     /// Whether anyone may create an account.
     pub allow_signup: bool,
     pub printing: crate::printers::PrintingConfig,
@@ -124,6 +126,31 @@ struct SessionsSection {
 #[serde(deny_unknown_fields)]
 struct HttpSection {
     client_ip_header: Option<String>,
+    header_read_timeout_seconds: Option<u64>,
+    body_read_timeout_seconds: Option<u64>,
+    connections_per_client: Option<u32>,
+}
+
+/// How long a client may take and how many connections it may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// For a request's headers, and for the next request on an idle keep-alive connection.
+    pub header_read_timeout: Duration,
+    /// For a request's body, from its headers to its last byte.
+    pub body_read_timeout: Duration,
+    /// Open connections per client IP (the TCP peer; not applied behind a proxy, i.e. when
+    /// `client_ip_header` is set: the proxy limits its clients).
+    pub connections_per_client: u32,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(60),
+            connections_per_client: 256,
+        }
+    }
 }
 
 /// What flags and environment said (clap folds `ORDERBELL_*` into these).
@@ -258,6 +285,27 @@ impl Config {
             max_order_total,
             idempotency_retention: Duration::from_secs(3600 * idempotency_hours),
             limits: file.limits.unwrap_or_default(),
+            http: {
+                let d = HttpLimits::default();
+                HttpLimits {
+                    header_read_timeout: file
+                        .http
+                        .header_read_timeout_seconds
+                        .map_or(d.header_read_timeout, |s| {
+                            Duration::from_secs(s.clamp(1, 3600))
+                        }),
+                    body_read_timeout: file
+                        .http
+                        .body_read_timeout_seconds
+                        .map_or(d.body_read_timeout, |s| {
+                            Duration::from_secs(s.clamp(1, 3600))
+                        }),
+                    connections_per_client: file
+                        .http
+                        .connections_per_client
+                        .map_or(d.connections_per_client, |n| n.max(1)),
+                }
+            },
             client_ip_header: file.http.client_ip_header,
             allow_signup: file.allow_signup.unwrap_or(true),
         })
@@ -282,6 +330,7 @@ impl Config {
             idempotency_retention: Duration::from_secs(3600 * 24),
             limits: Limits::default(),
             client_ip_header: None,
+            http: HttpLimits::default(),
             allow_signup: true,
             printing: crate::printers::PrintingConfig::default(),
             notifications: crate::notifications::NotificationsConfig::default(),

@@ -151,11 +151,36 @@ impl FromStr for OrderSource {
 
 /// How the order reaches the customer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    from = "FulfillmentWire"
+)]
 pub enum Fulfillment {
     Pickup,
     DineIn { table: Option<String> },
     Delivery { address: String },
+}
+
+/// [`Fulfillment`] as it is read: every type refuses fields it does not have (serde lets a
+/// unit variant of an internally tagged enum take any).
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum FulfillmentWire {
+    Pickup {},
+    DineIn { table: Option<String> },
+    Delivery { address: String },
+}
+
+impl From<FulfillmentWire> for Fulfillment {
+    fn from(w: FulfillmentWire) -> Fulfillment {
+        match w {
+            FulfillmentWire::Pickup {} => Fulfillment::Pickup,
+            FulfillmentWire::DineIn { table } => Fulfillment::DineIn { table },
+            FulfillmentWire::Delivery { address } => Fulfillment::Delivery { address },
+        }
+    }
 }
 
 impl Fulfillment {
@@ -504,6 +529,19 @@ mod tests {
         );
         assert_eq!(ok("miss", None, None), None);
         assert_eq!(ok("delete", None, None), None);
+    }
+
+    #[test]
+    fn every_fulfilment_type_refuses_fields_it_does_not_have() {
+        let parse = |j: &str| serde_json::from_str::<Fulfillment>(j);
+        assert_eq!(parse(r#"{"type":"pickup"}"#).unwrap(), Fulfillment::Pickup);
+        assert!(parse(r#"{"type":"pickup","x":1}"#).is_err());
+        assert!(parse(r#"{"type":"dine_in","table":"3","x":1}"#).is_err());
+        assert!(parse(r#"{"type":"delivery","address":"a","x":1}"#).is_err());
+        assert_eq!(
+            serde_json::to_string(&Fulfillment::Pickup).unwrap(),
+            r#"{"type":"pickup"}"#
+        );
     }
 
     fn order() -> Order {

@@ -20,6 +20,12 @@ pub struct FieldError {
 #[error("{} field(s) failed validation", .0.len())]
 pub struct ValidationErrors(pub Vec<FieldError>);
 
+/// The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): text
+/// with them can show something else than it says (a name that reads backwards on a ticket).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 impl ValidationErrors {
     pub fn new() -> Self {
         Self::default()
@@ -94,7 +100,7 @@ impl ValidationErrors {
         }
         if trimmed
             .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t')
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
         {
             self.add(
                 field,
@@ -118,5 +124,26 @@ impl ValidationErrors {
         } else {
             true
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bidi_overrides_are_refused_in_text() {
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            errors.text("name", Some("Kim\u{202E}gnp.exe"), true, 100),
+            None
+        );
+        assert_eq!(errors.0[0].code, "invalid");
+        let mut errors = ValidationErrors::new();
+        assert_eq!(
+            errors.text("name", Some("김밥 Café"), true, 100).as_deref(),
+            Some("김밥 Café")
+        );
+        assert!(errors.is_empty());
     }
 }

@@ -44,9 +44,90 @@ use crate::{escalation, notifications, printers};
 )]
 pub struct ApiDoc;
 
-/// The document as JSON.
+/// The document, with the error answers every route can give filled in where a handler does
+/// not list them: a JSON body can be malformed (400), too large (413), of another type (415)
+/// or invalid (422); an id in the path can name nothing (404).
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    for (path, item) in &mut doc.paths.paths {
+        let has_id = path.contains('{');
+        let api = path.starts_with("/api/v1/");
+        // Open to anyone: a tracking link, the session and sign-up themselves.
+        let public = path.starts_with("/api/v1/orders/")
+            || path == "/api/v1/session"
+            || path == "/api/v1/users"
+            || path == "/api/v1/push/vapid-public-key";
+        if api && let Some(post) = &mut item.post {
+            // Anonymous posts, sign-ins and guest orders are limited per client.
+            post.responses
+                .responses
+                .entry("429".to_owned())
+                .or_insert_with(|| error_response("`rate_limited`, with `Retry-After`"));
+        }
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let mut add = |status: &str, what: &str| {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error_response(what));
+            };
+            if json_body {
+                add("400", "`invalid_json`: the body is not JSON");
+                add("413", "`payload_too_large`");
+                add("415", "`unsupported_media_type`: send application/json");
+                add("422", "`validation_failed`, with the fields");
+            }
+            if has_id {
+                add("404", "`not_found`");
+            }
+            let query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Query)
+            });
+            let header = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| p.parameter_in == utoipa::openapi::path::ParameterIn::Header)
+            });
+            if query || header {
+                add("422", "`validation_failed`: a parameter is not valid");
+            }
+            if api && !public {
+                add(
+                    "401",
+                    "`unauthenticated`: no session or API key, or one that is not valid",
+                );
+                add("403", "`forbidden`: the caller may not do this here");
+            }
+        }
+    }
+    doc
+}
+
+fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 pub async fn serve() -> Json<utoipa::openapi::OpenApi> {

@@ -25,7 +25,7 @@ pub struct MenuView {
 }
 
 /// The shop's menu, categories and items in order, sold-out ones included and marked.
-#[utoipa::path(get, path = "/api/v1/shops/{slug}/menu", tag = "menu", params(("slug" = String, Path)),
+#[utoipa::path(get, operation_id = "get_menu", path = "/api/v1/shops/{slug}/menu", tag = "menu", params(("slug" = String, Path)),
     responses((status = 200, body = MenuView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

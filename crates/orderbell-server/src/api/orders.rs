@@ -57,7 +57,7 @@ fn request_hash(body: &[u8]) -> String {
 /// prices them. With an API key (`orders:write`) or as a signed-in member, lines may also be
 /// free-form with prices. Answers 201 once the order is durably stored; a repeated
 /// `Idempotency-Key` with the same body answers 200 with the same order.
-#[utoipa::path(post, path = "/api/v1/shops/{slug}/orders", tag = "orders",
+#[utoipa::path(post, operation_id = "create_order", path = "/api/v1/shops/{slug}/orders", tag = "orders",
     params(("slug" = String, Path, description = "The shop"),
            ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     request_body = OrderRequest,
@@ -128,7 +128,7 @@ pub async fn create(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Comma-separated statuses, e.g. `pending,accepted`.
     pub status: Option<String>,
@@ -137,6 +137,7 @@ pub struct ListQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// Page size, 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
@@ -154,7 +155,7 @@ fn decode_cursor(cursor: &str) -> Option<i64> {
 }
 
 /// Lists the shop's orders, newest first.
-#[utoipa::path(get, path = "/api/v1/shops/{slug}/orders", tag = "orders",
+#[utoipa::path(get, operation_id = "list_orders", path = "/api/v1/shops/{slug}/orders", tag = "orders",
     params(("slug" = String, Path), ListQuery),
     responses((status = 200, body = OrderPageView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -225,7 +226,7 @@ pub async fn list(
 }
 
 /// One order of the shop.
-#[utoipa::path(get, path = "/api/v1/shops/{slug}/orders/{id}", tag = "orders",
+#[utoipa::path(get, operation_id = "get_order", path = "/api/v1/shops/{slug}/orders/{id}", tag = "orders",
     params(("slug" = String, Path), ("id" = String, Path)),
     responses((status = 200, body = OrderView), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -266,6 +267,7 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     /// Minutes until the order is ready, 1 to 240.
+    #[schema(minimum = 1, maximum = 240)]
     pub eta_minutes: i64,
 }
 
@@ -273,6 +275,7 @@ pub struct AcceptRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// Shown to the customer; at most 200 characters.
+    #[schema(max_length = 200)]
     pub reason: Option<String>,
 }
 

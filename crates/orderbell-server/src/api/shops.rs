@@ -18,7 +18,7 @@ use crate::security::token;
 use crate::state::AppState;
 
 /// The shops the signed-in user belongs to.
-#[utoipa::path(get, path = "/api/v1/shops", tag = "shops",
+#[utoipa::path(get, operation_id = "list_shops", path = "/api/v1/shops", tag = "shops",
     responses((status = 200, body = Vec<ShopView>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ShopView>>> {
     let user = caller.user()?;
@@ -32,7 +32,7 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> ApiResult<Js
 }
 
 /// Creates a shop with the signed-in user as its owner.
-#[utoipa::path(post, path = "/api/v1/shops", tag = "shops", request_body = NewShopRequest,
+#[utoipa::path(post, operation_id = "create_shop", path = "/api/v1/shops", tag = "shops", request_body = NewShopRequest,
     responses((status = 201, body = ShopView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -55,7 +55,7 @@ pub async fn create(
 }
 
 /// A shop's public profile (and your role in it, when you are a member).
-#[utoipa::path(get, path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
+#[utoipa::path(get, operation_id = "get_shop", path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
     responses((status = 200, body = ShopView), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -78,7 +78,7 @@ pub async fn get(
 /// (`alerts`: fields left out stay; `null` turns a call, the miss or the automatic pause off),
 /// the opening hours (`null`: always open), a pause (`paused_until`, RFC 3339 or `null`) and
 /// the default ETA.
-#[utoipa::path(patch, path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
+#[utoipa::path(patch, operation_id = "update_shop", path = "/api/v1/shops/{slug}", tag = "shops", params(("slug" = String, Path)),
     request_body = ShopPatchRequest,
     responses((status = 200, body = ShopView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(

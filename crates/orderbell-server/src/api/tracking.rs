@@ -8,7 +8,7 @@ use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::state::AppState;
 
 /// The order a tracking link points to, as its guest sees it.
-#[utoipa::path(get, path = "/api/v1/orders/{tracking_token}", tag = "orders",
+#[utoipa::path(get, operation_id = "get_tracked_order", path = "/api/v1/orders/{tracking_token}", tag = "orders",
     params(("tracking_token" = String, Path)),
     responses((status = 200, body = TrackingView), (status = 404, body = ErrorBody)))]
 pub async fn get(

@@ -59,33 +59,50 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
 }
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422 with the field's path).
+/// A number written with a zero fraction (`15.0`) is that integer, as JSON Schema says.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed: Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let value = match parsed {
-        Ok(v) => v,
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => {
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    let code = if inner.to_string().starts_with("unknown field") {
-                        "unknown_field"
-                    } else if inner.to_string().starts_with("missing field") {
-                        "required"
-                    } else {
-                        "invalid_type"
-                    };
-                    ApiError::field(&field, code, strip_position(&inner.to_string()))
-                }
-                _ => ApiError::invalid_json(format!("the body is not valid JSON: {inner}")),
-            });
-        }
-    };
-    de.end()
+    let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_json(format!("the body is not valid JSON: {e}")))?;
-    Ok(value)
+    integral_floats_to_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = if path == "." { "body".to_owned() } else { path };
+        let message = inner.to_string();
+        let code = if message.starts_with("unknown field") {
+            "unknown_field"
+        } else if message.starts_with("missing field") {
+            "required"
+        } else {
+            "invalid_type"
+        };
+        ApiError::field(&field, code, strip_position(&message))
+    })
+}
+
+/// `15.0` → `15` wherever it stands (within i64), so integer fields take what JSON Schema
+/// calls an integer; other numbers stay as they are.
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && (-9.007_199_254_740_992e15..=9.007_199_254_740_992e15).contains(&f)
+            {
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "integral and within ±2^53, so exact"
+                )]
+                let i = f as i64;
+                *n = serde_json::Number::from(i);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        serde_json::Value::Object(fields) => {
+            fields.values_mut().for_each(integral_floats_to_integers)
+        }
+        _ => {}
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -157,6 +174,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
         serde_urlencoded::from_str(query)
             .map(ApiQuery)
             .map_err(|e| ApiError::field("query", "invalid", e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod json_number_tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Eta {
+        eta_minutes: i64,
+    }
+
+    #[test]
+    fn integral_floats_are_integers() {
+        let eta: Eta = parse(br#"{"eta_minutes": 15.0}"#).unwrap();
+        assert_eq!(eta.eta_minutes, 15);
+        let err = parse::<Eta>(br#"{"eta_minutes": 15.5}"#).unwrap_err();
+        assert_eq!(
+            (err.status, err.code),
+            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+        );
+        let err = parse::<Eta>(br#"{"eta_minutes": 1e300}"#).unwrap_err();
+        assert_eq!(err.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let err = parse::<Eta>(b"{").unwrap_err();
+        assert_eq!(err.code, "invalid_json");
     }
 }
 

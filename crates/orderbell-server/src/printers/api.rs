@@ -201,7 +201,7 @@ pub async fn add_printer(
 }
 
 /// The shop's printers with their connection and paper state.
-#[utoipa::path(get, path = "/api/v1/shops/{slug}/printers", tag = "printers", params(("slug" = String, Path)),
+#[utoipa::path(get, operation_id = "list_printers", path = "/api/v1/shops/{slug}/printers", tag = "printers", params(("slug" = String, Path)),
     responses((status = 200, body = Vec<PrinterView>), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -219,7 +219,7 @@ pub async fn list(
 }
 
 /// Adds a printer; the answer holds its device token, shown only once.
-#[utoipa::path(post, path = "/api/v1/shops/{slug}/printers", tag = "printers", params(("slug" = String, Path)),
+#[utoipa::path(post, operation_id = "create_printer", path = "/api/v1/shops/{slug}/printers", tag = "printers", params(("slug" = String, Path)),
     request_body = PrinterRequest,
     responses((status = 201, body = NewPrinterView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -237,7 +237,7 @@ pub async fn create(
 }
 
 /// Changes a printer's name, auto-print mode, copies or categories.
-#[utoipa::path(patch, path = "/api/v1/shops/{slug}/printers/{id}", tag = "printers",
+#[utoipa::path(patch, operation_id = "update_printer", path = "/api/v1/shops/{slug}/printers/{id}", tag = "printers",
     params(("slug" = String, Path), ("id" = String, Path)), request_body = PrinterRequest,
     responses((status = 200, body = PrinterView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update(

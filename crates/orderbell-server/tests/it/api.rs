@@ -1160,6 +1160,45 @@ async fn health_and_unknown_routes() {
     assert_eq!(res.headers["cache-control"], "no-store");
 }
 
+/// What validators and client generators need: one id per operation, path parameters that are
+/// in the path, and the error answers every JSON route can give.
+#[tokio::test]
+async fn the_openapi_document_is_well_formed() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/openapi.json", &As::Nobody).await.body;
+    let mut ids = std::collections::HashSet::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "operationId {id:?} repeats ({method} {path})"
+            );
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["in"] == "path" {
+                    let name = p["name"].as_str().unwrap();
+                    assert!(
+                        path.contains(&format!("{{{name}}}")),
+                        "{method} {path}: {name} is not in the path"
+                    );
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            if op
+                .get("requestBody")
+                .is_some_and(|b| b["content"].get("application/json").is_some())
+            {
+                for status in ["400", "415"] {
+                    assert!(
+                        responses.contains_key(status),
+                        "{method} {path} does not say {status}"
+                    );
+                }
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_openapi_document_matches_its_snapshot() {
     let app = TestApp::spawn().await;

@@ -21,3 +21,4 @@ mod pages_owner;
 mod pages_printers;
 mod photos;
 mod printers;
+mod schemathesis;

@@ -417,7 +417,7 @@ pub async fn telegram_member_link(
 
 /// POST /api/v1/shops/{slug}/telegram/link: a one-time deep link for the signed-in member.
 #[utoipa::path(post, path = "/api/v1/shops/{slug}/telegram/link", tag = "notifications",
-    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 409, description = "`not_configured`: the server has no Telegram bot; the message says what to set", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn telegram_link(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -425,6 +425,11 @@ pub async fn telegram_link(
 ) -> ApiResult<Json<LinkView>> {
     let (shop, caller) = shop_access(&state, &caller, &slug, Need::Member).await?;
     let user = caller.user()?;
+    if notifier(&state)?.telegram.is_none() {
+        return Err(not_configured(
+            "Telegram is not configured on this server: its operator sets ORDERBELL_TELEGRAM_BOT_TOKEN ([telegram] bot_token)",
+        ));
+    }
     let (url, expires_at) = telegram_member_link(&state, &user.id, &shop.id)
         .await
         .map_err(|e| {
@@ -439,6 +444,12 @@ pub async fn telegram_link(
         text: None,
         expires_at,
     }))
+}
+
+/// A channel the server has no credentials for: 409 `not_configured`, saying what the operator
+/// must set (not a server error: nothing failed).
+fn not_configured(what: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "not_configured", what)
 }
 
 fn wa_number(from: &str) -> String {
@@ -472,7 +483,7 @@ pub async fn whatsapp_member_link(
 
 /// POST /api/v1/shops/{slug}/whatsapp/link: a `wa.me` link prefilled with `link <code>`.
 #[utoipa::path(post, path = "/api/v1/shops/{slug}/whatsapp/link", tag = "notifications",
-    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    params(("slug" = String, Path)), responses((status = 200, body = LinkView), (status = 404, body = ErrorBody), (status = 409, description = "`not_configured`: the server has no Twilio account; the message says what to set", body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn whatsapp_link(
     State(state): State<AppState>,
     Path(slug): Path<String>,
@@ -482,10 +493,8 @@ pub async fn whatsapp_link(
     let user = caller.user()?;
     let n = notifier(&state)?;
     if n.twilio.is_none() {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "WhatsApp is not configured",
+        return Err(not_configured(
+            "WhatsApp is not configured on this server: its operator sets ORDERBELL_TWILIO_ACCOUNT_SID, ORDERBELL_TWILIO_AUTH_TOKEN and ORDERBELL_TWILIO_WHATSAPP_FROM ([twilio])",
         ));
     }
     let (url, text, expires_at) = whatsapp_member_link(&state, &user.id, &shop.id)

@@ -1145,6 +1145,39 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(done.body["status"], "accepted");
 }
 
+/// A server without Telegram or Twilio credentials says so with a 4xx that names what its
+/// operator must set, not a server error.
+#[tokio::test]
+async fn linking_an_unconfigured_channel_says_what_to_set() {
+    let app = TestApp::spawn().await;
+    let (owner, _) = app.shop_with_key("cafe", &["orders:read"]).await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    for (channel, setting) in [
+        ("telegram", "ORDERBELL_TELEGRAM_BOT_TOKEN"),
+        ("whatsapp", "ORDERBELL_TWILIO_WHATSAPP_FROM"),
+    ] {
+        let res = app
+            .post(
+                &format!("/api/v1/shops/cafe/{channel}/link"),
+                &cookie,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (res.status, res.code()),
+            (StatusCode::CONFLICT, "not_configured"),
+            "{channel}: {}",
+            res.body
+        );
+        assert!(
+            res.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains(setting)
+        );
+    }
+}
+
 /// A reminder a dispatcher had already claimed when someone answered is not sent: the answer
 /// cancels the queued ones, the dispatcher checks the ones in flight before sending.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

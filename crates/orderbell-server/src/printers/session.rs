@@ -4,6 +4,8 @@
 //! over 64 KiB closes it with 1009.
 
 use std::collections::{HashMap, HashSet};
+
+use orderbell_protocol::PrinterState;
 use std::time::Instant;
 
 use axum::extract::State;
@@ -87,6 +89,18 @@ pub async fn upgrade(
         })
 }
 
+/// A printer state repeated within this is not recorded again.
+const STATUS_REPEAT: std::time::Duration = std::time::Duration::from_secs(60);
+/// At most one recorded state change per this.
+const STATUS_MIN_GAP: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether a read failed because the frame was over the socket's limits.
+fn too_big(e: &axum::Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|inner| inner.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
+}
+
 struct Session {
     state: AppState,
     printer: Printer,
@@ -97,6 +111,11 @@ struct Session {
     item_categories: Option<ItemCategories>,
     last_heard: Instant,
     last_seen_saved: Instant,
+    /// The state last recorded (state, detail) and when: a report that repeats it within
+    /// [`STATUS_REPEAT`] is not recorded again, and changes are recorded at most once per
+    /// [`STATUS_MIN_GAP`] (a newer one waits for the next frame or heartbeat).
+    status: Option<((PrinterState, Option<String>), Instant)>,
+    status_waiting: Option<(PrinterState, Option<String>)>,
     /// Frames that background work (acknowledgements) wants sent on this connection.
     notices: mpsc::UnboundedSender<ServerFrame>,
 }
@@ -151,6 +170,8 @@ impl Session {
             item_categories: None,
             last_heard: Instant::now(),
             last_seen_saved: Instant::now(),
+            status: None,
+            status_waiting: None,
             notices,
         }
     }
@@ -185,7 +206,21 @@ impl Session {
         let mut nonce = 0u64;
         let mut alive = self.send_owed(&mut socket).await;
         while alive {
+            // A state change that had to wait for STATUS_MIN_GAP is recorded when it is up.
+            let status_due = self
+                .status_waiting
+                .as_ref()
+                .and(self.status.as_ref())
+                .map(|(_, at)| tokio::time::Instant::from_std(*at + STATUS_MIN_GAP));
             tokio::select! {
+                () = async {
+                    match status_due {
+                        Some(due) => tokio::time::sleep_until(due).await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    self.record_status().await;
+                }
                 incoming = socket.recv() => {
                     match incoming {
                         Some(Ok(message)) => match self.on_message(&mut socket, message).await {
@@ -197,6 +232,12 @@ impl Session {
                                 break;
                             }
                         },
+                        Some(Err(e)) if too_big(&e) => {
+                            // Over what the socket reads at all (1 MiB): the same 1009 as over
+                            // the protocol's own limit.
+                            close(&mut socket, orderbell_protocol::CLOSE_MESSAGE_TOO_BIG, "frame too large").await;
+                            break;
+                        }
                         _ => break,
                     }
                 }
@@ -218,6 +259,7 @@ impl Session {
                     nonce += 1;
                     alive = send(&mut socket, &ServerFrame::Ping(orderbell_protocol::Ping { nonce: Some(nonce) })).await;
                     self.save_last_seen().await;
+                    self.record_status().await;
                 }
             }
         }
@@ -376,23 +418,8 @@ impl Session {
             }
             ClientFrame::Status(report) => {
                 let detail: Option<String> = report.detail.map(|d| d.chars().take(300).collect());
-                if let Err(e) = self
-                    .state
-                    .store
-                    .printer_state(
-                        &self.printer.id,
-                        report.state.as_str(),
-                        detail.as_deref(),
-                        now,
-                    )
-                    .await
-                {
-                    tracing::warn!(error = %e, "could not record a printer state");
-                }
-                if !report.state.can_print() {
-                    tracing::warn!(printer = %self.printer.name, state = report.state.as_str(), "printer reports a problem");
-                }
-                self.publish_status();
+                self.status_waiting = Some((report.state, detail));
+                self.record_status().await;
             }
             ClientFrame::Ping(p) => {
                 send(socket, &ServerFrame::Pong(Pong { nonce: p.nonce })).await;
@@ -521,6 +548,45 @@ impl Session {
         {
             tracing::warn!(error = %e, "could not record a printer heartbeat");
         }
+    }
+
+    /// Records the state the printer reported last, unless it only repeats the recorded one
+    /// or the last change was under [`STATUS_MIN_GAP`] ago (then it waits): a client that
+    /// reports in a loop costs neither writes nor log lines.
+    async fn record_status(&mut self) {
+        let Some(report) = self.status_waiting.take() else {
+            return;
+        };
+        if let Some((last, at)) = &self.status {
+            let since = at.elapsed();
+            if *last == report && since < STATUS_REPEAT {
+                return;
+            }
+            if since < STATUS_MIN_GAP {
+                self.status_waiting = Some(report);
+                return;
+            }
+        }
+        let changed = self.status.as_ref().is_none_or(|(last, _)| *last != report);
+        let (state, detail) = &report;
+        if let Err(e) = self
+            .state
+            .store
+            .printer_state(
+                &self.printer.id,
+                state.as_str(),
+                detail.as_deref(),
+                self.state.now(),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "could not record a printer state");
+        }
+        if changed && !state.can_print() {
+            tracing::warn!(printer = %self.printer.name, state = state.as_str(), "printer reports a problem");
+        }
+        self.status = Some((report, Instant::now()));
+        self.publish_status();
     }
 
     fn publish_status(&self) {

@@ -204,6 +204,59 @@ async fn printers_are_for_callers_that_may_read_orders() {
     assert_eq!(live, ["Counter"], "{}", list.body);
 }
 
+/// A client that reports its state in a loop costs neither writes nor events: a repeat is
+/// recorded once, a change at most once a second and never lost.
+#[tokio::test]
+async fn repeated_status_reports_are_recorded_once() {
+    use orderbell_server::events::EventKind;
+    let app = TestApp::spawn().await;
+    let (_, key) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let (id, token) = printer(&app, &As::Key(key.clone()), json!({"name":"Counter"})).await;
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, hello()).await;
+    assert_eq!(next_json(&mut ws).await["type"], "welcome");
+    let mut events = app.state.events.subscribe();
+    for _ in 0..300 {
+        send(&mut ws, json!({"type":"status","state":"paper_out"})).await;
+    }
+    // Then a change right away: it waits for the gap, and is recorded.
+    send(&mut ws, json!({"type":"status","state":"online"})).await;
+    let mut seen = vec![];
+    let until = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.last().map(String::as_str) != Some("online") {
+        let event = tokio::time::timeout_at(until, events.recv())
+            .await
+            .expect("the change is recorded")
+            .unwrap();
+        if event.kind == EventKind::PrinterStatus {
+            let list = app
+                .get("/api/v1/shops/dev/printers", &As::Key(key.clone()))
+                .await;
+            let mine = list
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == id.as_str())
+                .unwrap()["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            // (The connection's own event may come first, before any report.)
+            if !mine.is_empty() {
+                seen.push(mine);
+            }
+        }
+    }
+    assert!(
+        seen.len() <= 3,
+        "one event per change, not per report: {seen:?}"
+    );
+    assert_eq!(seen.first().map(String::as_str), Some("paper_out"));
+}
+
 #[tokio::test]
 async fn jobs_flow_and_bad_frames_get_error_frames() {
     let app = TestApp::spawn().await;
@@ -346,6 +399,20 @@ async fn jobs_flow_and_bad_frames_get_error_frames() {
         app.get("/healthz", &As::Nobody).await.status,
         StatusCode::OK
     );
+    // So does one over what the socket reads at all (1 MiB).
+    let mut ws = connect(&app, &token).await;
+    send(&mut ws, hello()).await;
+    assert_eq!(next_json(&mut ws).await["type"], "welcome");
+    let huge = json!({"type":"status","state":"online","detail":"x".repeat(2 << 20)});
+    let _ = ws.send(Message::Text(huge.to_string().into())).await;
+    let closed = loop {
+        match tokio::time::timeout(GUARD, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    assert_eq!(u16::from(closed.unwrap().code), 1009);
 }
 
 #[tokio::test]

@@ -103,12 +103,55 @@ pub fn router(state: AppState) -> Router {
         .fallback(crate::pages::error::unknown_address)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY))
+        .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(access_log))
         .layer(middleware::from_fn(move |req, next| {
             headers::security_headers(https, req, next)
         }))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
+}
+
+/// Errors that come from below the handlers (a path that is not UTF-8, a body over the limit
+/// on a webhook, a body read that timed out) are plain text; on API and webhook addresses they
+/// become the API's JSON error like every other (docs/ARCHITECTURE.md, One mapping to HTTP).
+async fn json_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let machine = path.starts_with("/api/") || path.starts_with("/webhooks/");
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if !machine || is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "the body is not of a type this route takes",
+        ),
+        StatusCode::NOT_FOUND => ("not_found", "not found"),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::REQUEST_TIMEOUT => ("request_timeout", "the request took too long to send"),
+        s if s.is_server_error() => ("internal_error", "something went wrong on our side"),
+        _ => (
+            "bad_request",
+            "the request could not be read (its address or body)",
+        ),
+    };
+    let mut json = ApiError::new(status, code, message).into_response();
+    for name in [axum::http::header::ALLOW, axum::http::header::RETRY_AFTER] {
+        if let Some(v) = response.headers().get(&name) {
+            json.headers_mut().insert(name, v.clone());
+        }
+    }
+    json
 }
 
 async fn method_not_allowed() -> ApiError {

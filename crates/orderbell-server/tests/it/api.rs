@@ -497,6 +497,33 @@ async fn idempotency_keys_replay_or_conflict() {
     assert_eq!(order_count(&app, &As::Key(key), "idem").await, 1);
 }
 
+/// Errors from below the handlers are the API's JSON too: a path that is not UTF-8, a webhook
+/// body over the limit.
+#[tokio::test]
+async fn every_api_error_is_json() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .send(
+            app.http
+                .get(format!("{}/api/v1/shops/%FF%FE/orders", app.base)),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    assert_eq!(res.code(), "bad_request");
+    let res = app
+        .send(
+            app.http
+                .post(format!("{}/webhooks/telegram", app.base))
+                .header("content-type", "application/json")
+                .body(vec![b' '; 200 * 1024]),
+        )
+        .await;
+    assert_eq!(
+        (res.status, res.code()),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+}
+
 /// Guests' keys are their own: another client with the same key and body gets its own order
 /// (never the first guest's), and cannot make a later guest's order fail.
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! the caller, so the rules can be tested on their own and shared by every storage backend.
 
 pub mod alerts;
+pub mod cursor;
 pub mod escalation;
 pub mod hours;
 pub mod i18n;
@@ -16,6 +17,7 @@ pub mod printing;
 pub mod rate_limit;
 pub mod shop;
 pub mod text;
+pub mod tracking;
 pub mod user;
 pub mod validation;
 

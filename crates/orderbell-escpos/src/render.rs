@@ -152,6 +152,13 @@ impl<'a> Renderer<'a> {
 
     /// Print laid-out lines: as text where the mode can, else drawn.
     fn lines(&mut self, lines: &[Line], style: &Style) -> Result<(), Error> {
+        // The layout's promise, checked wherever debug assertions are on (tests, fuzzing).
+        debug_assert!(
+            lines
+                .iter()
+                .all(|l| layout::width(l) <= self.max_columns(style.size)),
+            "a line wider than the paper"
+        );
         if self.image_mode() {
             for line in lines {
                 let strip = self.draw(line, style);

@@ -5,8 +5,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use orderbell_core::order::{OrderAction, OrderEvent, OrderSource, OrderStatus};
 use orderbell_core::pricing::OrderRequest;
 use orderbell_core::{OrderId, Timestamp, ValidationErrors};
@@ -141,18 +139,7 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
-fn encode_cursor(number: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("n:{number}"))
-}
-
-fn decode_cursor(cursor: &str) -> Option<i64> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    std::str::from_utf8(&raw)
-        .ok()?
-        .strip_prefix("n:")?
-        .parse()
-        .ok()
-}
+use orderbell_core::cursor::{decode as decode_cursor, encode as encode_cursor};
 
 /// Lists the shop's orders, newest first.
 #[utoipa::path(get, operation_id = "list_orders", path = "/api/v1/shops/{slug}/orders", tag = "orders",

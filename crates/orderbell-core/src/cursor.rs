@@ -30,7 +30,8 @@ mod tests {
         for n in [0, 1001, i64::MAX, i64::MIN] {
             assert_eq!(decode(&encode(n)), Some(n));
         }
-        assert_eq!(decode("bjox"), None, "no digits");
+        assert_eq!(decode("bjo"), None, "no digits");
+        assert_eq!(decode("bjp4"), None, "not a number");
         assert_eq!(decode("!!"), None);
         assert_eq!(decode(&"A".repeat(100)), None);
     }

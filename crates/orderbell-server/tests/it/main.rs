@@ -12,6 +12,7 @@ mod support;
 mod api;
 mod cli;
 mod e2e_browser;
+mod faults;
 mod listener;
 mod notifications;
 mod pages;

@@ -66,6 +66,7 @@ async fn run(state: AppState, notifier: Arc<Notifier>, done: mpsc::UnboundedSend
     let permits = Arc::new(Semaphore::new(settings.concurrency));
     let instance = hex::encode(random_bytes::<6>());
     let mut claims: u64 = 0;
+    let in_flight = InFlight::default();
     loop {
         // Claim only what can be sent now: wait for at least one free slot.
         let free = match permits.clone().acquire_owned().await {
@@ -99,18 +100,26 @@ async fn run(state: AppState, notifier: Arc<Notifier>, done: mpsc::UnboundedSend
             continue;
         }
         for row in rows {
+            // A row this dispatcher is still sending, claimed again because the clock moved past
+            // its lease (a jump, a very slow provider): no second send. The send in flight
+            // records its outcome under the newest claim, which is the one the store holds.
+            if in_flight.adopt(row.id, &claim) {
+                continue;
+            }
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
-            let (state, notifier, done, claim, settings) = (
+            let (state, notifier, done, claim, settings, in_flight) = (
                 state.clone(),
                 notifier.clone(),
                 done.clone(),
                 claim.clone(),
                 settings.clone(),
+                in_flight.clone(),
             );
             tokio::spawn(async move {
                 let outcome = deliver(&state, &notifier, &settings, &row).await;
+                let claim = in_flight.finish(row.id).unwrap_or(claim);
                 let _ = done.send(Finish {
                     id: row.id,
                     claim,
@@ -120,6 +129,39 @@ async fn run(state: AppState, notifier: Arc<Notifier>, done: mpsc::UnboundedSend
                 drop(permit);
             });
         }
+    }
+}
+
+/// The rows this dispatcher is sending now, each with the newest claim it holds on it.
+#[derive(Clone, Default)]
+struct InFlight(Arc<std::sync::Mutex<std::collections::HashMap<i64, String>>>);
+
+impl InFlight {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, String>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts tracking `id` under `claim`; true when it was already in flight (then only the
+    /// claim is updated and the caller must not send it again).
+    fn adopt(&self, id: i64, claim: &str) -> bool {
+        let mut rows = self.lock();
+        match rows.get_mut(&id) {
+            Some(current) => {
+                claim.clone_into(current);
+                true
+            }
+            None => {
+                rows.insert(id, claim.to_owned());
+                false
+            }
+        }
+    }
+
+    /// Stops tracking `id`; the newest claim on it.
+    fn finish(&self, id: i64) -> Option<String> {
+        self.lock().remove(&id)
     }
 }
 

@@ -1145,6 +1145,63 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(done.body["status"], "accepted");
 }
 
+/// The clock jumps past a send's lease while the provider is still answering: the row is
+/// claimed again, but the dispatcher knows it is in flight and does not send it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clock_jump_past_a_lease_does_not_send_twice() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let r = app
+        .post("/api/v1/me/push/fcm", &cookie, json!({"token": "fcm-slow"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    p.fcm
+        .delay_ms
+        .store(2000, std::sync::atomic::Ordering::SeqCst);
+    let order = app
+        .post(
+            "/api/v1/shops/cafe/orders",
+            &As::Key(key.clone()),
+            americano_order(),
+        )
+        .await;
+    let id = order.body["id"].as_str().unwrap().to_owned();
+    eventually("the send to be under way", async || {
+        p.fcm
+            .calls_of("send")
+            .iter()
+            .any(|c| c["message"]["message"]["data"]["order_id"] == id.as_str())
+            .then_some(())
+    })
+    .await;
+    // Past the 60 s lease while the provider takes its time; the dispatcher polls meanwhile.
+    app.clock.advance(jiff::SignedDuration::from_secs(120));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    p.fcm.delay_ms.store(0, std::sync::atomic::Ordering::SeqCst);
+    eventually("the send to be recorded", async || {
+        let log = delivery_log(&app, &As::Key(key.clone()), "cafe", &id).await;
+        log.iter()
+            .any(|n| n["channel"] == "fcm" && n["status"] == "sent")
+            .then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // (The jump also brings the order's reminder, and maybe a word about the shop itself.)
+    let about_the_order: Vec<_> = p
+        .fcm
+        .calls_of("send")
+        .into_iter()
+        .filter(|c| {
+            let data = &c["message"]["message"]["data"];
+            data["order_id"] == id.as_str() && data["event"] == "new_order"
+        })
+        .collect();
+    assert_eq!(about_the_order.len(), 1, "sent once: {about_the_order:#?}");
+}
+
 /// A server without Telegram or Twilio credentials says so with a 4xx that names what its
 /// operator must set, not a server error.
 #[tokio::test]

@@ -38,6 +38,8 @@ pub struct Stub {
     pub calls: Arc<Mutex<Vec<Value>>>,
     /// Answer 500 to sends while set.
     pub failing: Arc<AtomicBool>,
+    /// Take this many milliseconds before answering a send (FCM).
+    pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
     next_id: Arc<AtomicI64>,
 }
 
@@ -473,6 +475,10 @@ async fn fcm_send(
             .is_some_and(|d| d.values().all(Value::is_string));
     let token = m["token"].as_str().unwrap_or("").to_owned();
     stub.push(json!({"method": "send", "message": msg, "shape_ok": shape_ok}));
+    let delay = stub.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     if !shape_ok {
         return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "bad shape"}}))).into_response();
     }

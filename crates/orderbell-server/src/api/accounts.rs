@@ -239,7 +239,8 @@ pub struct PasswordChange {
 
 /// Changes the password; every other session of the user ends.
 #[utoipa::path(put, path = "/api/v1/me/password", tag = "accounts", request_body = PasswordChange,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the current password is checked like a sign-in", body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,

@@ -1145,6 +1145,107 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(done.body["status"], "accepted");
 }
 
+/// Telegram, Web Push and FCM all failing for two minutes (on the injected clock): nothing is
+/// lost, every message goes once when they come back, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_provider_failing_together_loses_nothing_and_sends_nothing_twice() {
+    let (app, p) = app_with_providers(false).await;
+    let (owner, key) = app
+        .shop_with_key("cafe", &["orders:write", "orders:read"])
+        .await;
+    let cookie = As::Session(app.login(&owner.email, "a long password").await);
+    let quiet = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &cookie,
+            Some(
+                json!({"alerts": {"repeat_after_seconds": 86400, "call_after_seconds": null,
+                                   "miss_after_seconds": null, "unheard_after_seconds": 86400}}),
+            ),
+        )
+        .await;
+    assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.body);
+    link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+    let sub = json!({"endpoint": format!("{}/push/device-1", p.push_base),
+                     "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}});
+    let r = app.post("/api/v1/me/push/webpush", &cookie, sub).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = app
+        .post("/api/v1/me/push/fcm", &cookie, json!({"token": "fcm-1"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for stub in [&p.telegram, &p.push, &p.fcm] {
+        stub.failing
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    let mut ids = vec![];
+    for _ in 0..3 {
+        let o = app
+            .post(
+                "/api/v1/shops/cafe/orders",
+                &As::Key(key.clone()),
+                americano_order(),
+            )
+            .await;
+        assert_eq!(o.status, StatusCode::CREATED);
+        ids.push(o.body["id"].as_str().unwrap().to_owned());
+    }
+    let mut seconds = 0;
+    while seconds < 120 {
+        eventually("the due rows to be tried", async || {
+            let next = app.state.store.next_notification_at().await.unwrap();
+            next.is_some_and(|t| t > app.state.now()).then_some(())
+        })
+        .await;
+        app.clock.advance(jiff::SignedDuration::from_secs(10));
+        seconds += 10;
+    }
+    let tried = |stub: &Stub, method: &str| stub.calls_of(method).len();
+    let before = (
+        tried(&p.telegram, "sendMessage"),
+        tried(&p.push, "push"),
+        tried(&p.fcm, "send"),
+    );
+    assert!(
+        before.0 >= 3 && before.1 >= 3 && before.2 >= 3,
+        "all retried: {before:?}"
+    );
+    for stub in [&p.telegram, &p.push, &p.fcm] {
+        stub.failing
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+    app.clock.advance(jiff::SignedDuration::from_secs(60));
+    let mut rows = 0;
+    for id in &ids {
+        let log = eventually("delivery after the outage", async || {
+            let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
+            log.iter()
+                .filter(|n| n["recipient"] == "member")
+                .all(|n| n["status"] == "sent")
+                .then_some(log)
+        })
+        .await;
+        let mine: Vec<_> = log.iter().filter(|n| n["recipient"] == "member").collect();
+        for channel in ["telegram", "webpush", "fcm"] {
+            assert_eq!(
+                mine.iter().filter(|n| n["channel"] == channel).count(),
+                1,
+                "{channel} for {id}: {log:#?}"
+            );
+        }
+        rows += mine.len();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Exactly one successful call per row: what came after the outage, per provider.
+    let after = (
+        tried(&p.telegram, "sendMessage") - before.0,
+        tried(&p.push, "push") - before.1,
+        tried(&p.fcm, "send") - before.2,
+    );
+    assert_eq!(after.0 + after.1 + after.2, rows, "once each: {after:?}");
+}
+
 /// The clock jumps past a send's lease while the provider is still answering: the row is
 /// claimed again, but the dispatcher knows it is in flight and does not send it twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

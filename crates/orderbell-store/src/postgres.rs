@@ -151,7 +151,9 @@ fn map_err(e: postgres::Error) -> StoreError {
         }
         return StoreError::Backend(format!("{}: {}", code, db.message()));
     }
-    if e.is_closed() {
+    // The server went away mid-statement (a restart, a failover): an I/O error, not a bug.
+    let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+    if e.is_closed() || io {
         return StoreError::Unavailable(e.to_string());
     }
     StoreError::Backend(e.to_string())

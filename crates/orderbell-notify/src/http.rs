@@ -4,15 +4,27 @@ use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
+/// How long a provider may take to answer a request, unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// A client suitable for every provider here: rustls, short timeouts, and **no redirects**
 /// (a push endpoint must not bounce us to an address the SSRF guard would refuse).
 pub fn default_http_client() -> Result<reqwest::Client, reqwest::Error> {
+    http_client(DEFAULT_TIMEOUT)
+}
+
+/// [`default_http_client`] with another limit on the whole request (connect, send, answer).
+pub fn http_client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    client_builder(timeout).build()
+}
+
+/// The settings every provider client shares: no redirects, a 5 s connect timeout.
+pub(crate) fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
+        .connect_timeout(Duration::from_secs(5).min(timeout))
+        .timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("orderbell/", env!("CARGO_PKG_VERSION")))
-        .build()
 }
 
 /// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3), relative to `now`.

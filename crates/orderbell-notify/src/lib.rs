@@ -29,5 +29,5 @@ pub mod twilio;
 pub mod webpush;
 
 pub use error::{Provider, SendError};
-pub use http::default_http_client;
+pub use http::{DEFAULT_TIMEOUT, default_http_client, http_client};
 pub use secrecy::{ExposeSecret, SecretString};

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod app;
 pub mod cli;
+pub mod clock_jumps;
 pub mod config;
 pub mod demo;
 pub mod escalation;

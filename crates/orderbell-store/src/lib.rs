@@ -72,7 +72,8 @@ pub trait Store:
     /// Sets or removes (None) a user's phone number (E.164, already checked).
     async fn set_user_phone(&self, id: &UserId, phone: Option<String>) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
-    /// The live (unexpired) session with this token hash.
+    /// The live (unexpired) session with this token hash. An expired one is deleted when it
+    /// is asked for, so that the clock stepping back later cannot revive it.
     async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// Ends every session of a user except the one given (after a password change).

@@ -219,7 +219,15 @@ impl Store for SqlStore {
 
     async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
         let hash = token_hash.to_owned();
-        self.read(move |db| accounts::session(db, &hash, now)).await
+        let found = self.read(move |db| accounts::session(db, &hash)).await?;
+        match found {
+            Some(session) if session.expires_at > now => Ok(Some(session)),
+            Some(_) => {
+                self.delete_session(token_hash).await?;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -143,12 +143,11 @@ impl Resolve for GuardedResolver {
 /// An HTTP client for push endpoints: no redirects, short timeouts, and (unless the dev flag
 /// is set) the [`GuardedResolver`]. IP-literal hosts skip DNS, so callers must still run
 /// [`check_endpoint`] (which [`super::WebPushClient::send`] does).
-pub fn guarded_http_client(policy: EndpointPolicy) -> Result<reqwest::Client, reqwest::Error> {
-    let builder = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(20))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("orderbell/", env!("CARGO_PKG_VERSION")));
+pub fn guarded_http_client(
+    policy: EndpointPolicy,
+    timeout: Duration,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = crate::http::client_builder(timeout);
     let builder = if policy.allow_http_endpoints {
         builder
     } else {

@@ -103,7 +103,7 @@ fn client(vapid: VapidKeyPair, allow_http: bool) -> WebPushClient {
         allow_http_endpoints: allow_http,
     };
     WebPushClient::new(
-        guarded_http_client(policy).unwrap(),
+        guarded_http_client(policy, orderbell_notify::DEFAULT_TIMEOUT).unwrap(),
         WebPushConfig {
             vapid,
             subject: "mailto:owner@cafe.example".into(),

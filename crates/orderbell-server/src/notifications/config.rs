@@ -97,6 +97,9 @@ pub struct DispatchSettings {
     pub webhook_log_max_rows: u32,
     /// How long a member's link code is valid.
     pub link_code_ttl: Duration,
+    /// How long a provider may take to answer one request before it counts as a (retried)
+    /// timeout.
+    pub provider_timeout: Duration,
 }
 
 impl Default for DispatchSettings {
@@ -117,6 +120,7 @@ impl Default for DispatchSettings {
             webhook_log_days: 7,
             webhook_log_max_rows: 100_000,
             link_code_ttl: Duration::from_secs(1800),
+            provider_timeout: orderbell_notify::DEFAULT_TIMEOUT,
         }
     }
 }
@@ -194,6 +198,7 @@ struct DispatchFile {
     webhook_log_days: Option<u32>,
     webhook_log_max_rows: Option<u32>,
     link_code_minutes: Option<u64>,
+    provider_timeout_seconds: Option<u64>,
 }
 
 fn section<T: Default + for<'de> Deserialize<'de>>(
@@ -415,10 +420,22 @@ impl DispatchSettings {
             link_code_ttl: d
                 .link_code_minutes
                 .map_or(def.link_code_ttl, |m| Duration::from_secs(60 * m.max(1))),
+            provider_timeout: d
+                .provider_timeout_seconds
+                .map_or(def.provider_timeout, |s| {
+                    Duration::from_secs(s.clamp(1, 300))
+                }),
             ..def
         };
         if dispatch.lease < Duration::from_secs(5) {
             bail!("[notifications] lease_seconds must be at least 5");
+        }
+        if dispatch.provider_timeout >= dispatch.lease {
+            bail!(
+                "[notifications] provider_timeout_seconds ({}) must be shorter than lease_seconds ({}): a send must end before its claim does",
+                dispatch.provider_timeout.as_secs(),
+                dispatch.lease.as_secs()
+            );
         }
         Ok(dispatch)
     }

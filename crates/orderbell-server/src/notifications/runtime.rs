@@ -63,7 +63,8 @@ impl Notifier {
     }
 
     pub fn build(config: &NotificationsConfig) -> anyhow::Result<Notifier> {
-        let http = orderbell_notify::default_http_client().context("building the HTTP client")?;
+        let http = orderbell_notify::http_client(config.dispatch.provider_timeout)
+            .context("building the HTTP client")?;
         let d = &config.dispatch;
         let telegram = config.telegram.as_ref().map(|t| Telegram {
             client: TelegramClient::new(
@@ -132,7 +133,8 @@ impl Notifier {
             telegram,
             twilio,
             webpush: WebPush {
-                http: guarded_http_client(policy).context("building the push HTTP client")?,
+                http: guarded_http_client(policy, config.dispatch.provider_timeout)
+                    .context("building the push HTTP client")?,
                 policy,
                 client: OnceCell::new(),
             },

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use orderbell_store::printing::AutoPrint;
 
+use crate::clock_jumps::ClockJumps;
 use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
@@ -31,6 +32,8 @@ pub struct PrintingConfig {
     pub heartbeat: Duration,
     /// A printer silent for this long is taken as gone (default 45 s).
     pub dead_after: Duration,
+    /// How often jobs are checked for expiry (60 s; tests shorten it).
+    pub expiry_check: Duration,
 }
 
 impl Default for PrintingConfig {
@@ -39,6 +42,7 @@ impl Default for PrintingConfig {
             job_expiry: Duration::from_secs(3600 * u64::from(orderbell_protocol::JOB_EXPIRY_HOURS)),
             heartbeat: Duration::from_secs(u64::from(orderbell_protocol::DEFAULT_HEARTBEAT_SECS)),
             dead_after: Duration::from_secs(u64::from(orderbell_protocol::DEAD_AFTER_SECS)),
+            expiry_check: Duration::from_secs(60),
         }
     }
 }
@@ -68,6 +72,7 @@ impl PrintingConfig {
             dead_after: section
                 .dead_after_secs
                 .map_or(defaults.dead_after, Duration::from_secs),
+            ..defaults
         };
         if config.heartbeat.is_zero() || config.dead_after <= config.heartbeat {
             anyhow::bail!("dead_after_secs must be longer than heartbeat_secs");
@@ -122,16 +127,25 @@ async fn route_events(state: AppState) {
     }
 }
 
-/// Expires jobs that were not printed in time; the shop sees it on the order and live.
+/// Expires jobs that were not printed in time; the shop sees it on the order and live. A job's
+/// age is the time that really passed: a step of the system clock does not expire the jobs
+/// waiting for a printer ([`ClockJumps`]).
 async fn expire_jobs(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let mut tick = tokio::time::interval(state.config.printing.expiry_check);
+    let mut jumps = ClockJumps::new(Duration::from_secs(5));
     loop {
         tick.tick().await;
         let now = state.now();
+        if let Some(step) = jumps.observe(std::time::Instant::now(), now) {
+            tracing::warn!(
+                step_seconds = step.as_secs(),
+                "the system clock stepped; print jobs still expire by the time that really passed"
+            );
+        }
         let Ok(age) = jiff::SignedDuration::try_from(state.config.printing.job_expiry) else {
             continue;
         };
-        let Ok(before) = now.checked_sub(age) else {
+        let Some(before) = jumps.cutoff(now, age) else {
             continue;
         };
         match state.store.expire_jobs(before, now).await {

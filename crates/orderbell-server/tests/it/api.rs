@@ -760,13 +760,17 @@ async fn sessions_cookies_csrf_and_expiry() {
         .await;
     assert_eq!(ok.status, StatusCode::CREATED);
 
-    // Sessions expire.
+    // Sessions expire, and the clock stepping back afterwards does not revive them.
     app.clock.advance(jiff::SignedDuration::from_hours(24 * 15));
     let me = app.get("/api/v1/me", &As::Session(token.clone())).await;
     assert_eq!(
         (me.status, me.code()),
         (StatusCode::UNAUTHORIZED, "unauthenticated")
     );
+    app.clock
+        .advance(jiff::SignedDuration::from_hours(-24 * 15));
+    let me = app.get("/api/v1/me", &As::Session(token.clone())).await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED, "revived: {}", me.body);
 
     let fresh = app.login("kim@example.com", "a long password").await;
     let res = app

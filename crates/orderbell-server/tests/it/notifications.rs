@@ -89,6 +89,7 @@ async fn app_with_providers(with_prism: bool) -> (TestApp, Providers) {
             retry_max: Duration::from_secs(30),
             max_attempts: 50,
             retry_window: Duration::from_secs(3600),
+            provider_timeout: Duration::from_secs(3),
             ..DispatchSettings::default()
         },
     };
@@ -785,9 +786,7 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
-    p.fcm
-        .failing
-        .store(true, std::sync::atomic::Ordering::SeqCst);
+    p.fcm.fail(stubs::Fault::ServerError);
     let mut ids = vec![];
     for _ in 0..4 {
         let o = app
@@ -827,9 +826,7 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
             assert!(n["attempts"].as_i64().unwrap() >= 2);
         }
     }
-    p.fcm
-        .failing
-        .store(false, std::sync::atomic::Ordering::SeqCst);
+    p.fcm.recover();
     app.clock.advance(jiff::SignedDuration::from_secs(60));
     for id in &ids {
         eventually("delivery after the outage", async || {
@@ -1145,10 +1142,45 @@ async fn an_unanswered_order_escalates_until_the_phone_keypad_accepts_it() {
     assert_eq!(done.body["status"], "accepted");
 }
 
-/// Telegram, Web Push and FCM all failing for two minutes (on the injected clock): nothing is
-/// lost, every message goes once when they come back, none twice.
+/// Links a member's WhatsApp number: the link text sent from that number, signed like Twilio.
+async fn link_whatsapp(app: &TestApp, cookie: &As, slug: &str, number: &str, sid: u32) {
+    let res = app
+        .post(
+            &format!("/api/v1/shops/{slug}/whatsapp/link"),
+            cookie,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let text = res.body["text"].as_str().unwrap().to_owned();
+    let from = format!("whatsapp:{number}");
+    let message_sid = format!("SM{sid:032}");
+    let params = [
+        ("From", from.as_str()),
+        ("To", "whatsapp:+14155238886"),
+        ("Body", text.as_str()),
+        ("MessageSid", message_sid.as_str()),
+        ("AccountSid", stubs::TWILIO_SID),
+    ];
+    let incoming = format!("{PUBLIC}/webhooks/twilio/whatsapp");
+    let r = twilio_post(
+        app,
+        "/webhooks/twilio/whatsapp",
+        &params,
+        Some(signed(&incoming, &params, stubs::TWILIO_TOKEN)),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+/// Every provider — Telegram, WhatsApp and voice calls (Twilio), Web Push, FCM — failing
+/// together for two minutes on the injected clock: 500s, then requests that never answer
+/// (the client's timeout ends them), then 429 with a `Retry-After` longer than the rest of the
+/// outage. Nothing is lost, a 429 is not retried before its time, and every notification goes
+/// exactly once when the providers come back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_provider_failing_together_loses_nothing_and_sends_nothing_twice() {
+    use stubs::Fault;
     let (app, p) = app_with_providers(false).await;
     let (owner, key) = app
         .shop_with_key("cafe", &["orders:write", "orders:read"])
@@ -1159,14 +1191,14 @@ async fn every_provider_failing_together_loses_nothing_and_sends_nothing_twice()
             reqwest::Method::PATCH,
             "/api/v1/shops/cafe",
             &cookie,
-            Some(
-                json!({"alerts": {"repeat_after_seconds": 86400, "call_after_seconds": null,
-                                   "miss_after_seconds": null, "unheard_after_seconds": 86400}}),
-            ),
+            Some(json!({"phone": "+8221234567",
+                        "alerts": {"repeat_after_seconds": 86400, "call_after_seconds": 30,
+                                   "miss_after_seconds": null, "unheard_after_seconds": 86400}})),
         )
         .await;
     assert_eq!(quiet.status, StatusCode::OK, "{}", quiet.body);
     link_telegram(&app, &p, &cookie, "cafe", 42, 10).await;
+    link_whatsapp(&app, &cookie, "cafe", "+821012345678", 1).await;
     let sub = json!({"endpoint": format!("{}/push/device-1", p.push_base),
                      "keys": {"p256dh": stubs::UA_PUBLIC, "auth": stubs::UA_AUTH}});
     let r = app.post("/api/v1/me/push/webpush", &cookie, sub).await;
@@ -1175,10 +1207,13 @@ async fn every_provider_failing_together_loses_nothing_and_sends_nothing_twice()
         .post("/api/v1/me/push/fcm", &cookie, json!({"token": "fcm-1"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    for stub in [&p.telegram, &p.push, &p.fcm] {
-        stub.failing
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-    }
+    // (Linking answered on WhatsApp before the outage; only what follows counts.)
+    let stubs = [&p.telegram, &p.twilio, &p.push, &p.fcm];
+    let tries = || stubs.map(|s| s.calls().iter().filter(|c| c["method"] != "token").count());
+    let at_start = tries();
+    let set = |fault: Fault| stubs.iter().for_each(|s| s.fail(fault));
+
+    set(Fault::ServerError);
     let mut ids = vec![];
     for _ in 0..3 {
         let o = app
@@ -1191,59 +1226,105 @@ async fn every_provider_failing_together_loses_nothing_and_sends_nothing_twice()
         assert_eq!(o.status, StatusCode::CREATED);
         ids.push(o.body["id"].as_str().unwrap().to_owned());
     }
-    let mut seconds = 0;
-    while seconds < 120 {
-        eventually("the due rows to be tried", async || {
-            let next = app.state.store.next_notification_at().await.unwrap();
-            next.is_some_and(|t| t > app.state.now()).then_some(())
-        })
-        .await;
-        app.clock.advance(jiff::SignedDuration::from_secs(10));
-        seconds += 10;
-    }
-    let tried = |stub: &Stub, method: &str| stub.calls_of(method).len();
-    let before = (
-        tried(&p.telegram, "sendMessage"),
-        tried(&p.push, "push"),
-        tried(&p.fcm, "send"),
-    );
-    assert!(
-        before.0 >= 3 && before.1 >= 3 && before.2 >= 3,
-        "all retried: {before:?}"
-    );
-    for stub in [&p.telegram, &p.push, &p.fcm] {
-        stub.failing
-            .store(false, std::sync::atomic::Ordering::SeqCst);
-    }
-    app.clock.advance(jiff::SignedDuration::from_secs(60));
-    let mut rows = 0;
-    for id in &ids {
-        let log = eventually("delivery after the outage", async || {
-            let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
-            log.iter()
-                .filter(|n| n["recipient"] == "member")
-                .all(|n| n["status"] == "sent")
-                .then_some(log)
-        })
-        .await;
-        let mine: Vec<_> = log.iter().filter(|n| n["recipient"] == "member").collect();
-        for channel in ["telegram", "webpush", "fcm"] {
-            assert_eq!(
-                mine.iter().filter(|n| n["channel"] == channel).count(),
-                1,
-                "{channel} for {id}: {log:#?}"
-            );
+    let mut phase_start = at_start;
+    let mut phases = vec![];
+    let mut rate_limited_from = app.state.now();
+    for (fault, seconds) in [
+        (Fault::ServerError, 40),
+        (Fault::Hang, 40),
+        (Fault::RateLimited { retry_after: 90 }, 40),
+    ] {
+        set(fault);
+        if matches!(fault, Fault::RateLimited { .. }) {
+            rate_limited_from = app.state.now();
         }
-        rows += mine.len();
+        let mut passed = 0;
+        while passed < seconds {
+            eventually("the due rows to be tried", async || {
+                let next = app.state.store.next_notification_at().await.unwrap();
+                next.is_some_and(|t| t > app.state.now()).then_some(())
+            })
+            .await;
+            app.clock.advance(jiff::SignedDuration::from_secs(10));
+            passed += 10;
+        }
+        let now = tries();
+        phases.push((
+            fault,
+            std::array::from_fn::<_, 4, _>(|i| now[i] - phase_start[i]),
+        ));
+        phase_start = now;
+    }
+    eprintln!("tries per phase (telegram, twilio, push, fcm): {phases:?}");
+    for (fault, tried) in &phases {
+        assert!(
+            tried.iter().sum::<usize>() >= 1,
+            "the providers were tried during {fault:?}: {phases:?}"
+        );
+    }
+    // A 429 with `Retry-After: 90` is not tried again sooner (the backoff alone would be at
+    // most 30 s here).
+    let not_before = rate_limited_from
+        .checked_add(jiff::SignedDuration::from_secs(90))
+        .unwrap();
+    let mut waiting = 0;
+    for id in &ids {
+        for n in delivery_log(&app, &As::Key(key.clone()), "cafe", id).await {
+            let error = n["last_error"].as_str().unwrap_or("");
+            if n["status"] == "queued" && (error.contains("429") || error.contains("QUOTA")) {
+                let next: jiff::Timestamp = n["next_attempt_at"].as_str().unwrap().parse().unwrap();
+                assert!(next >= not_before, "retried before Retry-After: {n}");
+                waiting += 1;
+            }
+        }
+    }
+    assert!(waiting >= 1, "some rows wait for their Retry-After");
+    set(Fault::None);
+
+    // The providers are back; time goes on until every row is out.
+    let mut rows = 0;
+    let mut channels = std::collections::BTreeSet::new();
+    for id in &ids {
+        let log = {
+            let mut steps = 0;
+            loop {
+                app.clock.advance(jiff::SignedDuration::from_secs(10));
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
+                if log.iter().all(|n| n["status"] == "sent") {
+                    break log;
+                }
+                steps += 1;
+                assert!(steps < 60, "not delivered after the outage: {log:#?}");
+            }
+        };
+        for channel in ["telegram", "whatsapp", "webpush", "fcm"] {
+            let n = log
+                .iter()
+                .filter(|n| n["channel"] == channel && n["event"] == "new_order")
+                .count();
+            assert_eq!(n, 1, "{channel} for {id}: {log:#?}");
+        }
+        channels.extend(
+            log.iter()
+                .map(|n| n["channel"].as_str().unwrap().to_owned()),
+        );
+    }
+    assert!(channels.contains("voice"), "a call was made: {channels:?}");
+    // (Escalation calls went on while time passed: count every row once all are out.)
+    for id in &ids {
+        let log = eventually("the last rows to go", async || {
+            let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
+            log.iter().all(|n| n["status"] == "sent").then_some(log)
+        })
+        .await;
+        rows += log.len();
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    // Exactly one successful call per row: what came after the outage, per provider.
-    let after = (
-        tried(&p.telegram, "sendMessage") - before.0,
-        tried(&p.push, "push") - before.1,
-        tried(&p.fcm, "send") - before.2,
-    );
-    assert_eq!(after.0 + after.1 + after.2, rows, "once each: {after:?}");
+    // Exactly one successful call per row: everything that came after the outage.
+    let end = tries();
+    let after: usize = (0..4).map(|i| end[i] - phase_start[i]).sum();
+    assert_eq!(after, rows, "once each: {phases:?} then {end:?}");
 }
 
 /// The clock jumps past a send's lease while the provider is still answering: the row is

@@ -484,3 +484,82 @@ async fn revoking_a_connected_printer_disconnects_it_and_reprints_are_marked() {
         .collect();
     assert_eq!(fields, ["auto_print", "copies"]);
 }
+
+/// Print jobs expire by the time that really passed: the system clock stepping forward 13
+/// hours (NTP correcting a box that booted with a stale clock) does not expire a job queued a
+/// moment before; time passing afterwards does; stepping back changes nothing for new jobs.
+async fn print_jobs_expire_by_real_time_across_clock_steps(app: TestApp) {
+    let (_, key) = app
+        .shop_with_key("dev", &["orders:write", "orders:read", "manage"])
+        .await;
+    let key = As::Key(key);
+    // Never connected: its jobs wait.
+    printer(&app, &key, json!({"name": "Kitchen"})).await;
+    let new_order = async || {
+        let order = app
+            .post("/api/v1/shops/dev/orders", &key, americano_order())
+            .await;
+        assert_eq!(order.status, StatusCode::CREATED, "{}", order.body);
+        order.body["id"].as_str().unwrap().to_owned()
+    };
+    let job_status = async |id: &str| {
+        let order = app
+            .get(&format!("/api/v1/shops/dev/orders/{id}"), &key)
+            .await
+            .body;
+        order["print_jobs"][0]["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // Time passing on the test clock, a second per expiry check: not a step.
+    let pass = async |seconds: i64| {
+        for _ in 0..seconds {
+            app.clock.advance(jiff::SignedDuration::from_secs(1));
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
+    };
+    let first = new_order().await;
+    assert_eq!(job_status(&first).await, "queued");
+    pass(1).await;
+    app.clock.advance(jiff::SignedDuration::from_hours(13));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        job_status(&first).await,
+        "queued",
+        "a clock step is not time that passed"
+    );
+    pass(4).await;
+    assert_eq!(job_status(&first).await, "expired");
+
+    app.clock.advance(jiff::SignedDuration::from_hours(-13));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let second = new_order().await;
+    pass(1).await;
+    assert_eq!(job_status(&second).await, "queued");
+    pass(4).await;
+    assert_eq!(job_status(&second).await, "expired");
+}
+
+fn short_expiry(config: &mut orderbell_server::config::Config) {
+    config.printing.job_expiry = Duration::from_secs(3);
+    config.printing.expiry_check = Duration::from_millis(50);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_job_expiry_survives_clock_steps_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = crate::support::sqlite_config(dir.path());
+    short_expiry(&mut config);
+    print_jobs_expire_by_real_time_across_clock_steps(
+        TestApp::spawn_with(config, Some(dir), None).await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn print_job_expiry_survives_clock_steps_on_postgres() {
+    if let Some(app) = TestApp::spawn_postgres_with(short_expiry).await {
+        print_jobs_expire_by_real_time_across_clock_steps(app).await;
+    }
+}

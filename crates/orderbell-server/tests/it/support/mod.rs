@@ -114,6 +114,11 @@ impl TestApp {
 
     /// On PostgreSQL when `ORDERBELL_TEST_POSTGRES_URL` is set; `None` otherwise.
     pub async fn spawn_postgres() -> Option<TestApp> {
+        TestApp::spawn_postgres_with(|_| {}).await
+    }
+
+    /// [`TestApp::spawn_postgres`] with settings changed by `tweak`.
+    pub async fn spawn_postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
         let admin = match std::env::var("ORDERBELL_TEST_POSTGRES_URL") {
             Ok(u) if !u.is_empty() => u,
             _ => {
@@ -144,14 +149,9 @@ impl TestApp {
         };
         let (base, _) = admin.rsplit_once('/').unwrap();
         let url = format!("{base}/{name}");
-        Some(
-            TestApp::spawn_with(
-                Config::for_database(&url, "http://orderbell.test"),
-                None,
-                Some(guard),
-            )
-            .await,
-        )
+        let mut config = Config::for_database(&url, "http://orderbell.test");
+        tweak(&mut config);
+        Some(TestApp::spawn_with(config, None, Some(guard)).await)
     }
 
     pub async fn spawn_with(

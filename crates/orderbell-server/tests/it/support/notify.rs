@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -32,18 +32,53 @@ pub const BOT_USERNAME: &str = "orderbell_test_bot";
 /// A chat whose user blocked the bot.
 pub const BLOCKED_CHAT: i64 = 403;
 
+/// How a stand-in answers sends while it is made to fail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fault {
+    /// It works.
+    #[default]
+    None,
+    /// 500 (503 for FCM), the provider's own error body.
+    ServerError,
+    /// 429 with the provider's way of saying when to come back (seconds).
+    RateLimited { retry_after: u64 },
+    /// No answer for ten minutes: the client's timeout must end the request.
+    Hang,
+}
+
 /// What a stand-in received, and switches to make it fail.
 #[derive(Clone, Default)]
 pub struct Stub {
     pub calls: Arc<Mutex<Vec<Value>>>,
-    /// Answer 500 to sends while set.
-    pub failing: Arc<AtomicBool>,
+    /// How sends are answered (see [`Fault`]).
+    pub fault: Arc<Mutex<Fault>>,
     /// Take this many milliseconds before answering a send (FCM).
     pub delay_ms: Arc<std::sync::atomic::AtomicU64>,
     next_id: Arc<AtomicI64>,
 }
 
 impl Stub {
+    pub fn fail(&self, fault: Fault) {
+        *self.fault.lock().unwrap() = fault;
+    }
+
+    pub fn recover(&self) {
+        self.fail(Fault::None);
+    }
+
+    /// The fault in force for a send. A hanging stand-in records the call (marked `hung`)
+    /// and then keeps it waiting.
+    async fn fault(&self, call: Value) -> Fault {
+        let fault = *self.fault.lock().unwrap();
+        if fault == Fault::Hang {
+            let mut call = call;
+            call["hung"] = json!(true);
+            self.push(call);
+            tokio::time::sleep(Duration::from_secs(600)).await;
+        }
+        fault
+    }
+
     pub fn calls(&self) -> Vec<Value> {
         self.calls.lock().unwrap().clone()
     }
@@ -99,15 +134,25 @@ fn bot_user() -> Value {
            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false})
 }
 
-fn tg_answer(stub: &Stub, method: &str, req: &Value) -> (StatusCode, Value) {
+fn tg_answer(stub: &Stub, fault: Fault, method: &str, req: &Value) -> (StatusCode, Value) {
     let ok = |result: Value| (StatusCode::OK, json!({"ok": true, "result": result}));
     match method {
         "getMe" => ok(bot_user()),
         "setWebhook" | "deleteWebhook" | "answerCallbackQuery" => ok(json!(true)),
         "getUpdates" => ok(json!([])),
         "sendMessage" | "editMessageText" => {
-            if stub.failing.load(Ordering::SeqCst) {
-                return tg_fail(500, "Internal Server Error", None);
+            match fault {
+                Fault::None => {}
+                Fault::ServerError | Fault::Hang => {
+                    return tg_fail(500, "Internal Server Error", None);
+                }
+                Fault::RateLimited { retry_after } => {
+                    return tg_fail(
+                        429,
+                        &format!("Too Many Requests: retry after {retry_after}"),
+                        Some(retry_after),
+                    );
+                }
             }
             let Some(chat) = req["chat_id"].as_i64() else {
                 return tg_fail(400, "Bad Request: chat_id is empty", None);
@@ -139,10 +184,15 @@ async fn tg_api(
     body: Bytes,
 ) -> (StatusCode, axum::Json<Value>) {
     let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let fault = if matches!(method.as_str(), "sendMessage" | "editMessageText") {
+        stub.fault(json!({"method": method, "request": req})).await
+    } else {
+        Fault::None
+    };
     let (status, answer) = if bot != format!("bot{BOT_TOKEN}") {
         tg_fail(401, "Unauthorized", None)
     } else {
-        tg_answer(&stub, &method, &req)
+        tg_answer(&stub, fault, &method, &req)
     };
     stub.push(json!({"method": method, "request": req, "response": answer}));
     (status, axum::Json(answer))
@@ -302,10 +352,21 @@ async fn twilio_messages(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let (status, answer) = if stub.failing.load(Ordering::SeqCst) {
+    let fault = stub
+        .fault(json!({"method": resource.trim_end_matches(".json"), "account": sid, "form": form}))
+        .await;
+    let mut retry_after = None;
+    let (status, answer) = if matches!(fault, Fault::ServerError | Fault::Hang) {
         (
             500,
             json!({"code": 20500, "message": "Internal Server Error", "status": 500}),
+        )
+    } else if let Fault::RateLimited { retry_after: secs } = fault {
+        retry_after = Some(secs);
+        (
+            429,
+            json!({"code": 20429, "message": "Too Many Requests", "status": 429,
+                   "more_info": "https://www.twilio.com/docs/errors/20429"}),
         )
     } else if let Some(base) = prism {
         let res = reqwest::Client::new()
@@ -334,7 +395,12 @@ async fn twilio_messages(
         json!({"method": resource.trim_end_matches(".json"), "account": sid, "authorization": auth,
                      "form": form, "status": status, "response": answer}),
     );
-    (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response()
+    let mut res = (StatusCode::from_u16(status).unwrap(), axum::Json(answer)).into_response();
+    if let Some(secs) = retry_after {
+        res.headers_mut()
+            .insert("retry-after", secs.to_string().parse().unwrap());
+    }
+    res
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,21 +427,26 @@ async fn push_endpoint(
     State(stub): State<Stub>,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> Response {
     let h: serde_json::Map<String, Value> = headers
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or(""))))
         .collect();
-    let status = if stub.failing.load(Ordering::SeqCst) {
-        StatusCode::INTERNAL_SERVER_ERROR
-    } else if id.starts_with("gone") {
-        StatusCode::GONE
-    } else {
-        StatusCode::CREATED
+    let fault = stub.fault(json!({"method": "push", "id": id})).await;
+    let status = match fault {
+        Fault::ServerError | Fault::Hang => StatusCode::INTERNAL_SERVER_ERROR,
+        Fault::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Fault::None if id.starts_with("gone") => StatusCode::GONE,
+        Fault::None => StatusCode::CREATED,
     };
     stub.push(json!({"method": "push", "id": id, "headers": h,
                      "body": URL_SAFE_NO_PAD.encode(&body), "status": status.as_u16()}));
-    status
+    let mut res = status.into_response();
+    if let Fault::RateLimited { retry_after } = fault {
+        res.headers_mut()
+            .insert("retry-after", retry_after.to_string().parse().unwrap());
+    }
+    res
 }
 
 /// Decrypts one push request with PyPI `http_ece` and checks its VAPID JWT with `py_vapid`;
@@ -474,7 +545,12 @@ async fn fcm_send(
             .as_object()
             .is_some_and(|d| d.values().all(Value::is_string));
     let token = m["token"].as_str().unwrap_or("").to_owned();
-    stub.push(json!({"method": "send", "message": msg, "shape_ok": shape_ok}));
+    let fault = stub
+        .fault(json!({"method": "send", "message": msg, "shape_ok": shape_ok}))
+        .await;
+    if fault != Fault::Hang {
+        stub.push(json!({"method": "send", "message": msg, "shape_ok": shape_ok}));
+    }
     let delay = stub.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
@@ -482,14 +558,29 @@ async fn fcm_send(
     if !shape_ok {
         return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "bad shape"}}))).into_response();
     }
-    if stub.failing.load(Ordering::SeqCst) {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(
-                json!({"error": {"code": 503, "status": "UNAVAILABLE", "message": "try later"}}),
-            ),
-        )
-            .into_response();
+    match fault {
+        Fault::None => {}
+        Fault::ServerError | Fault::Hang => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(
+                    json!({"error": {"code": 503, "status": "UNAVAILABLE", "message": "try later"}}),
+                ),
+            )
+                .into_response();
+        }
+        Fault::RateLimited { retry_after } => {
+            let mut res = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({"error": {"code": 429, "status": "RESOURCE_EXHAUSTED",
+                    "message": "Quota exceeded", "details": [{"@type": "type.googleapis.com/google.firebase.fcm.v1.FcmError",
+                    "errorCode": "QUOTA_EXCEEDED"}]}})),
+            )
+                .into_response();
+            res.headers_mut()
+                .insert("retry-after", retry_after.to_string().parse().unwrap());
+            return res;
+        }
     }
     if token.starts_with("dead") {
         return (StatusCode::NOT_FOUND, axum::Json(json!({"error": {"code": 404, "status": "NOT_FOUND", "message": "Requested entity was not found.",

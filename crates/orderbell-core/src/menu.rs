@@ -7,6 +7,14 @@ use crate::{CategoryId, MenuItemId, OptionGroupId, OptionId, ValidationErrors};
 
 /// The highest price (or option price) a menu entry may have, in minor units.
 pub const MAX_PRICE: i64 = 100_000_000;
+/// Longest name of a category, item, option group or option, in characters.
+pub const NAME_MAX: usize = 200;
+/// Longest item description, in characters.
+pub const DESCRIPTION_MAX: usize = 1000;
+/// Largest `position`.
+pub const POSITION_MAX: i64 = 1_000_000;
+/// Most options a group may ask for (`min` 0 to this, `max` 1 to this).
+pub const GROUP_CHOICES_MAX: i64 = 50;
 /// Most entries of each kind a menu may hold (categories, items, groups per item, options per group).
 pub const MAX_ENTRIES: usize = 500;
 
@@ -198,14 +206,14 @@ pub struct OptionChange {
 
 fn check_position(errors: &mut ValidationErrors, position: Option<i64>) -> Option<i64> {
     let p = position?;
-    errors.range("position", p, 0, 1_000_000).then_some(p)
+    errors.range("position", p, 0, POSITION_MAX).then_some(p)
 }
 
 fn check_name(errors: &mut ValidationErrors, name: Option<&str>, creating: bool) -> Option<String> {
     if name.is_none() && !creating {
         return None;
     }
-    errors.text("name", name, true, 200)
+    errors.text("name", name, true, NAME_MAX)
 }
 
 impl CategoryInput {
@@ -240,7 +248,7 @@ impl ItemInput {
         let description = self
             .description
             .as_deref()
-            .map(|d| errors.text("description", Some(d), false, 1000));
+            .map(|d| errors.text("description", Some(d), false, DESCRIPTION_MAX));
         let price = match self.price {
             Some(p) => errors.range("price", p, 0, MAX_PRICE).then_some(p),
             None => {
@@ -271,10 +279,10 @@ impl OptionGroupInput {
         let min = self.min.or(creating.then_some(0));
         let max = self.max.or(creating.then_some(1));
         if let Some(min) = min {
-            errors.range("min", min, 0, 50);
+            errors.range("min", min, 0, GROUP_CHOICES_MAX);
         }
         if let Some(max) = max {
-            errors.range("max", max, 1, 50);
+            errors.range("max", max, 1, GROUP_CHOICES_MAX);
         }
         if let (Some(min), Some(max)) = (min, max) {
             if min > max {

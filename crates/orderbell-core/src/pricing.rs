@@ -18,6 +18,16 @@ pub const MAX_LINES: usize = 100;
 pub const MAX_OPTIONS_PER_LINE: usize = 20;
 /// Largest quantity of one line.
 pub const MAX_QUANTITY: i64 = 99;
+/// Longest order note, in characters.
+pub const NOTE_MAX: usize = 500;
+/// Longest name of a free-form line or option, in characters.
+pub const LINE_NAME_MAX: usize = 200;
+/// Longest customer name, in characters.
+pub const CUSTOMER_NAME_MAX: usize = 100;
+/// Longest table, in characters.
+pub const TABLE_MAX: usize = 20;
+/// Longest delivery address, in characters.
+pub const ADDRESS_MAX: usize = 500;
 
 /// A new order, as posted by a guest or by the shop's own system.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -164,7 +174,7 @@ pub fn price_order(
         .guest_ordering
         .as_ref()
         .map_or(0, |o| o.fee_for(fulfillment.kind()));
-    let note = errors.text("note", request.note.as_deref(), false, 500);
+    let note = errors.text("note", request.note.as_deref(), false, NOTE_MAX);
     errors.into_result()?;
     Ok(PricedOrder {
         items,
@@ -322,7 +332,12 @@ fn price_free_line(
         );
     }
     let quantity = check_quantity(errors, field, line.quantity);
-    let name = errors.text(&format!("{field}.name"), line.name.as_deref(), true, 200);
+    let name = errors.text(
+        &format!("{field}.name"),
+        line.name.as_deref(),
+        true,
+        LINE_NAME_MAX,
+    );
     let unit_price = match line.unit_price {
         None => {
             errors.add(
@@ -348,7 +363,12 @@ fn price_free_line(
     let mut options = Vec::with_capacity(requested.len());
     for (j, option) in requested.iter().enumerate() {
         let ofield = format!("{field}.options[{j}]");
-        let name = errors.text(&format!("{ofield}.name"), Some(&option.name), true, 200);
+        let name = errors.text(
+            &format!("{ofield}.name"),
+            Some(&option.name),
+            true,
+            LINE_NAME_MAX,
+        );
         let price = option.price.unwrap_or(0);
         let price_ok = errors.range(&format!("{ofield}.price"), price, 0, MAX_PRICE);
         if let (Some(name), true) = (name, price_ok) {
@@ -373,9 +393,9 @@ fn check_customer(
     let Some(c) = customer else {
         return CustomerInfo::default();
     };
-    let name = errors.text("customer.name", c.name.as_deref(), false, 100);
+    let name = errors.text("customer.name", c.name.as_deref(), false, CUSTOMER_NAME_MAX);
     let phone = check_phone(errors, "customer.phone", c.phone.as_deref());
-    let email = match c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+    let email = match c.email.as_deref().filter(|e| !e.trim().is_empty()) {
         None => None,
         Some(raw) => {
             let email = normalize_email(raw);
@@ -399,11 +419,11 @@ fn check_fulfillment(
     match fulfillment {
         None | Some(Fulfillment::Pickup) => Fulfillment::Pickup,
         Some(Fulfillment::DineIn { table }) => Fulfillment::DineIn {
-            table: errors.text("fulfillment.table", table.as_deref(), false, 20),
+            table: errors.text("fulfillment.table", table.as_deref(), false, TABLE_MAX),
         },
         Some(Fulfillment::Delivery { address }) => Fulfillment::Delivery {
             address: errors
-                .text("fulfillment.address", Some(address), true, 500)
+                .text("fulfillment.address", Some(address), true, ADDRESS_MAX)
                 .unwrap_or_default(),
         },
     }

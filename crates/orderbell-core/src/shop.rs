@@ -108,19 +108,28 @@ pub struct ReceiptText {
 }
 
 impl ReceiptText {
+    /// The JSON Schema `pattern` of the line rule: at most [`Self::MAX_LINES`] lines between the
+    /// first and the last character that is not whitespace.
+    pub fn lines_pattern() -> String {
+        let space = crate::validation::char_class(crate::validation::WHITESPACE);
+        let breaks = Self::MAX_LINES - 1;
+        format!(
+            "^[{space}]*(?:[^{space}]|[^{space}](?:[^\\n]*\\n){{0,{breaks}}}[^\\n]*[^{space}])?[{space}]*$"
+        )
+    }
+
     /// At most this many characters in each part…
     pub const MAX_CHARS: usize = 300;
     /// …and this many lines.
     pub const MAX_LINES: usize = 6;
 
-    /// Each part within [`Self::MAX_CHARS`] and [`Self::MAX_LINES`]; blank parts become `None`.
+    /// Each part a text field ([`ValidationErrors::text`]) of at most [`Self::MAX_CHARS`], on at
+    /// most [`Self::MAX_LINES`] once trimmed; blank parts become `None`.
     pub fn checked(self) -> Result<ReceiptText, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let mut part = |field: &str, text: Option<String>| {
-            let text = text
-                .map(|t| t.trim().to_owned())
-                .filter(|t| !t.is_empty())?;
-            if text.chars().count() > Self::MAX_CHARS || text.lines().count() > Self::MAX_LINES {
+            let text = errors.text(field, text.as_deref(), false, Self::MAX_CHARS)?;
+            if text.lines().count() > Self::MAX_LINES {
                 errors.add(
                     field,
                     "too_long",
@@ -182,10 +191,16 @@ pub enum Ordering {
     },
 }
 
+/// Longest shop name, in characters.
+pub const SHOP_NAME_MAX: usize = 100;
+/// The time zone of a shop created without one.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Seoul";
+
 /// A request to create a shop.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewShopRequest {
+    /// 2 to 40 characters of `a-z`, `0-9` and `-`, not starting or ending with `-`.
     pub slug: String,
     pub name: String,
     /// ISO 4217 code; default KRW.
@@ -213,7 +228,7 @@ pub struct NewShop {
 impl NewShopRequest {
     pub fn validate(self) -> Result<NewShop, ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        let slug = self.slug.trim().to_owned();
+        let slug = self.slug;
         if !is_valid_slug(&slug) {
             errors.add(
                 "slug",
@@ -221,14 +236,8 @@ impl NewShopRequest {
                 "slug must be 2 to 40 characters of a-z, 0-9 and '-'",
             );
         }
-        let name = errors.text("name", Some(&self.name), true, 100);
-        let currency_code = self
-            .currency
-            .as_deref()
-            .unwrap_or("KRW")
-            .trim()
-            .to_uppercase();
-        let currency = Currency::from_code(&currency_code);
+        let name = errors.text("name", Some(&self.name), true, SHOP_NAME_MAX);
+        let currency = Currency::from_code(self.currency.as_deref().unwrap_or("KRW"));
         if currency.is_none() {
             errors.add(
                 "currency",
@@ -238,7 +247,7 @@ impl NewShopRequest {
         }
         let time_zone = check_time_zone(
             &mut errors,
-            self.time_zone.as_deref().unwrap_or("Asia/Seoul"),
+            self.time_zone.as_deref().unwrap_or(DEFAULT_TIME_ZONE),
         );
         let locale = check_locale(&mut errors, self.locale.as_deref().unwrap_or("ko"));
         let phone = check_phone(&mut errors, "phone", self.phone.as_deref());
@@ -280,7 +289,7 @@ pub struct ShopPatchRequest {
     pub receipt: Option<ReceiptText>,
     /// `null` removes the hours (always open).
     #[serde(default, deserialize_with = "crate::alerts::nullable")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<OpeningHours>)]
     pub opening_hours: Option<Option<serde_json::Value>>,
     /// RFC 3339; `null` ends a pause.
     #[serde(default, deserialize_with = "crate::alerts::nullable")]
@@ -310,7 +319,7 @@ impl ShopPatchRequest {
     pub fn validate(self) -> Result<ShopPatch, ValidationErrors> {
         let mut errors = ValidationErrors::new();
         let name = match &self.name {
-            Some(n) => errors.text("name", Some(n), true, 100),
+            Some(n) => errors.text("name", Some(n), true, SHOP_NAME_MAX),
             None => None,
         };
         let time_zone = self
@@ -480,8 +489,8 @@ impl Shop {
     }
 }
 
+/// A time zone, spelled as in [`crate::text::time_zone_names`] (the document lists them).
 fn check_time_zone(errors: &mut ValidationErrors, tz: &str) -> String {
-    let tz = tz.trim();
     if !is_valid_time_zone(tz) {
         errors.add(
             "time_zone",
@@ -492,12 +501,12 @@ fn check_time_zone(errors: &mut ValidationErrors, tz: &str) -> String {
     tz.to_owned()
 }
 
+/// One of [`crate::text::LOCALES`], as written.
 fn check_locale(errors: &mut ValidationErrors, locale: &str) -> String {
-    let locale = locale.trim().to_lowercase();
-    if !is_supported_locale(&locale) {
+    if !is_supported_locale(locale) {
         errors.add("locale", "invalid", "locale must be en or ko");
     }
-    locale
+    locale.to_owned()
 }
 
 /// Checks an optional E.164 phone number, recording an error under `field`.

@@ -1,5 +1,10 @@
 //! Checks for small text values: slugs, e-mail addresses, E.164 phone numbers, time zones.
 
+use crate::validation::{FORBIDDEN_IN_TEXT, WHITESPACE, char_class, is_forbidden_in_text};
+
+/// [`is_valid_slug`] as a regular expression.
+pub const SLUG_PATTERN: &str = "^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$";
+
 /// A shop slug: 2 to 40 characters of `a-z`, `0-9` and `-`, not starting or ending with `-`.
 pub fn is_valid_slug(s: &str) -> bool {
     (2..=40).contains(&s.len())
@@ -9,19 +14,56 @@ pub fn is_valid_slug(s: &str) -> bool {
         && !s.ends_with('-')
 }
 
-/// Normalises an e-mail address (trimmed, lower case) and checks its basic shape.
+/// Longest e-mail address, in characters as sent.
+pub const EMAIL_MAX_CHARS: usize = 254;
+/// Longest part before the last `@`, in characters.
+pub const EMAIL_LOCAL_MAX_CHARS: usize = 64;
+
+/// Normalises an e-mail address (trimmed, lower case) and checks its basic shape: at most
+/// [`EMAIL_MAX_CHARS`] as sent; no whitespace, control or bidi character inside; 1 to
+/// [`EMAIL_LOCAL_MAX_CHARS`] characters before the last `@`; a domain with a dot, not at
+/// either end. [`email_pattern`] says the same.
 pub fn normalize_email(s: &str) -> Option<String> {
-    let email = s.trim().to_lowercase();
-    if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if s.chars().count() > EMAIL_MAX_CHARS {
+        return None;
+    }
+    let email = s.trim();
+    if email
+        .chars()
+        .any(|c| c.is_whitespace() || is_forbidden_in_text(c))
+    {
         return None;
     }
     let (local, domain) = email.rsplit_once('@')?;
     let domain_ok = !domain.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@');
-    (!local.is_empty() && local.len() <= 64 && domain_ok).then_some(email)
+        && !domain.ends_with('.');
+    let local_ok = !local.is_empty() && local.chars().count() <= EMAIL_LOCAL_MAX_CHARS;
+    (local_ok && domain_ok).then(|| email.to_lowercase())
+}
+
+/// The JSON Schema `pattern` of [`normalize_email`] (with `maxLength` [`EMAIL_MAX_CHARS`]);
+/// `optional`: a blank value (no address) matches too.
+pub fn email_pattern(optional: bool) -> String {
+    let space = char_class(WHITESPACE);
+    let not_in = format!("{space}{}", char_class(FORBIDDEN_IN_TEXT));
+    let local = format!("[^{not_in}]{{1,{EMAIL_LOCAL_MAX_CHARS}}}");
+    let domain = format!("[^{not_in}@.][^{not_in}@]*\\.[^{not_in}@]*[^{not_in}@.]");
+    // A domain with a dot, neither first nor last.
+    let address = format!("{local}@{domain}");
+    if optional {
+        format!("^[{space}]*(?:{address})?[{space}]*$")
+    } else {
+        format!("^[{space}]*{address}[{space}]*$")
+    }
+}
+
+/// The JSON Schema `pattern` of a phone field ([`normalize_phone`] after trimming; a blank
+/// value is no number).
+pub fn phone_pattern() -> String {
+    let space = char_class(WHITESPACE);
+    format!("^[{space}]*(?:\\+[ ().-]*[1-9](?:[ ().-]*[0-9]){{7,14}}[ ().-]*)?[{space}]*$")
 }
 
 /// Normalises a phone number to E.164 (`+` and 8 to 15 digits). Spaces, dashes, dots and
@@ -119,14 +161,51 @@ fn romanise(c: char) -> Option<String> {
     Some(format!("{initial}{medial}{last}"))
 }
 
-/// Whether `name` is an IANA time zone Orderbell knows (e.g. `Asia/Seoul`).
-pub fn is_valid_time_zone(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && jiff::tz::TimeZone::get(name).is_ok()
+/// The IANA time zones Orderbell knows, as written in its bundled database, sorted.
+pub fn time_zone_names() -> &'static [String] {
+    static NAMES: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        let mut names: Vec<String> = jiff::tz::TimeZoneDatabase::bundled()
+            .available()
+            .map(|n| n.as_str().to_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    });
+    &NAMES
 }
+
+/// Whether `name` is an IANA time zone Orderbell knows (e.g. `Asia/Seoul`), spelled exactly as
+/// in [`time_zone_names`].
+pub fn is_valid_time_zone(name: &str) -> bool {
+    time_zone_names()
+        .binary_search_by(|n| n.as_str().cmp(name))
+        .is_ok()
+}
+
+/// The locale tags Orderbell has texts for.
+pub const LOCALES: [&str; 2] = ["en", "ko"];
 
 /// A locale tag Orderbell has texts for.
 pub fn is_supported_locale(tag: &str) -> bool {
-    matches!(tag, "en" | "ko")
+    LOCALES.contains(&tag)
+}
+
+/// Longest language tag of a device (`ko`, `en-US`…).
+pub const LANGUAGE_TAG_MAX: usize = 35;
+/// [`is_language_tag`] as a regular expression (with `maxLength` [`LANGUAGE_TAG_MAX`]).
+pub const LANGUAGE_TAG_PATTERN: &str = "^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$";
+
+/// A BCP 47 language tag as browsers and phones give it: letters, then `-` and letters or
+/// digits, at most [`LANGUAGE_TAG_MAX`] characters.
+pub fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    tag.len() <= LANGUAGE_TAG_MAX
+        && first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -218,6 +297,10 @@ mod tests {
             "@example.com",
             "kim@example",
             "k im@example.com",
+            "kim@.example.com",
+            "kim@example.com.",
+            "ki\u{202e}m@example.com",
+            &format!("{}@example.com", "k".repeat(65)),
         ] {
             assert_eq!(normalize_email(bad), None, "{bad}");
         }

@@ -90,13 +90,21 @@ pub struct Membership {
     pub role: Role,
 }
 
-/// Passwords: at least 10 characters, at most 1024 bytes (argon2 input stays bounded).
+/// Passwords: at least 10 characters, at most 1024 (argon2 input stays bounded, 4 KiB at most).
 pub fn check_password(password: &str) -> Result<(), &'static str> {
-    if password.chars().count() < 10 {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
         Err("password must be at least 10 characters")
-    } else if password.len() > 1024 {
-        Err("password must be at most 1024 bytes")
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err("password must be at most 1024 characters")
     } else {
         Ok(())
     }
 }
+
+/// Shortest new password, in characters.
+pub const PASSWORD_MIN_CHARS: usize = 10;
+/// Longest password, in characters (a longer one is not even hashed).
+pub const PASSWORD_MAX_CHARS: usize = 1024;
+/// Longest name of a person, in characters.
+pub const USER_NAME_MAX: usize = 100;

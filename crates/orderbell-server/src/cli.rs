@@ -153,9 +153,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let new = NewShopRequest {
                 slug,
                 name,
-                currency: Some(currency),
-                time_zone: Some(timezone),
-                locale: Some(locale),
+                currency: Some(currency.trim().to_ascii_uppercase()),
+                time_zone: Some(timezone.trim().to_owned()),
+                locale: Some(locale.trim().to_ascii_lowercase()),
                 phone: None,
             }
             .validate()

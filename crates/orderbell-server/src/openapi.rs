@@ -1,7 +1,11 @@
 //! The OpenAPI 3.1 document, generated from the handlers and types themselves.
 
+mod rules;
+
 use axum::Json;
 use utoipa::OpenApi;
+
+use crate::http::error::{ApiError, ApiResult};
 
 use crate::api::{accounts, health, menu, orders, shops, tracking};
 use crate::{escalation, notifications, printers};
@@ -44,10 +48,17 @@ use crate::{escalation, notifications, printers};
 )]
 pub struct ApiDoc;
 
-/// The document, with the error answers every route can give filled in where a handler does
-/// not list them: a JSON body can be malformed (400), too large (413), of another type (415)
-/// or invalid (422); an id in the path can name nothing (404).
-pub fn document() -> utoipa::openapi::OpenApi {
+/// The document, with every rule of the request bodies stated ([`rules`]) and the error answers
+/// every route can give filled in where a handler does not list them: a JSON body can be
+/// malformed (400), too large (413), of another type (415) or invalid (422); an id in the path
+/// can name nothing (404).
+pub fn document() -> Result<serde_json::Value, serde_json::Error> {
+    let mut doc = serde_json::to_value(with_errors())?;
+    rules::apply(&mut doc);
+    Ok(doc)
+}
+
+fn with_errors() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     for (path, item) in &mut doc.paths.paths {
         let has_id = path.contains('{');
@@ -130,6 +141,8 @@ fn error_response(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::
         .into()
 }
 
-pub async fn serve() -> Json<utoipa::openapi::OpenApi> {
-    Json(document())
+pub async fn serve() -> ApiResult<Json<serde_json::Value>> {
+    document()
+        .map(Json)
+        .map_err(|e| ApiError::internal("OpenAPI document", &e))
 }

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use orderbell_core::text::normalize_email;
-use orderbell_core::user::{Role, User, check_password};
+use orderbell_core::user::{PASSWORD_MAX_CHARS, Role, USER_NAME_MAX, User, check_password};
 use orderbell_core::{Timestamp, UserId, ValidationErrors};
 use orderbell_store::{NewSession, NewUser, StoreError};
 use serde::{Deserialize, Serialize};
@@ -85,7 +85,7 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let email = normalize_email(&body.email).unwrap_or_else(|| body.email.trim().to_lowercase());
     state.limits.login(ip, &email)?;
-    if body.password.len() > 1024 {
+    if body.password.chars().count() > PASSWORD_MAX_CHARS {
         return Err(ApiError::unauthenticated("wrong e-mail or password"));
     }
     let creds = state.store.credentials(&email).await?;
@@ -128,7 +128,7 @@ pub async fn new_user(state: &AppState, email: &str, name: &str, pw: &str) -> Ap
     if email_ok.is_none() {
         errors.add("email", "invalid", "email is not an e-mail address");
     }
-    let name = errors.text("name", Some(name), true, 100);
+    let name = errors.text("name", Some(name), true, USER_NAME_MAX);
     if let Err(message) = check_password(pw) {
         errors.add("password", "invalid", message);
     }

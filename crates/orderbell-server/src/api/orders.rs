@@ -254,7 +254,6 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     /// Minutes until the order is ready, 1 to 240.
-    #[schema(minimum = 1, maximum = 240)]
     pub eta_minutes: i64,
 }
 
@@ -262,7 +261,6 @@ pub struct AcceptRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
     /// Shown to the customer; at most 200 characters.
-    #[schema(max_length = 200)]
     pub reason: Option<String>,
 }
 

@@ -178,6 +178,9 @@ pub async fn api_keys(
     Ok(Json(keys.into_iter().map(ApiKeyView::from).collect()))
 }
 
+/// Longest API key name, in characters.
+pub const API_KEY_NAME_MAX: usize = 100;
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyRequest {
@@ -201,7 +204,7 @@ pub fn parse_scopes(names: Option<&[String]>) -> Result<Vec<Scope>, ValidationEr
     let mut errors = ValidationErrors::new();
     let mut scopes = vec![];
     for (i, name) in names.iter().enumerate() {
-        match Scope::parse(name.trim()) {
+        match Scope::parse(name) {
             Some(s) if !scopes.contains(&s) => scopes.push(s),
             Some(_) => {}
             None => errors.add(
@@ -227,7 +230,7 @@ pub async fn issue_api_key(
     scopes: Vec<Scope>,
 ) -> ApiResult<NewApiKeyView> {
     let mut errors = ValidationErrors::new();
-    let name = errors.text("name", Some(name), true, 100);
+    let name = errors.text("name", Some(name), true, API_KEY_NAME_MAX);
     errors.into_result()?;
     let key = token::new_api_key();
     let stored = state

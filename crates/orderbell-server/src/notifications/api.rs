@@ -202,10 +202,30 @@ fn check_key(
     }
 }
 
+/// Longest push endpoint, in characters.
+pub const ENDPOINT_MAX: usize = 2048;
+/// `keys.p256dh` (65 bytes) and `keys.auth` (16 bytes) as base64url: the last character
+/// carries only zero bits past the key; `=` padding is allowed.
+pub const P256DH_PATTERN: &str = "^[A-Za-z0-9_-]{86}[AEIMQUYcgkosw048]=*$";
+pub const AUTH_PATTERN: &str = "^[A-Za-z0-9_-]{21}[AQgw]=*$";
+/// An FCM registration token: 1 to 4096 visible ASCII characters.
+pub const FCM_TOKEN_PATTERN: &str = "^[!-~]{1,4096}$";
+
+/// A device's language tag, when given.
+fn check_language(errors: &mut ValidationErrors, locale: Option<&str>) {
+    if locale.is_some_and(|l| !orderbell_core::text::is_language_tag(l)) {
+        errors.add(
+            "locale",
+            "invalid",
+            "locale must be a language tag such as ko or en-US",
+        );
+    }
+}
+
 /// Validates a subscription: key sizes, and the endpoint through the SSRF guard.
 async fn subscription(state: &AppState, body: &WebPushBody) -> ApiResult<String> {
     let mut errors = ValidationErrors::new();
-    if body.endpoint.len() > 2048 {
+    if body.endpoint.chars().count() > ENDPOINT_MAX {
         errors.add(
             "endpoint",
             "too_long",
@@ -219,11 +239,7 @@ async fn subscription(state: &AppState, body: &WebPushBody) -> ApiResult<String>
             check_key(&mut errors, "keys.auth", &k.auth, 16..=16);
         }
     }
-    if let Some(l) = &body.locale {
-        if l.len() > 35 {
-            errors.add("locale", "too_long", "locale must be a language tag");
-        }
-    }
+    check_language(&mut errors, body.locale.as_deref());
     errors.into_result()?;
     let n = notifier(state)?;
     check_endpoint(&body.endpoint, n.webpush.policy)
@@ -301,16 +317,19 @@ pub struct FcmBody {
     pub locale: Option<String>,
 }
 
+/// [`FCM_TOKEN_PATTERN`] and the language tag.
 fn check_fcm(body: &FcmBody) -> ApiResult<()> {
+    let mut errors = ValidationErrors::new();
     let t = &body.token;
     if t.is_empty() || t.len() > 4096 || !t.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(ApiError::field(
+        errors.add(
             "token",
             "invalid",
             "token must be an FCM registration token",
-        ));
+        );
     }
-    Ok(())
+    check_language(&mut errors, body.locale.as_deref());
+    Ok(errors.into_result()?)
 }
 
 /// POST /api/v1/me/push/fcm {token}
@@ -341,6 +360,7 @@ pub async fn remove_member_fcm(
     caller: Caller,
     ApiJson(body): ApiJson<FcmBody>,
 ) -> ApiResult<StatusCode> {
+    check_fcm(&body)?;
     unlink_own(&state, &caller, Channel::Fcm, &body.token).await
 }
 

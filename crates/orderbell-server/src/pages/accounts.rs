@@ -124,7 +124,7 @@ pub async fn login(
         .unwrap_or("/dashboard")
         .to_owned();
     state.limits.login(ip, &email)?;
-    let creds = if pw.len() > 1024 {
+    let creds = if pw.chars().count() > orderbell_core::user::PASSWORD_MAX_CHARS {
         None
     } else {
         state.store.credentials(&email).await?

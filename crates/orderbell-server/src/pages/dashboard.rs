@@ -407,7 +407,7 @@ pub async fn create_shop(
     let who = form_user(&state, &headers, &form, "/dashboard").await?;
     let lang = negotiate(&headers, None);
     let name = form.text("name").trim().to_owned();
-    let currency = form.optional("currency");
+    let currency = form.optional("currency").map(|c| c.to_ascii_uppercase());
     let money = currency
         .as_deref()
         .and_then(orderbell_core::Currency::from_code)

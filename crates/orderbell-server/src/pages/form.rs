@@ -51,8 +51,25 @@ impl<S: Send + Sync> FromRequest<S> for Form {
             .await
             .map_err(|_| PageError::new(ErrorKind::BadRequest))?;
         serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(Form)
+            .map(|fields| {
+                Form(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (k, one_line_break(v)))
+                        .collect(),
+                )
+            })
             .map_err(|_| PageError::new(ErrorKind::BadRequest))
+    }
+}
+
+/// Browsers send every line break of a form (a `<textarea>`) as `\r\n`; the text rules take
+/// `\n` only, so a multi-line note or receipt line is read with `\n`.
+fn one_line_break(value: String) -> String {
+    if value.contains('\r') {
+        value.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        value
     }
 }
 
@@ -70,4 +87,15 @@ pub fn error_messages(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_breaks_are_read_as_newlines() {
+        assert_eq!(one_line_break("a\r\nb\rc\nd".into()), "a\nb\nc\nd");
+        assert_eq!(one_line_break("plain".into()), "plain");
+    }
 }

@@ -96,6 +96,11 @@ impl From<PrintJob> for PrintJobView {
     }
 }
 
+/// Longest printer name, in characters.
+pub const PRINTER_NAME_MAX: usize = 100;
+/// Copies of each ticket a printer may print.
+pub const COPIES: std::ops::RangeInclusive<i64> = 1..=5;
+
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrinterRequest {
@@ -120,7 +125,7 @@ pub fn check(req: &PrinterRequest, creating: bool) -> Result<PrinterChange, Vali
     let mut errors = ValidationErrors::new();
     let name = match (&req.name, creating) {
         (None, false) => None,
-        (name, _) => errors.text("name", name.as_deref(), true, 100),
+        (name, _) => errors.text("name", name.as_deref(), true, PRINTER_NAME_MAX),
     };
     let auto_print = match req.auto_print.as_deref() {
         None => None,
@@ -133,7 +138,7 @@ pub fn check(req: &PrinterRequest, creating: bool) -> Result<PrinterChange, Vali
         },
     };
     if let Some(c) = req.copies {
-        errors.range("copies", c, 1, 5);
+        errors.range("copies", c, *COPIES.start(), *COPIES.end());
     }
     let category_ids = match &req.category_ids {
         None => None,

@@ -1230,6 +1230,62 @@ async fn the_openapi_document_is_well_formed() {
     }
 }
 
+/// Every string a request body can hold has a stated shape (a `pattern`, an `enum` or a
+/// `format`), so a client can check it before sending; the two push endpoints are judged by the
+/// server alone (a URL of a push service, or any address to forget).
+#[tokio::test]
+async fn every_request_string_has_a_stated_shape() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api/openapi.json", &As::Nobody).await.body;
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut pending: Vec<String> = vec![];
+    for ops in doc["paths"].as_object().unwrap().values() {
+        for op in ops.as_object().unwrap().values() {
+            if let Some(r) =
+                op["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            {
+                pending.push(r.rsplit('/').next().unwrap().to_owned());
+            }
+        }
+    }
+    fn walk(at: &str, s: &serde_json::Value, refs: &mut Vec<String>, bare: &mut Vec<String>) {
+        if let Some(r) = s["$ref"].as_str() {
+            refs.push(r.rsplit('/').next().unwrap().to_owned());
+        }
+        let is_string = s["type"] == "string"
+            || s["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "string"));
+        if is_string
+            && ["pattern", "enum", "format"]
+                .iter()
+                .all(|k| s.get(*k).is_none())
+        {
+            bare.push(at.to_owned());
+        }
+        for (name, p) in s["properties"].as_object().into_iter().flatten() {
+            walk(&format!("{at}.{name}"), p, refs, bare);
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            for part in s[key].as_array().into_iter().flatten() {
+                walk(at, part, refs, bare);
+            }
+        }
+        if s.get("items").is_some() {
+            walk(&format!("{at}[]"), &s["items"], refs, bare);
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut bare = vec![];
+    while let Some(name) = pending.pop() {
+        if seen.insert(name.clone()) {
+            walk(&name, &schemas[&name], &mut pending, &mut bare);
+        }
+    }
+    bare.retain(|f| f != "WebPushBody.endpoint" && f != "EndpointBody.endpoint");
+    assert!(bare.is_empty(), "request strings without a shape: {bare:?}");
+}
+
 #[tokio::test]
 async fn the_openapi_document_matches_its_snapshot() {
     let app = TestApp::spawn().await;

@@ -84,7 +84,8 @@ async fn a_guest_orders_with_plain_forms() {
                 ("phone", "010-1234-5678"),
                 ("fulfillment", "dine_in"),
                 ("table", "7"),
-                ("note", "less ice"),
+                // A textarea's line break, as browsers send it.
+                ("note", "less ice\r\nno straw"),
             ],
         )
         .await;
@@ -106,7 +107,7 @@ async fn a_guest_orders_with_plain_forms() {
                 ("phone", "010-1234-5678"),
                 ("fulfillment", "dine_in"),
                 ("table", "7"),
-                ("note", "less ice"),
+                ("note", "less ice\r\nno straw"),
             ],
         )
         .await;
@@ -133,6 +134,7 @@ async fn a_guest_orders_with_plain_forms() {
         .await
         .unwrap();
     assert_eq!(orders.orders.len(), 1);
+    assert_eq!(orders.orders[0].note.as_deref(), Some("less ice\nno straw"));
     let order = &orders.orders[0];
     assert_eq!(order.customer.phone.as_deref(), Some("+821012345678"));
     assert_eq!(order.total, 11_400);

@@ -87,6 +87,17 @@ impl MemberSettings {
         serde_json::Value::Object(map)
     }
 
+    /// The events members choose channels for (the keys of the JSON form).
+    pub const EVENTS: [NotifyEvent; 7] = [
+        NotifyEvent::NewOrder,
+        NotifyEvent::Accepted,
+        NotifyEvent::Ready,
+        NotifyEvent::Rejected,
+        NotifyEvent::Cancelled,
+        NotifyEvent::Completed,
+        NotifyEvent::Missed,
+    ];
+
     /// Reads [`MemberSettings::to_json`]'s shape; events left out keep their defaults. Unknown
     /// events or channels are an error naming them.
     pub fn from_json(value: &serde_json::Value) -> Result<MemberSettings, String> {

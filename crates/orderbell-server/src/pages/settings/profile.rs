@@ -144,8 +144,8 @@ pub async fn save_profile(
     } else {
         ShopPatchRequest {
             name: Some(form.text("name").to_owned()),
-            time_zone: Some(form.text("time_zone").to_owned()),
-            locale: Some(form.text("locale").to_owned()),
+            time_zone: Some(form.text("time_zone").trim().to_owned()),
+            locale: Some(form.text("locale").trim().to_ascii_lowercase()),
             phone: Some(orderbell_core::text::international_phone(
                 form.text("phone"),
                 shop.currency,

@@ -17,6 +17,8 @@ pub struct User {
     pub created_at: Timestamp,
     /// E.164; escalation calls about unanswered orders ring it.
     pub phone: Option<String>,
+    /// Whether the e-mail address was shown to be theirs (a link sent there was opened).
+    pub email_verified: bool,
 }
 
 /// What a member may do in a shop.

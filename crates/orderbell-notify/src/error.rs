@@ -10,6 +10,8 @@ pub enum Provider {
     Twilio,
     WebPush,
     Fcm,
+    /// The SMTP relay (account mail).
+    Smtp,
 }
 
 impl fmt::Display for Provider {
@@ -19,6 +21,7 @@ impl fmt::Display for Provider {
             Provider::Twilio => "twilio",
             Provider::WebPush => "webpush",
             Provider::Fcm => "fcm",
+            Provider::Smtp => "smtp",
         })
     }
 }

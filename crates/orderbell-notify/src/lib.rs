@@ -8,6 +8,7 @@
 //! - [`webpush`]: RFC 8291 `aes128gcm` encryption, RFC 8292 VAPID, sending, and the SSRF guard.
 //! - [`fcm`]: Firebase Cloud Messaging HTTP v1 with a service-account OAuth2 token.
 //! - [`telegram`]: the Bot API calls Orderbell uses, typed updates, webhook secret check.
+//! - [`mail`]: account mail over SMTP (STARTTLS or TLS; plain only to a loopback relay).
 //! - [`rate_limit`]: a keyed token bucket that answers "now" or "at" without blocking.
 //! - [`templates`]: message texts, in the recipient's language from `orderbell_core::i18n`.
 //!
@@ -22,6 +23,7 @@ pub mod alert_texts;
 pub mod error;
 pub mod fcm;
 mod http;
+pub mod mail;
 pub mod rate_limit;
 pub mod telegram;
 pub mod templates;

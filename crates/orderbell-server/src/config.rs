@@ -107,6 +107,7 @@ struct FileConfig {
     webpush: Option<toml::Value>,
     fcm: Option<toml::Value>,
     notifications: Option<toml::Value>,
+    mail: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -263,6 +264,7 @@ impl Config {
                 webpush: file.webpush.as_ref(),
                 fcm: file.fcm.as_ref(),
                 notifications: file.notifications.as_ref(),
+                mail: file.mail.as_ref(),
             },
             &public_url,
         )?;

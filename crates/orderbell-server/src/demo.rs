@@ -48,6 +48,7 @@ pub async fn ensure(state: &AppState) -> anyhow::Result<DemoLogin> {
                     name: "Demo Owner".into(),
                     password_hash: Some(hash),
                     created_at: state.now(),
+                    email_verified_at: Some(state.now()),
                 })
                 .await?
         }

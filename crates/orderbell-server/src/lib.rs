@@ -1,5 +1,6 @@
 //! The `orderbell` server: configuration, command line, the HTTP API and background upkeep.
 
+pub mod account_mail;
 pub mod api;
 pub mod app;
 pub mod cli;

@@ -16,6 +16,7 @@ use crate::{escalation, notifications, printers};
     paths(
         health::healthz, health::readyz,
         accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
+        accounts::request_reset, accounts::reset_password, accounts::verify_email, accounts::resend_verification,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         shops::api_keys, shops::create_api_key, shops::revoke_api_key,
@@ -67,6 +68,8 @@ fn with_errors() -> utoipa::openapi::OpenApi {
         let public = path.starts_with("/api/v1/orders/")
             || path == "/api/v1/session"
             || path == "/api/v1/users"
+            || path.starts_with("/api/v1/password-reset")
+            || path.starts_with("/api/v1/email-verification/")
             || path == "/api/v1/push/vapid-public-key";
         if api && let Some(post) = &mut item.post {
             // Anonymous posts, sign-ins and guest orders are limited per client.

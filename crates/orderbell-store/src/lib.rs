@@ -80,6 +80,38 @@ pub trait Store:
     async fn delete_other_sessions(&self, user: &UserId, keep_token_hash: &str) -> Result<()>;
     async fn delete_expired(&self, now: Timestamp, idempotency_before: Timestamp) -> Result<u64>;
 
+    // Single-use account links (verification, password reset) and the mail that carries them.
+    /// Stores a link and queues its mail in one transaction.
+    async fn issue_account_token(
+        &self,
+        token: NewAccountToken,
+        mail: Option<notifications::NewNotification>,
+    ) -> Result<()>;
+    /// Uses a link (once, unexpired, of this purpose); verification links mark the address
+    /// verified. The user it was for, or `None`.
+    async fn redeem_account_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<UserId>>;
+    /// The user a link of this purpose belongs to, while it can be used (not using it).
+    async fn account_token_user(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<User>>;
+    /// Uses a reset link: the new password, every session ended, the address verified.
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>>;
+    /// Queues a mail that carries no link (the notice to an address that has an account).
+    async fn queue_account_mail(&self, mail: notifications::NewNotification) -> Result<()>;
+
     // Shops and members.
     async fn create_shop(
         &self,

@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "printer_keys",
         include_str!("../migrations/postgres/0007_printer_keys.sql"),
     ),
+    (
+        8,
+        "account_mail",
+        include_str!("../migrations/postgres/0008_account_mail.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

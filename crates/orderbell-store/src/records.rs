@@ -14,6 +14,28 @@ pub struct NewUser {
     pub name: String,
     pub password_hash: Option<String>,
     pub created_at: Timestamp,
+    /// When the address was shown to be theirs (`None`: not yet).
+    pub email_verified_at: Option<Timestamp>,
+}
+
+crate::stored_text::stored_text! {
+    /// What a single-use account link is for.
+    pub enum TokenPurpose("account token purpose") {
+        /// Proves the address at sign-up (valid 7 days).
+        VerifyEmail = "verify_email",
+        /// Sets a new password (valid 30 minutes).
+        ResetPassword = "reset_password",
+    }
+}
+
+/// A single-use account link to store; only the SHA-256 of its token is kept.
+#[derive(Debug, Clone)]
+pub struct NewAccountToken {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub purpose: TokenPurpose,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 /// A user with what is needed to check a password.

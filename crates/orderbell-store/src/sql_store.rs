@@ -15,8 +15,9 @@ use orderbell_core::{
 
 use crate::db::Db;
 use crate::exec::{Dialect, Readers, Writer};
+use crate::notifications::NewNotification;
 use crate::postgres::{self as pg, PgDb};
-use crate::queries::{accounts, api_keys, menu, orders, shops};
+use crate::queries::{account_tokens, accounts, api_keys, menu, orders, shops};
 use crate::records::*;
 use crate::sqlite::{self as lite, SqliteDb};
 use crate::{Result, Store, StoreError, migrate};
@@ -228,6 +229,56 @@ impl Store for SqlStore {
             }
             None => Ok(None),
         }
+    }
+
+    async fn issue_account_token(
+        &self,
+        token: NewAccountToken,
+        mail: Option<NewNotification>,
+    ) -> Result<()> {
+        self.write(move |db| account_tokens::issue(db, &token, mail.as_ref()))
+            .await
+    }
+
+    async fn redeem_account_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<UserId>> {
+        let hash = token_hash.to_owned();
+        self.write(move |db| account_tokens::redeem(db, &hash, purpose, now))
+            .await
+    }
+
+    async fn account_token_user(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        let hash = token_hash.to_owned();
+        self.read(move |db| account_tokens::user_of(db, &hash, purpose, now))
+            .await
+    }
+
+    async fn reset_password(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<UserId>> {
+        let (hash, password) = (token_hash.to_owned(), password_hash.to_owned());
+        self.write(move |db| account_tokens::reset_password(db, &hash, &password, now))
+            .await
+    }
+
+    async fn queue_account_mail(&self, mail: NewNotification) -> Result<()> {
+        self.write(move |db| {
+            crate::queries::notifications::enqueue(db, &mail)?;
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "printer_keys",
         include_str!("../migrations/sqlite/0007_printer_keys.sql"),
     ),
+    (
+        8,
+        "account_mail",
+        include_str!("../migrations/sqlite/0008_account_mail.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

@@ -190,7 +190,8 @@ texts! {
     email: "E-mail", "이메일";
     password: "Password", "비밀번호";
     name: "Name", "이름";
-    password_hint: "At least 10 characters.", "10자 이상.";
+    password_hint: "At least 10 characters; a few unrelated words work well.", "10자 이상. 서로 관계없는 단어 몇 개를 이어 쓰면 좋습니다.";
+    weak_password: "Too easy to guess: a common password, a pattern, or built on your e-mail or name. A few unrelated words work well.", "추측하기 쉬운 비밀번호입니다. 흔한 비밀번호, 패턴, 이메일이나 이름을 바탕으로 한 비밀번호는 쓸 수 없습니다. 서로 관계없는 단어 몇 개를 이어 쓰면 좋습니다.";
     login_failed: "Wrong e-mail or password.", "이메일 또는 비밀번호가 맞지 않습니다.";
     no_account: "No account yet?", "계정이 없나요?";
     have_account: "Already have an account?", "이미 계정이 있나요?";
@@ -202,6 +203,34 @@ texts! {
     password_changed: "Your password is changed. Other devices were signed out.", "비밀번호를 바꿨습니다. 다른 기기는 로그아웃되었습니다.";
     wrong_current_password: "The current password is wrong.", "현재 비밀번호가 맞지 않습니다.";
     signed_in_as: "Signed in as", "로그인 계정";
+    forgot_password: "Forgot your password?", "비밀번호를 잊으셨나요?";
+    reset_title: "Set a new password", "새 비밀번호 설정";
+    reset_request_intro: "Enter your account's e-mail. If there is an account, a link to set a new password arrives within a minute; it works once, for 30 minutes.", "계정 이메일을 입력하세요. 계정이 있으면 1분 안에 새 비밀번호를 설정할 링크가 도착합니다. 링크는 30분 동안 한 번만 쓸 수 있습니다.";
+    reset_request_sent: "If {email} has an account, a link is on its way. Look in your inbox (and in the spam folder).", "{email} 계정이 있으면 링크를 보냈습니다. 받은편지함(스팸함 포함)을 확인하세요.";
+    send_link: "Send the link", "링크 보내기";
+    reset_link_invalid: "This link cannot be used any more: it was used already, or 30 minutes passed. Ask for a new one.", "이 링크는 더 이상 쓸 수 없습니다. 이미 사용했거나 30분이 지났습니다. 새 링크를 요청하세요.";
+    reset_done: "Your new password is set and every device was signed out. Sign in with the new password.", "새 비밀번호를 설정했고 모든 기기에서 로그아웃했습니다. 새 비밀번호로 로그인하세요.";
+    mail_off: "This server does not send mail. Ask its operator to set a new password for you.", "이 서버는 메일을 보내지 않습니다. 운영자에게 비밀번호 재설정을 요청하세요.";
+    verify_title: "Confirm your e-mail address", "이메일 주소 확인";
+    verify_button: "Confirm my address", "주소 확인";
+    verify_invalid: "This link cannot be used any more: it was used already, or 7 days passed. Sign in to get a new one.", "이 링크는 더 이상 쓸 수 없습니다. 이미 사용했거나 7일이 지났습니다. 로그인해서 새 링크를 받으세요.";
+    verify_needed: "Confirm your e-mail address first: open the link we sent to {email}.", "먼저 이메일 주소를 확인하세요. {email}(으)로 보낸 링크를 여세요.";
+    verify_sent: "We sent a link to {email}. Open it to confirm your address.", "{email}(으)로 링크를 보냈습니다. 링크를 열어 주소를 확인하세요.";
+    resend_link: "Send the link again", "링크 다시 보내기";
+    signup_check_mail: "Almost done: we sent a link to {email}. Open it to confirm your address and sign in.", "거의 끝났습니다. {email}(으)로 링크를 보냈습니다. 링크를 열어 주소를 확인하고 로그인하세요.";
+    // Account mail.
+    mail_hello: "Hello {name},", "{name}님, 안녕하세요.";
+    mail_verify_subject: "Confirm your e-mail address", "이메일 주소를 확인해 주세요";
+    mail_verify_intro: "Open this link to confirm that this address is yours:", "이 주소가 본인의 것인지 확인하려면 아래 링크를 여세요.";
+    mail_verify_outro: "The link works for 7 days. If you did not sign up, ignore this mail.", "링크는 7일 동안 유효합니다. 가입한 적이 없다면 이 메일을 무시하세요.";
+    mail_reset_subject: "Set a new password", "새 비밀번호 설정";
+    mail_reset_intro: "Someone, we hope you, asked to set a new password for this account. Open this link to choose one:", "이 계정의 새 비밀번호 설정이 요청되었습니다. 아래 링크를 열어 새 비밀번호를 정하세요.";
+    mail_reset_outro: "The link works once, for 30 minutes. If you did not ask for it, ignore this mail: your password stays as it is.", "링크는 30분 동안 한 번만 쓸 수 있습니다. 요청하지 않았다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다.";
+    mail_exists_subject: "About your account", "계정 안내";
+    mail_exists_intro: "Someone tried to sign up with this address, which already has an account. If it was you, sign in, or set a new password here:", "이 주소로 가입하려는 시도가 있었지만 이미 계정이 있습니다. 본인이라면 로그인하거나 아래 링크에서 새 비밀번호를 설정하세요.";
+    mail_exists_outro: "If it was not you, ignore this mail: nothing changed.", "본인이 아니라면 이 메일을 무시하세요. 아무것도 바뀌지 않았습니다.";
+    mail_open_link: "Open the link", "링크 열기";
+    email_unverified: "Confirm your e-mail address before you create a shop.", "가게를 만들기 전에 이메일 주소를 확인하세요.";
     // Dashboard.
     your_shops: "Your shops", "내 가게";
     no_shops: "You are not a member of any shop yet. Create one, or ask an owner to add you.", "아직 속한 가게가 없습니다. 가게를 만들거나 가게 주인에게 추가를 요청하세요.";

@@ -1,12 +1,14 @@
 //! Accounts: sign up, sign in and out (session cookie), who am I, change password.
 
 use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use orderbell_core::i18n::Lang;
 use orderbell_core::text::normalize_email;
-use orderbell_core::user::{PASSWORD_MAX_CHARS, Role, USER_NAME_MAX, User, check_password};
+use orderbell_core::user::{PASSWORD_MAX_CHARS, Role, USER_NAME_MAX, User};
 use orderbell_core::{Timestamp, UserId, ValidationErrors};
+use orderbell_store::records::TokenPurpose;
 use orderbell_store::{NewSession, NewUser, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +17,7 @@ use crate::http::auth::{Caller, SESSION_COOKIE};
 use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::ApiJson;
+use crate::pages::i18n::negotiate;
 use crate::security::{password, token};
 use crate::state::AppState;
 
@@ -129,8 +132,8 @@ pub async fn new_user(state: &AppState, email: &str, name: &str, pw: &str) -> Ap
         errors.add("email", "invalid", "email is not an e-mail address");
     }
     let name = errors.text("name", Some(name), true, USER_NAME_MAX);
-    if let Err(message) = check_password(pw) {
-        errors.add("password", "invalid", message);
+    if let Err(weak) = password::check_new(pw, &[email, name.as_deref().unwrap_or_default()]) {
+        errors.add("password", "weak_password", weak.message());
     }
     errors.into_result()?;
     let hash = password::hash_blocking(pw.to_owned())
@@ -142,15 +145,75 @@ pub async fn new_user(state: &AppState, email: &str, name: &str, pw: &str) -> Ap
         name: name.unwrap_or_default(),
         password_hash: Some(hash),
         created_at: state.now(),
+        // Confirmed unless this server sends mail to confirm it (see [`register`]).
+        email_verified_at: Some(state.now()),
     })
 }
 
-/// Creates an account (when sign-up is open) and signs it in.
+/// What became of a sign-up.
+pub enum Registered {
+    /// This server sends no mail: the account exists, confirmed (there is nothing to confirm
+    /// it with), and the caller may sign it in.
+    Created(User),
+    /// A mail went to the address: the confirmation link for a new account, or a notice to an
+    /// existing one. The answer is the same either way, so sign-up does not tell who has an
+    /// account.
+    MailSent,
+}
+
+/// Creates the account of a sign-up (API and page alike).
+pub async fn register(state: &AppState, mut new: NewUser, lang: Lang) -> ApiResult<Registered> {
+    if !crate::account_mail::enabled(state) {
+        return match state.store.create_user(new).await {
+            Err(StoreError::Conflict(_)) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "an account with this e-mail exists; sign in instead",
+            )),
+            other => Ok(Registered::Created(other?)),
+        };
+    }
+    state.limits.account_mail(&new.email)?;
+    new.email_verified_at = None;
+    let email = new.email.clone();
+    match state.store.create_user(new).await {
+        Ok(user) => {
+            crate::account_mail::send_link(state, &user, TokenPurpose::VerifyEmail, lang).await?;
+        }
+        Err(StoreError::Conflict(_)) => {
+            if let Some(user) = state.store.user_by_email(&email).await? {
+                crate::account_mail::send_account_exists(state, &user, lang).await?;
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(Registered::MailSent)
+}
+
+/// The answer to a sign-up or a reset request that went out by mail.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailSentView {
+    /// The address the mail went to (as normalised).
+    pub email: String,
+    /// `sent`.
+    pub mail: &'static str,
+}
+
+/// Creates an account (when sign-up is open).
+///
+/// On a server that sends mail the answer is 202 for every well-formed request: a new
+/// account gets a link that confirms the address and signs in
+/// (`POST /api/v1/email-verification/{token}`), an address that has an account gets a notice
+/// instead, and nobody learns which. Without mail the account is created confirmed and signed
+/// in (201), and an existing address answers 409.
 #[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = SignupRequest,
-    responses((status = 201, body = SessionView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, description = "signed in (a server without mail)", body = SessionView),
+        (status = 202, description = "a link went to the address", body = MailSentView),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
     if !state.config.allow_signup {
@@ -160,19 +223,194 @@ pub async fn signup(
     }
     state.limits.anonymous_post(ip)?;
     let new = new_user(&state, &body.email, &body.name, &body.password).await?;
-    let user = match state.store.create_user(new).await {
-        Err(StoreError::Conflict(_)) => {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conflict",
-                "an account with this e-mail exists; sign in instead",
-            ));
+    let email = new.email.clone();
+    match register(&state, new, negotiate(&headers, None)).await? {
+        Registered::Created(user) => {
+            let mut response = start_session(&state, &user).await?;
+            *response.status_mut() = StatusCode::CREATED;
+            Ok(response)
         }
-        other => other?,
-    };
-    let mut response = start_session(&state, &user).await?;
-    *response.status_mut() = StatusCode::CREATED;
-    Ok(response)
+        Registered::MailSent => Ok((
+            StatusCode::ACCEPTED,
+            Json(MailSentView {
+                email,
+                mail: "sent",
+            }),
+        )
+            .into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPassword {
+    pub password: String,
+}
+
+/// 409 `not_configured`: this server sends no mail.
+fn mail_off() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "not_configured",
+        "this server sends no mail (its operator sets ORDERBELL_SMTP_URL and ORDERBELL_MAIL_FROM); \
+         ask the operator to set a new password (orderbell user password)",
+    )
+}
+
+/// Asks for a password-reset link. The answer is 202 whether or not the address has an
+/// account; the link (`{public_url}/reset/{token}`, single use, 30 minutes) goes only to the
+/// mailbox. Limited per client address and per e-mail address.
+#[utoipa::path(post, path = "/api/v1/password-reset", tag = "accounts", request_body = ResetRequest,
+    responses((status = 202, body = MailSentView), (status = 409, description = "`not_configured`: no mail", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn request_reset(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> ApiResult<(StatusCode, Json<MailSentView>)> {
+    if !crate::account_mail::enabled(&state) {
+        return Err(mail_off());
+    }
+    state.limits.anonymous_post(ip)?;
+    let email = normalize_email(&body.email)
+        .ok_or_else(|| ApiError::field("email", "invalid", "email is not an e-mail address"))?;
+    send_reset(&state, &email, negotiate(&headers, None)).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(MailSentView {
+            email,
+            mail: "sent",
+        }),
+    ))
+}
+
+/// Sends a reset link when the address has an account; the same limits either way.
+pub async fn send_reset(state: &AppState, email: &str, lang: Lang) -> ApiResult<()> {
+    state.limits.account_mail(email)?;
+    if let Some(user) = state.store.user_by_email(email).await? {
+        crate::account_mail::send_link(state, &user, TokenPurpose::ResetPassword, lang).await?;
+    }
+    Ok(())
+}
+
+/// Checks a new password against the policy (docs/accounts.md) for this user.
+pub fn password_errors(field: &str, password: &str, user: &User) -> ApiResult<()> {
+    password::check_new(password, &[&user.email, &user.name])
+        .map_err(|weak| ApiError::field(field, "weak_password", weak.message()))
+}
+
+/// Sets a new password with a reset link: 204, and every session of the account ends. A link
+/// that was used, expired or never existed is 404.
+#[utoipa::path(post, path = "/api/v1/password-reset/{token}", tag = "accounts", request_body = NewPassword,
+    params(("token" = String, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    ApiJson(body): ApiJson<NewPassword>,
+) -> ApiResult<StatusCode> {
+    state.limits.anonymous_post(ip)?;
+    use_reset_link(&state, &token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The reset itself (API and page): checks the link and the password, then sets it.
+pub async fn use_reset_link(state: &AppState, token: &str, password: &str) -> ApiResult<User> {
+    let hash = token::hash(token);
+    let user = state
+        .store
+        .account_token_user(&hash, TokenPurpose::ResetPassword, state.now())
+        .await?
+        .ok_or_else(link_gone)?;
+    password_errors("password", password, &user)?;
+    let password_hash = password::hash_blocking(password.to_owned())
+        .await
+        .map_err(|e| ApiError::internal("password hashing", &e))?;
+    state
+        .store
+        .reset_password(&hash, &password_hash, state.now())
+        .await?
+        .ok_or_else(link_gone)?;
+    Ok(user)
+}
+
+fn link_gone() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "this link was used already or has expired; ask for a new one",
+    )
+}
+
+/// Confirms the address with the link from the sign-up mail and signs in (200, the session
+/// cookie). The link works once, for 7 days.
+#[utoipa::path(post, path = "/api/v1/email-verification/{token}", tag = "accounts",
+    params(("token" = String, Path)),
+    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody)))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+) -> ApiResult<Response> {
+    state.limits.anonymous_post(ip)?;
+    let user = use_verify_link(&state, &token).await?;
+    start_session(&state, &user).await
+}
+
+/// Uses a verification link: the confirmed user.
+pub async fn use_verify_link(state: &AppState, token: &str) -> ApiResult<User> {
+    let id = state
+        .store
+        .redeem_account_token(&token::hash(token), TokenPurpose::VerifyEmail, state.now())
+        .await?
+        .ok_or_else(link_gone)?;
+    state.store.user(&id).await?.ok_or_else(link_gone)
+}
+
+/// Sends the signed-in user a new confirmation link (202); 409 when the address is confirmed
+/// already or the server sends no mail.
+#[utoipa::path(post, path = "/api/v1/me/email-verification", tag = "accounts",
+    responses((status = 202, body = MailSentView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> ApiResult<(StatusCode, Json<MailSentView>)> {
+    let user = caller.user()?.clone();
+    if !crate::account_mail::enabled(&state) {
+        return Err(mail_off());
+    }
+    if user.email_verified {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            "this address is confirmed already",
+        ));
+    }
+    state.limits.account_mail(&user.email)?;
+    crate::account_mail::send_link(
+        &state,
+        &user,
+        TokenPurpose::VerifyEmail,
+        negotiate(&headers, None),
+    )
+    .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(MailSentView {
+            email: user.email,
+            mail: "sent",
+        }),
+    ))
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -264,9 +502,7 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     }
-    if let Err(message) = check_password(&body.new_password) {
-        return Err(ApiError::field("new_password", "invalid", message));
-    }
+    password_errors("new_password", &body.new_password, &user)?;
     let hash = password::hash_blocking(body.new_password)
         .await
         .map_err(|e| ApiError::internal("password hashing", &e))?;

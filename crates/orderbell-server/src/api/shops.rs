@@ -40,6 +40,9 @@ pub async fn create(
     ApiJson(body): ApiJson<NewShopRequest>,
 ) -> ApiResult<(StatusCode, Json<ShopView>)> {
     let user = caller.user()?;
+    if !user.email_verified {
+        return Err(ApiError::email_unverified());
+    }
     let new = NewShop {
         alerts: state.config.alerts.clone(),
         ..body.validate()?
@@ -142,6 +145,13 @@ pub async fn set_member(
             "no account uses this e-mail; ask them to sign up first",
         )
     })?;
+    if body.role == Role::Owner && !user.email_verified {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "email_unverified",
+            "an owner's e-mail address must be confirmed; ask them to open the link sent to it",
+        ));
+    }
     Ok(Json(
         state
             .store

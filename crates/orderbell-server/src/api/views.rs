@@ -275,6 +275,9 @@ pub struct UserView {
     pub name: String,
     /// E.164; escalation calls about unanswered orders ring it.
     pub phone: Option<String>,
+    /// Whether the address was confirmed through a link sent to it. Unconfirmed accounts can
+    /// sign in but cannot create a shop or be made an owner.
+    pub email_verified: bool,
 }
 
 impl From<&User> for UserView {
@@ -284,6 +287,7 @@ impl From<&User> for UserView {
             email: u.email.clone(),
             name: u.name.clone(),
             phone: u.phone.clone(),
+            email_verified: u.email_verified,
         }
     }
 }

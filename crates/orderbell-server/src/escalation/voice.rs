@@ -94,7 +94,10 @@ async fn answer(
     };
     let locale = Lang::from_tag(&n.locale);
     let language = locale.speech_tag();
-    let Some(shop) = state.store.shop(&n.shop_id).await? else {
+    let Some(shop_id) = &n.shop_id else {
+        return Ok(None);
+    };
+    let Some(shop) = state.store.shop(shop_id).await? else {
         return Ok(None);
     };
     let action = match KeypadChoice::from_digits(digits) {

@@ -71,6 +71,15 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", message)
     }
 
+    /// 403 `email_unverified`: the address must be confirmed first.
+    pub fn email_unverified() -> ApiError {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "email_unverified",
+            "confirm the e-mail address first: open the link sent to it (POST /api/v1/me/email-verification sends a new one)",
+        )
+    }
+
     pub fn forbidden(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
     }

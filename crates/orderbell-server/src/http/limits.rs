@@ -19,7 +19,12 @@ pub struct RateLimits {
     /// Per account, every address together: a slower back-off.
     accounts_everywhere: Mutex<KeyedLimiter<String>>,
     anonymous: Mutex<KeyedLimiter<IpAddr>>,
+    /// Account mail per e-mail address (verification, reset, notices), whoever asks.
+    mails: Mutex<KeyedLimiter<String>>,
 }
+
+/// Account mails one address gets at most in an hour.
+pub const ACCOUNT_MAILS_PER_HOUR: u32 = 5;
 
 fn per(n: u32, window: Duration) -> Quota {
     let n = n.max(1);
@@ -68,6 +73,7 @@ impl RateLimits {
                 limits.anonymous_posts_per_minute,
                 minute,
             ))),
+            mails: Mutex::new(KeyedLimiter::new(per(ACCOUNT_MAILS_PER_HOUR, 60 * minute))),
         }
     }
 
@@ -94,6 +100,11 @@ impl RateLimits {
         take(&self.anonymous, &ip)
     }
 
+    /// One account mail to `email` (the same for addresses with and without an account).
+    pub fn account_mail(&self, email: &str) -> Result<(), ApiError> {
+        take(&self.mails, &email.to_lowercase())
+    }
+
     /// Forgets clients whose buckets are full again.
     pub fn prune(&self) {
         let now = Instant::now();
@@ -106,7 +117,7 @@ impl RateLimits {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .prune(now);
-        for l in [&self.phones, &self.accounts_everywhere] {
+        for l in [&self.phones, &self.accounts_everywhere, &self.mails] {
             l.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .prune(now);

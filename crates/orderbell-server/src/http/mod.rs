@@ -82,6 +82,13 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/session", post(accounts::login).delete(accounts::logout))
         .route("/users", post(accounts::signup))
+        .route("/password-reset", post(accounts::request_reset))
+        .route("/password-reset/{token}", post(accounts::reset_password))
+        .route("/email-verification/{token}", post(accounts::verify_email))
+        .route(
+            "/me/email-verification",
+            post(accounts::resend_verification),
+        )
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route(
             "/me/password",

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use orderbell_notify::SecretString;
+use orderbell_notify::mail::SmtpUrl;
+use orderbell_notify::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use url::Url;
 
@@ -59,6 +60,16 @@ pub struct WebPushSettings {
     pub subject: Option<String>,
     /// Dev/test only: allow http and non-public push endpoints.
     pub allow_http_endpoints: bool,
+}
+
+/// Account mail (`[mail]`): the SMTP relay and the sender.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub relay: SmtpUrl,
+    /// `Orderbell <bell@example.com>` or a bare address.
+    pub from: String,
+    /// Extra CA certificates (PEM) to trust for the relay (`[mail] ca_file`).
+    pub ca_pem: Vec<Vec<u8>>,
 }
 
 #[derive(Debug, Clone)]
@@ -135,6 +146,8 @@ pub struct NotificationsConfig {
     pub webpush: WebPushSettings,
     pub fcm: Option<FcmSettings>,
     pub dispatch: DispatchSettings,
+    /// Off (no account mail) without `ORDERBELL_SMTP_URL`.
+    pub mail: Option<MailSettings>,
 }
 
 /// The raw TOML sections this module reads.
@@ -145,6 +158,7 @@ pub struct Sections<'a> {
     pub webpush: Option<&'a toml::Value>,
     pub fcm: Option<&'a toml::Value>,
     pub notifications: Option<&'a toml::Value>,
+    pub mail: Option<&'a toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -173,6 +187,14 @@ struct TwilioFile {
 struct WebPushFile {
     vapid_private_key: Option<String>,
     subject: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    smtp_url: Option<String>,
+    from: Option<String>,
+    ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -252,7 +274,36 @@ impl NotificationsConfig {
             webpush: WebPushSettings::load(sections.webpush)?,
             fcm: FcmSettings::load(sections.fcm)?,
             dispatch: DispatchSettings::load(sections.notifications)?,
+            mail: MailSettings::load(sections.mail)?,
         })
+    }
+}
+
+impl MailSettings {
+    /// `[mail]`: off without an SMTP URL (`ORDERBELL_SMTP_URL`, `_FILE`, or `smtp_url`); with
+    /// one, a sender (`ORDERBELL_MAIL_FROM` or `from`) is needed too.
+    fn load(value: Option<&toml::Value>) -> anyhow::Result<Option<MailSettings>> {
+        let m: MailFile = section(value, "mail")?;
+        let Some(url) = secret("SMTP_URL", m.smtp_url)? else {
+            return Ok(None);
+        };
+        let relay = SmtpUrl::parse(url.expose_secret()).context("ORDERBELL_SMTP_URL")?;
+        let Some(from) = env("MAIL_FROM").or(m.from) else {
+            bail!(
+                "ORDERBELL_MAIL_FROM (or [mail] from) is needed with an SMTP URL: the sender of account mail"
+            );
+        };
+        let ca_pem = match env("SMTP_CA_FILE").map(PathBuf::from).or(m.ca_file) {
+            Some(path) => vec![std::fs::read(&path).with_context(|| {
+                format!("reading the relay's CA certificate {}", path.display())
+            })?],
+            None => vec![],
+        };
+        Ok(Some(MailSettings {
+            relay,
+            from,
+            ca_pem,
+        }))
     }
 }
 

@@ -177,6 +177,8 @@ fn rate_limit(notifier: &Notifier, row: &Notification, now: Instant) -> Duration
             None => Ok(()),
         },
         Channel::Webpush | Channel::Fcm => acquire(&notifier.push_limit, now),
+        // Account mail is rare and limited where it is asked for.
+        Channel::Email => Ok(()),
     };
     match ready {
         Ok(()) => Duration::ZERO,

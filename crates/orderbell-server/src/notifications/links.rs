@@ -265,6 +265,13 @@ pub fn mask(channel: Channel, address: &str) -> String {
             Ok(u) => format!("{}/…", u.origin().ascii_serialization()),
             Err(_) => "…".into(),
         },
+        Channel::Email => match address.split_once('@') {
+            Some((local, domain)) => {
+                let head: String = local.chars().take(2).collect();
+                format!("{head}…@{domain}")
+            }
+            None => "…".into(),
+        },
         Channel::Fcm => {
             let head: String = address.chars().take(6).collect();
             format!("{head}…")

@@ -76,7 +76,9 @@ pub fn render_for(
                     shop_name,
                     p.shop_phone.as_deref(),
                 ),
-                Recipient::Member => alert_texts::missed_for_shop(locale, p.number),
+                Recipient::Member | Recipient::Account => {
+                    alert_texts::missed_for_shop(locale, p.number)
+                }
             };
             return templates::finish(title, body, format);
         }
@@ -113,7 +115,12 @@ pub fn render_for(
         NotifyEvent::Rejected | NotifyEvent::Missed => MessageKind::Rejected,
         NotifyEvent::Cancelled => MessageKind::Cancelled,
         NotifyEvent::Completed => MessageKind::Completed,
-        NotifyEvent::Call | NotifyEvent::Paused | NotifyEvent::Unheard => MessageKind::NewOrder,
+        NotifyEvent::Call
+        | NotifyEvent::Paused
+        | NotifyEvent::Unheard
+        | NotifyEvent::VerifyEmail
+        | NotifyEvent::PasswordReset
+        | NotifyEvent::AccountExists => MessageKind::NewOrder,
     };
     templates::render(kind, locale, format, &text)
 }

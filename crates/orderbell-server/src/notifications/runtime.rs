@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use orderbell_notify::fcm::{FcmClient, FcmConfig, ServiceAccount, SystemClock, TokenProvider};
+use orderbell_notify::mail::Mailer;
 use orderbell_notify::rate_limit::{Limiter, Quota, TelegramLimits};
 use orderbell_notify::telegram::{TelegramClient, TelegramConfig, generate_secret_token};
 use orderbell_notify::twilio::{RequestValidator, TwilioClient, TwilioConfig};
@@ -50,6 +51,8 @@ pub struct Notifier {
     pub twilio: Option<Twilio>,
     pub webpush: WebPush,
     pub fcm: Option<FcmClient>,
+    /// Account mail (`[mail]`); `None` when no relay is configured.
+    pub mailer: Option<Mailer>,
     /// Push sends (Web Push and FCM together).
     pub push_limit: Mutex<Limiter>,
     /// Rings the dispatcher: new rows may be due.
@@ -129,9 +132,22 @@ impl Notifier {
                 ))
             }
         };
+        let mailer = match &config.mail {
+            Some(m) => Some(
+                Mailer::new(
+                    &m.relay,
+                    &m.from,
+                    &m.ca_pem,
+                    config.dispatch.provider_timeout,
+                )
+                .context("[mail]")?,
+            ),
+            None => None,
+        };
         Ok(Notifier {
             telegram,
             twilio,
+            mailer,
             webpush: WebPush {
                 http: guarded_http_client(policy, config.dispatch.provider_timeout)
                     .context("building the push HTTP client")?,

@@ -43,6 +43,7 @@ fn refused(channel: Channel, detail: impl Into<String>) -> SendError {
             Channel::Webpush => orderbell_notify::Provider::WebPush,
             Channel::Fcm => orderbell_notify::Provider::Fcm,
             Channel::Voice => orderbell_notify::Provider::Twilio,
+            Channel::Email => orderbell_notify::Provider::Smtp,
         },
         code: None,
         detail: detail.into(),
@@ -53,7 +54,7 @@ fn refused(channel: Channel, detail: impl Into<String>) -> SendError {
 fn open_url(state: &AppState, n: &Notification, p: &Payload) -> String {
     let base = &state.config.public_url;
     match n.recipient {
-        Recipient::Member => format!("{base}/dashboard/{}", p.shop),
+        Recipient::Member | Recipient::Account => format!("{base}/dashboard/{}", p.shop),
         Recipient::Customer => match orderbell_core::OrderId::parse(&p.order_id) {
             Some(id) => format!("{base}/o/{}", state.tracking.token(&id)),
             None => base.clone(),
@@ -66,6 +67,9 @@ pub async fn send(
     notifier: &Notifier,
     n: &Notification,
 ) -> Result<Accepted, SendError> {
+    if n.channel == Channel::Email {
+        return crate::account_mail::send(notifier, n).await;
+    }
     let p = Payload::parse(&n.payload).map_err(|e| refused(n.channel, e))?;
     match n.channel {
         Channel::Telegram => telegram(notifier, n, &p).await,
@@ -73,6 +77,7 @@ pub async fn send(
         Channel::Webpush => webpush(state, notifier, n, &p).await,
         Channel::Fcm => fcm(state, notifier, n, &p).await,
         Channel::Voice => voice(state, notifier, n, &p).await,
+        Channel::Email => Err(refused(n.channel, "account mail has its own sender")),
     }
 }
 

@@ -125,6 +125,12 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
             "new_password",
             Rule::Password(Some((PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS))),
         ),
+        ("ResetRequest", "email", email(false)),
+        (
+            "NewPassword",
+            "password",
+            Rule::Password(Some((PASSWORD_MIN_CHARS, PASSWORD_MAX_CHARS))),
+        ),
         ("MePatch", "phone", phone()),
         ("MemberRequest", "email", email(false)),
         (

@@ -10,14 +10,12 @@ use axum::response::Response;
 use orderbell_core::ValidationErrors;
 use orderbell_core::shop::check_phone;
 use orderbell_core::text::normalize_email;
-use orderbell_core::user::check_password;
-use orderbell_store::StoreError;
 
 use super::error::PageError;
 use super::form::Form;
 use super::render::{Cache, Chrome, local_path, render, see_other};
 use super::session::{check_origin, form_user, require, signed_in};
-use crate::api::accounts::{new_user, start_session};
+use crate::api::accounts::{Registered, new_user, register, start_session};
 use crate::http::auth::SESSION_COOKIE;
 use crate::http::client::ClientIp;
 use crate::pages::i18n::negotiate;
@@ -97,7 +95,7 @@ pub async fn login_form(
 }
 
 /// Moves the session cookie of an API answer onto a redirect.
-fn signed_in_redirect(session: &Response, to: &str) -> Response {
+pub(super) fn signed_in_redirect(session: &Response, to: &str) -> Response {
     let mut response = see_other(to);
     if let Some(cookie) = session.headers().get(header::SET_COOKIE) {
         response
@@ -208,8 +206,14 @@ pub async fn signup(
                     "name" => "name",
                     _ => "password",
                 };
-                let message = match field {
-                    "password" => t.password_hint,
+                let message = match (field, f.code) {
+                    ("password", "weak_password")
+                        if form.text("password").chars().count()
+                            >= orderbell_core::user::PASSWORD_MIN_CHARS =>
+                    {
+                        t.weak_password
+                    }
+                    ("password", _) => t.password_hint,
                     _ => t.field_error(f.code, &f.field),
                 };
                 view.errors.push((field, message));
@@ -218,12 +222,15 @@ pub async fn signup(
         }
         Err(e) => return Err(e.into()),
     };
-    let user = match state.store.create_user(new).await {
-        Err(StoreError::Conflict(_)) => {
+    let email = new.email.clone();
+    let user = match register(&state, new, lang).await {
+        Ok(Registered::Created(user)) => user,
+        Ok(Registered::MailSent) => return super::recovery::check_your_mail(&headers, &email),
+        Err(e) if e.status == StatusCode::CONFLICT => {
             view.errors.push(("email", t.email_taken));
             return render(&view, StatusCode::CONFLICT, Cache::Private);
         }
-        other => other?,
+        Err(e) => return Err(e.into()),
     };
     let session = start_session(&state, &user).await?;
     Ok(signed_in_redirect(&session, &view.next))
@@ -293,8 +300,11 @@ pub async fn change_password(
     let new = form.text("new_password").to_owned();
     let error = if !password::verify_blocking(current, stored).await {
         Some(t.wrong_current_password)
-    } else if check_password(&new).is_err() {
-        Some(t.password_hint)
+    } else if let Err(weak) = password::check_new(&new, &[&who.user.email, &who.user.name]) {
+        Some(match weak {
+            password::Weakness::Guessable => t.weak_password,
+            _ => t.password_hint,
+        })
     } else {
         None
     };

@@ -434,6 +434,24 @@ pub async fn create_shop(
     };
     let slug = request.slug.clone();
     let t = lang.texts();
+    if !who.user.email_verified {
+        let message = format!(
+            "{} {}",
+            t.email_unverified,
+            fill(t.verify_needed, &[("email", &who.user.email)])
+        );
+        let name = form.text("name").to_owned();
+        return index_page(
+            &state,
+            &headers,
+            &who,
+            vec![message],
+            slug,
+            name,
+            StatusCode::FORBIDDEN,
+        )
+        .await;
+    }
     let problems = |e: ValidationErrors| super::form::error_messages(e.0, t);
     let created = match request.validate() {
         Ok(new) => {

@@ -25,6 +25,7 @@ mod menu_editor;
 mod ordering;
 mod pwa;
 pub mod qr;
+mod recovery;
 pub mod render;
 mod session;
 mod settings;
@@ -56,6 +57,18 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/signup", get(accounts::signup_form).post(accounts::signup))
         .route("/logout", post(accounts::logout))
+        .route(
+            "/reset",
+            get(recovery::request_form).post(recovery::request),
+        )
+        .route(
+            "/reset/{token}",
+            get(recovery::reset_form).post(recovery::reset),
+        )
+        .route(
+            "/verify/{token}",
+            get(recovery::verify_form).post(recovery::verify),
+        )
         .route("/account", get(accounts::account))
         .route("/account/password", post(accounts::change_password))
         .route("/account/phone", post(accounts::save_phone))

@@ -14,6 +14,7 @@ mod cli;
 mod e2e_browser;
 mod faults;
 mod listener;
+mod mail;
 mod notifications;
 mod pages;
 mod pages_channels;

@@ -172,7 +172,7 @@ async fn order_detail_shows_the_delivery_log() {
     app.state
         .store
         .enqueue_notification(NewNotification {
-            shop_id: order.shop_id.clone(),
+            shop_id: Some(order.shop_id.clone()),
             order_id: Some(order.id.clone()),
             link_id: None,
             channel: Channel::Telegram,

@@ -13,6 +13,8 @@ pub enum Channel {
     /// A phone call (escalation); never a linked channel, the number comes from the account or
     /// the shop.
     Voice,
+    /// E-mail to the account's address (account mail only, not a linked channel).
+    Email,
 }
 
 impl Channel {
@@ -31,6 +33,7 @@ impl Channel {
             Channel::Webpush => "webpush",
             Channel::Fcm => "fcm",
             Channel::Voice => "voice",
+            Channel::Email => "email",
         }
     }
 }
@@ -46,7 +49,7 @@ impl FromStr for Channel {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Channel::ALL
             .into_iter()
-            .chain([Channel::Voice])
+            .chain([Channel::Voice, Channel::Email])
             .find(|c| c.as_str() == s)
             .ok_or_else(|| format!("unknown channel {s:?}"))
     }

@@ -23,6 +23,12 @@ pub enum NotifyEvent {
     Paused,
     /// To the owners: nobody would hear a new order now.
     Unheard,
+    /// Account mail: the link that proves the address.
+    VerifyEmail,
+    /// Account mail: the link that sets a new password.
+    PasswordReset,
+    /// Account mail: someone tried to sign up with an address that has an account.
+    AccountExists,
 }
 
 impl NotifyEvent {
@@ -37,13 +43,16 @@ impl NotifyEvent {
         NotifyEvent::Missed,
     ];
 
-    /// Events the server sends on its own (edits, escalation, notices).
-    pub const SYSTEM: [NotifyEvent; 5] = [
+    /// Events the server sends on its own (edits, escalation, notices, account mail).
+    pub const SYSTEM: [NotifyEvent; 8] = [
         NotifyEvent::StatusEdit,
         NotifyEvent::Reminder,
         NotifyEvent::Call,
         NotifyEvent::Paused,
         NotifyEvent::Unheard,
+        NotifyEvent::VerifyEmail,
+        NotifyEvent::PasswordReset,
+        NotifyEvent::AccountExists,
     ];
 
     /// Escalation events: cancelled, while still queued, when the order is acknowledged.
@@ -63,6 +72,9 @@ impl NotifyEvent {
             NotifyEvent::Call => "call",
             NotifyEvent::Paused => "paused",
             NotifyEvent::Unheard => "unheard",
+            NotifyEvent::VerifyEmail => "verify_email",
+            NotifyEvent::PasswordReset => "password_reset",
+            NotifyEvent::AccountExists => "account_exists",
         }
     }
 }

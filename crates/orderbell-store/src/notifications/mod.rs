@@ -30,7 +30,7 @@ pub use links::{ChannelLink, LinkCode, LinkStatus, NewLink};
 pub use outbox::{
     DeliveryReport, Finish, NewNotification, Notification, NotificationStatus, Outcome, Recipient,
 };
-pub use payload::{FulfillmentSnapshot, Payload, ShopInfo};
+pub use payload::{AccountMailPayload, FulfillmentSnapshot, Payload, ShopInfo};
 pub use settings::MemberSettings;
 pub use webhooks::WebhookEntry;
 

@@ -29,6 +29,9 @@ stored_text! {
     pub enum Recipient("recipient") {
         Member = "member",
         Customer = "customer",
+        /// The holder of an account, about the account itself (e-mail verification, password
+        /// reset).
+        Account = "account",
     }
 }
 
@@ -36,7 +39,8 @@ stored_text! {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notification {
     pub id: i64,
-    pub shop_id: ShopId,
+    /// `None` for account mail (verification, password reset), which is about no shop.
+    pub shop_id: Option<ShopId>,
     pub order_id: Option<OrderId>,
     pub link_id: Option<i64>,
     pub channel: Channel,
@@ -68,7 +72,8 @@ pub struct Notification {
 /// A notification queued outside an order transaction (escalations, tests, tools).
 #[derive(Debug, Clone)]
 pub struct NewNotification {
-    pub shop_id: ShopId,
+    /// `None` for account mail.
+    pub shop_id: Option<ShopId>,
     pub order_id: Option<OrderId>,
     pub link_id: Option<i64>,
     pub channel: Channel,

@@ -3,6 +3,21 @@
 
 use orderbell_core::Timestamp;
 
+/// What an account mail says (recipient `account`, channel `email`): who it greets and the
+/// link it carries. Read back by the sender like [`Payload`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountMailPayload {
+    pub name: String,
+    pub link: String,
+}
+
+impl AccountMailPayload {
+    pub fn parse(json: &str) -> Result<AccountMailPayload, String> {
+        serde_json::from_str(json).map_err(|e| format!("unreadable account mail payload: {e}"))
+    }
+}
+
 /// What a notification says: a snapshot written with the outbox row (in the order's transaction)
 /// and read back at send time to render the text. One type for the writer and the reader, so a
 /// renamed field fails to compile instead of failing at send time. Notices about the shop (paused,

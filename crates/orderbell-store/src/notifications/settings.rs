@@ -45,7 +45,10 @@ impl MemberSettings {
             NotifyEvent::StatusEdit
             | NotifyEvent::Call
             | NotifyEvent::Paused
-            | NotifyEvent::Unheard => &[],
+            | NotifyEvent::Unheard
+            | NotifyEvent::VerifyEmail
+            | NotifyEvent::PasswordReset
+            | NotifyEvent::AccountExists => &[],
             // Repeats go where new orders go.
             NotifyEvent::Reminder => &self.new_order,
         }
@@ -68,7 +71,10 @@ impl MemberSettings {
             | NotifyEvent::Reminder
             | NotifyEvent::Call
             | NotifyEvent::Paused
-            | NotifyEvent::Unheard => return None,
+            | NotifyEvent::Unheard
+            | NotifyEvent::VerifyEmail
+            | NotifyEvent::PasswordReset
+            | NotifyEvent::AccountExists => return None,
         })
     }
 

@@ -7,9 +7,9 @@ use crate::db::{Db, Row};
 use crate::records::{Credentials, NewSession, NewUser, Session};
 use crate::{Result, StoreError, params};
 
-const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at, u.phone";
+const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at, u.phone, u.email_verified_at";
 /// How many columns [`user_from`] reads.
-const USER_COLUMN_COUNT: usize = 5;
+const USER_COLUMN_COUNT: usize = 6;
 
 fn user_from(row: &Row, at: usize) -> Result<User> {
     Ok(User {
@@ -18,6 +18,7 @@ fn user_from(row: &Row, at: usize) -> Result<User> {
         name: row.text(at + 2)?,
         created_at: row.time(at + 3)?,
         phone: row.opt_text(at + 4)?,
+        email_verified: row.opt_time(at + 5)?.is_some(),
     })
 }
 
@@ -43,8 +44,16 @@ pub fn create_user(db: &mut dyn Db, u: &NewUser) -> Result<User> {
         ));
     }
     db.execute(
-        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
-        params![u.id.as_str(), &u.email, &u.name, u.password_hash.clone(), u.created_at],
+        "INSERT INTO users (id, email, name, password_hash, created_at, email_verified_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+        params![
+            u.id.as_str(),
+            &u.email,
+            &u.name,
+            u.password_hash.clone(),
+            u.created_at,
+            u.email_verified_at
+        ],
     )?;
     Ok(User {
         id: u.id.clone(),
@@ -52,6 +61,7 @@ pub fn create_user(db: &mut dyn Db, u: &NewUser) -> Result<User> {
         name: u.name.clone(),
         created_at: u.created_at,
         phone: None,
+        email_verified: u.email_verified_at.is_some(),
     })
 }
 
@@ -144,9 +154,10 @@ pub fn delete_expired(
     idempotency_before: Timestamp,
 ) -> Result<u64> {
     let sessions = db.execute("DELETE FROM sessions WHERE expires_at <= $1", params![now])?;
+    let links = super::account_tokens::delete_ended(db, now)?;
     let keys = db.execute(
         "DELETE FROM idempotency_keys WHERE created_at < $1",
         params![idempotency_before],
     )?;
-    Ok(sessions + keys)
+    Ok(sessions + keys + links)
 }

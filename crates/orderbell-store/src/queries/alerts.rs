@@ -361,7 +361,7 @@ impl Target {
         now: Timestamp,
     ) -> NewNotification {
         NewNotification {
-            shop_id: order.shop_id.clone(),
+            shop_id: Some(order.shop_id.clone()),
             order_id: Some(order.id.clone()),
             link_id: self.link_id,
             channel: self.channel,
@@ -458,7 +458,7 @@ fn owners_notice(
         enqueue(
             db,
             &NewNotification {
-                shop_id: shop.clone(),
+                shop_id: Some(shop.clone()),
                 order_id: None,
                 link_id: Some(r.int(0)?),
                 channel: r.text(1)?.parse().map_err(|e| bad("channel", e))?,

@@ -3,7 +3,7 @@
 use crate::Result;
 use crate::audit::Finding;
 use crate::db::Db;
-use crate::notifications::Payload;
+use crate::notifications::{AccountMailPayload, Payload};
 
 /// Rows that break an invariant the SQL can see, with what is wrong.
 const BROKEN: &str = "
@@ -12,6 +12,14 @@ const BROKEN: &str = "
     UNION ALL
     SELECT n.id, 'being sent without a claim' FROM notifications n
      WHERE n.status = 'sending' AND n.claim IS NULL
+    UNION ALL
+    SELECT n.id, 'account mail that is not an e-mail to one account, outside any shop'
+      FROM notifications n
+     WHERE n.recipient = 'account'
+       AND (n.channel <> 'email' OR n.user_id IS NULL OR n.shop_id IS NOT NULL OR n.order_id IS NOT NULL)
+    UNION ALL
+    SELECT n.id, 'a shop notification without its shop' FROM notifications n
+     WHERE n.recipient <> 'account' AND n.shop_id IS NULL
     UNION ALL
     SELECT n.id, 'about an order of another shop' FROM notifications n
       JOIN orders o ON o.id = n.order_id
@@ -37,8 +45,17 @@ pub fn outbox(db: &mut dyn Db) -> Result<Vec<Finding>> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    for r in db.query("SELECT id, payload FROM notifications ORDER BY id", &[])? {
-        if let Err(e) = Payload::parse(&r.text(1)?) {
+    for r in db.query(
+        "SELECT id, payload, recipient FROM notifications ORDER BY id",
+        &[],
+    )? {
+        let payload = r.text(1)?;
+        let read = if r.text(2)? == "account" {
+            AccountMailPayload::parse(&payload).map(|_| ())
+        } else {
+            Payload::parse(&payload).map(|_| ())
+        };
+        if let Err(e) = read {
             findings.push(Finding {
                 notification_id: r.int(0)?,
                 problem: format!("a payload the sender cannot read: {e}"),

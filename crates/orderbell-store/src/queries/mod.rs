@@ -1,5 +1,6 @@
 //! Every query Orderbell runs, written once against [`crate::db::Db`].
 
+pub mod account_tokens;
 pub mod accounts;
 pub mod alerts;
 pub mod api_keys;

@@ -34,6 +34,7 @@ async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
             name: "Someone".into(),
             password_hash: Some("hash".into()),
             created_at: now(),
+            email_verified_at: None,
         })
         .await
         .unwrap()
@@ -112,6 +113,7 @@ fn created(c: CreatedOrder) -> orderbell_core::order::Order {
 
 stories!(
     accounts_and_sessions,
+    account_links_are_single_use,
     shops_and_members,
     api_keys,
     menu_editing,
@@ -137,6 +139,7 @@ async fn accounts_and_sessions(store: Arc<dyn Store>) {
             name: "Other".into(),
             password_hash: None,
             created_at: now(),
+            email_verified_at: None,
         })
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
@@ -197,6 +200,115 @@ async fn accounts_and_sessions(store: Arc<dyn Store>) {
         store.user(&u).await.unwrap().unwrap().email,
         "kim@example.com"
     );
+}
+
+async fn account_links_are_single_use(store: Arc<dyn Store>) {
+    use orderbell_store::notifications::{Channel, NewNotification, NotifyEvent, Recipient};
+    use orderbell_store::records::{NewAccountToken, TokenPurpose};
+    let u = user(&store, "lee@example.com").await;
+    assert!(!store.user(&u).await.unwrap().unwrap().email_verified);
+    let t = now();
+    let later = |s: i64| t.checked_add(jiff::SignedDuration::from_secs(s)).unwrap();
+    let link = |hash: &str, purpose, expires| NewAccountToken {
+        token_hash: hash.into(),
+        user_id: u.clone(),
+        purpose,
+        created_at: t,
+        expires_at: later(expires),
+    };
+    let mail = NewNotification {
+        shop_id: None,
+        order_id: None,
+        link_id: None,
+        channel: Channel::Email,
+        destination: "lee@example.com".into(),
+        recipient: Recipient::Account,
+        user_id: Some(u.clone()),
+        event: NotifyEvent::VerifyEmail,
+        locale: "ko".into(),
+        payload: r#"{"name":"Lee","link":"https://x/verify/v1"}"#.into(),
+        run_at: t,
+        now: t,
+    };
+    // The link and its mail are written together; the mail waits in the outbox.
+    store
+        .issue_account_token(link("v1", TokenPurpose::VerifyEmail, 600), Some(mail))
+        .await
+        .unwrap();
+    let due = store.next_notification_at().await.unwrap();
+    assert_eq!(due, Some(t), "the mail is queued");
+    // A link is for its purpose only, once.
+    assert_eq!(
+        store
+            .redeem_account_token("v1", TokenPurpose::ResetPassword, t)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .account_token_user("v1", TokenPurpose::VerifyEmail, t)
+            .await
+            .unwrap()
+            .map(|u| u.email),
+        Some("lee@example.com".to_owned())
+    );
+    assert_eq!(
+        store
+            .redeem_account_token("v1", TokenPurpose::VerifyEmail, t)
+            .await
+            .unwrap(),
+        Some(u.clone())
+    );
+    assert!(store.user(&u).await.unwrap().unwrap().email_verified);
+    assert_eq!(
+        store
+            .redeem_account_token("v1", TokenPurpose::VerifyEmail, t)
+            .await
+            .unwrap(),
+        None,
+        "used once"
+    );
+    // An expired reset link does nothing; a valid one sets the password and ends every
+    // session, and the older links of the same purpose end with it.
+    for (hash, expires) in [("r-old", -1), ("r1", 1800), ("r2", 1800)] {
+        store
+            .issue_account_token(link(hash, TokenPurpose::ResetPassword, expires), None)
+            .await
+            .unwrap();
+    }
+    store
+        .create_session(NewSession {
+            token_hash: "s1".into(),
+            user_id: u.clone(),
+            auth_method: "password".into(),
+            created_at: t,
+            expires_at: later(3600),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.reset_password("r-old", "h2", t).await.unwrap(), None);
+    assert_eq!(
+        store.reset_password("r2", "h2", t).await.unwrap(),
+        Some(u.clone())
+    );
+    assert!(
+        store.session("s1", t).await.unwrap().is_none(),
+        "signed out"
+    );
+    assert_eq!(
+        store
+            .credentials("lee@example.com")
+            .await
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .as_deref(),
+        Some("h2")
+    );
+    assert_eq!(store.reset_password("r1", "h3", t).await.unwrap(), None);
+    // Ended links are purged with the other expired rows.
+    assert!(store.delete_expired(later(3600), t).await.unwrap() >= 3);
 }
 
 async fn shops_and_members(store: Arc<dyn Store>) {

@@ -30,6 +30,7 @@ async fn shop(store: &Arc<dyn Store>) -> ShopId {
             name: "O".into(),
             password_hash: None,
             created_at: now(),
+            email_verified_at: None,
         })
         .await
         .unwrap();

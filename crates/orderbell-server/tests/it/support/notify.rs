@@ -549,7 +549,8 @@ async fn fcm_send(
         .fault(json!({"method": "send", "message": msg, "shape_ok": shape_ok}))
         .await;
     if fault != Fault::Hang {
-        stub.push(json!({"method": "send", "message": msg, "shape_ok": shape_ok}));
+        let ok = fault == Fault::None && shape_ok && !token.starts_with("dead");
+        stub.push(json!({"method": "send", "message": msg, "shape_ok": shape_ok, "ok": ok}));
     }
     let delay = stub.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {

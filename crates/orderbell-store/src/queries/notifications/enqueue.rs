@@ -44,7 +44,7 @@ pub fn enqueue(db: &mut dyn Db, n: &NewNotification) -> Result<i64> {
          payload, status, attempts, run_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'queued', 0, $11, $12, $13) RETURNING id",
         params![
-            n.shop_id.as_str(),
+            n.shop_id.as_ref().map(|s| s.as_str()),
             n.order_id.as_ref().map(|o| o.as_str()),
             n.link_id,
             n.channel.as_str(),
@@ -95,7 +95,7 @@ pub fn to_members(
         enqueue(
             db,
             &NewNotification {
-                shop_id: order.shop_id.clone(),
+                shop_id: Some(order.shop_id.clone()),
                 order_id: Some(order.id.clone()),
                 link_id: Some(r.int(0)?),
                 channel,
@@ -167,7 +167,7 @@ pub fn order_changed(
         enqueue(
             db,
             &NewNotification {
-                shop_id: order.shop_id.clone(),
+                shop_id: Some(order.shop_id.clone()),
                 order_id: Some(order.id.clone()),
                 link_id: Some(r.int(0)?),
                 channel: r.text(1)?.parse().map_err(|e| bad("channel", e))?,
@@ -201,7 +201,7 @@ pub fn order_changed(
         enqueue(
             db,
             &NewNotification {
-                shop_id: order.shop_id.clone(),
+                shop_id: Some(order.shop_id.clone()),
                 order_id: Some(order.id.clone()),
                 link_id: r.opt_int(0)?,
                 channel: Channel::Telegram,

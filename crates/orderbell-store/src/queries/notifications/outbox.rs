@@ -16,7 +16,7 @@ pub(super) const N_COLUMNS: &str = "n.id, n.shop_id, n.order_id, n.link_id, n.ch
 pub(super) fn notification_from(r: &Row) -> Result<Notification> {
     Ok(Notification {
         id: r.int(0)?,
-        shop_id: ShopId::from_stored(r.text(1)?),
+        shop_id: r.opt_text(1)?.map(ShopId::from_stored),
         order_id: r.opt_text(2)?.map(OrderId::from_stored),
         link_id: r.opt_int(3)?,
         channel: r.text(4)?.parse().map_err(|e| bad("channel", e))?,

@@ -19,6 +19,7 @@ pub async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
             name: email.split('@').next().unwrap().into(),
             password_hash: None,
             created_at: now(),
+            email_verified_at: None,
         })
         .await
         .unwrap()

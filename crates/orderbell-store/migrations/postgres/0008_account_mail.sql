@@ -1,0 +1,21 @@
+-- Accounts by e-mail, PostgreSQL: verified addresses, single-use links (verification,
+-- password reset) stored as SHA-256 hashes, and account mail in the notification outbox (no
+-- shop; the recipient is the account). Kept parallel to migrations/sqlite/0008_account_mail.sql.
+ALTER TABLE users ADD COLUMN email_verified_at TIMESTAMPTZ;
+-- Accounts made before verification existed keep working as they did.
+UPDATE users SET email_verified_at = created_at;
+
+CREATE TABLE account_tokens (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    purpose    TEXT NOT NULL CHECK (purpose IN ('verify_email', 'reset_password')),
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL,
+    used_at    TIMESTAMPTZ
+);
+CREATE INDEX account_tokens_user ON account_tokens(user_id, purpose);
+
+ALTER TABLE notifications ALTER COLUMN shop_id DROP NOT NULL;
+ALTER TABLE notifications DROP CONSTRAINT notifications_recipient_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_recipient_check
+    CHECK (recipient IN ('member', 'customer', 'account'));

@@ -462,3 +462,104 @@ async fn without_mail_sign_up_signs_in_and_reset_says_what_to_configure() {
         (StatusCode::CONFLICT, "not_configured")
     );
 }
+
+/// The pages: sign-up ends on "check your mail", the link's page confirms with a button and
+/// signs in; a forgotten password from the login page to a new one — every page in the
+/// reader's language only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_follow_the_mail_in_korean_and_english() {
+    use crate::pages_support::{EN, KO, english_only, korean_only};
+    let Some((app, mut sink)) = app_with_mail().await else {
+        return;
+    };
+    let login = app.page("/login", &[KO]).await;
+    assert!(
+        login.body.contains("href=\"/reset\""),
+        "a way back in from the login page"
+    );
+
+    let signed_up = app
+        .form(
+            "/signup",
+            &[KO],
+            &[
+                ("name", "박서준"),
+                ("email", "seojun@cafe.kr"),
+                ("password", "오늘은 호떡을 굽는 날"),
+            ],
+        )
+        .await;
+    assert_eq!(signed_up.status, StatusCode::ACCEPTED, "{}", signed_up.body);
+    korean_only(&signed_up.body, &["seojun@cafe.kr"]);
+    assert!(
+        signed_up
+            .cookies()
+            .iter()
+            .all(|c| !c.starts_with("orderbell_session="))
+    );
+    let verify = link_in(&sink.next().await, "/verify/");
+    let page = app.page(&verify, &[KO]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    korean_only(&page.body, &[]);
+    let confirmed = app.form(&verify, &[KO], &[]).await;
+    assert_eq!(
+        confirmed.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        confirmed.body
+    );
+    assert_eq!(confirmed.location(), "/dashboard");
+    assert!(
+        confirmed
+            .cookies()
+            .iter()
+            .any(|c| c.starts_with("orderbell_session="))
+    );
+    let used = app.page(&verify, &[EN]).await;
+    assert_eq!(used.status, StatusCode::NOT_FOUND);
+    english_only(&used.body, &[]);
+
+    // A forgotten password, in English.
+    let form = app.page("/reset", &[EN]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    english_only(&form.body, &[]);
+    let sent = app
+        .form("/reset", &[EN], &[("email", "seojun@cafe.kr")])
+        .await;
+    assert_eq!(sent.status, StatusCode::ACCEPTED);
+    english_only(&sent.body, &["seojun@cafe.kr"]);
+    let reset = link_in(&sink.next().await, "/reset/");
+    let page = app.page(&reset, &[KO]).await;
+    korean_only(&page.body, &["seojun@cafe.kr"]);
+    let weak = app
+        .form(&reset, &[KO], &[("password", "qwerty123456")])
+        .await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+    korean_only(&weak.body, &[]);
+    assert!(
+        weak.body.contains("추측하기 쉬운 비밀번호"),
+        "{}",
+        weak.body
+    );
+    let done = app
+        .form(&reset, &[KO], &[("password", "바다가 보이는 작은 카페")])
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    korean_only(&done.body, &[]);
+    assert!(
+        app.page_login("seojun@cafe.kr", "바다가 보이는 작은 카페")
+            .await
+            .len()
+            > 10
+    );
+    // Forms from elsewhere are refused.
+    let forged = app
+        .form_from(
+            "/reset",
+            &[EN],
+            &[("email", "seojun@cafe.kr")],
+            Some("https://evil.example"),
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}

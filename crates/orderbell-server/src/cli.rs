@@ -79,6 +79,9 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Set a new password (read from standard input, one line); every session of the account
+    /// ends. For servers that send no mail, where nobody can reset their own.
+    Password { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +135,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Add { email, name }) => user_add(config, &email, name).await,
+        Command::User(UserCommand::Password { email }) => user_password(config, &email).await,
         Command::Shop(ShopCommand::Add {
             slug,
             name,
@@ -251,18 +255,61 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-async fn user_add(config: Config, email: &str, name: Option<String>) -> anyhow::Result<()> {
+/// One line of standard input: the password for `orderbell user add|password`.
+fn password_from_stdin(command: &str, email: &str) -> anyhow::Result<String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut line)
         .context("reading the password from stdin")?;
-    let password = line.trim_end_matches(['\r', '\n']);
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
     if password.is_empty() {
         bail!(
-            "give the password on standard input, e.g. `echo 'a long password' | orderbell user add {email}`"
+            "give the password on standard input, e.g. `echo 'a long password' | orderbell user {command} {email}`"
         );
     }
+    Ok(password)
+}
+
+async fn user_password(config: Config, email: &str) -> anyhow::Result<()> {
+    let password = password_from_stdin("password", email)?;
+    let state = open(config).await?;
+    let address = orderbell_core::text::normalize_email(email).unwrap_or_else(|| email.to_owned());
+    let Some(user) = state
+        .store
+        .user_by_email(&address)
+        .await
+        .map_err(store_error)?
+    else {
+        bail!("no account {address}");
+    };
+    if let Err(weak) = crate::security::password::check_new(&password, &[&user.email, &user.name]) {
+        bail!("{}", weak.message());
+    }
+    let hash = crate::security::password::hash_blocking(password)
+        .await
+        .context("hashing the password")?;
+    state
+        .store
+        .set_password(&user.id, &hash)
+        .await
+        .map_err(store_error)?;
+    // Every session ends (no session has an empty token hash).
+    state
+        .store
+        .delete_other_sessions(&user.id, "")
+        .await
+        .map_err(store_error)?;
+    println!(
+        "password set for {}; every session of the account ended",
+        user.email
+    );
+    Ok(())
+}
+
+async fn user_add(config: Config, email: &str, name: Option<String>) -> anyhow::Result<()> {
+    let password = password_from_stdin("add", email)?;
+    let password = password.as_str();
     let state = open(config).await?;
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
     let new = api::accounts::new_user(&state, email, &name, password)

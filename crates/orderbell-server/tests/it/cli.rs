@@ -135,6 +135,28 @@ async fn admin_commands_set_up_a_shop_and_print_the_key_alone() {
     )
     .await;
     assert!(!ok && err.contains("exists"), "{err}");
+    // The operator's reset: the policy holds, and the new password is the one that works.
+    let (ok, _, err) = admin(
+        d,
+        &["user", "password", "kim@example.com"],
+        Some("password1234\n"),
+    )
+    .await;
+    assert!(!ok && err.contains("too easy to guess"), "{err}");
+    let (ok, out, err) = admin(
+        d,
+        &["user", "password", "Kim@Example.com"],
+        Some("three quiet river stones\n"),
+    )
+    .await;
+    assert!(ok && out.contains("every session"), "{out}{err}");
+    let (ok, _, err) = admin(
+        d,
+        &["user", "password", "nobody@example.com"],
+        Some("three quiet river stones\n"),
+    )
+    .await;
+    assert!(!ok && err.contains("no account"), "{err}");
     let (ok, _, err) = admin(
         d,
         &[
@@ -226,11 +248,15 @@ async fn admin_commands_set_up_a_shop_and_print_the_key_alone() {
     assert_eq!(res.status(), 201);
     let login = http
         .post(format!("{base}/api/v1/session"))
-        .json(&json!({"email":"kim@example.com","password":"a long password"}))
+        .json(&json!({"email":"kim@example.com","password":"three quiet river stones"}))
         .send()
         .await
         .unwrap();
-    assert_eq!(login.status(), 200);
+    assert_eq!(
+        login.status(),
+        200,
+        "the password set by `user password` signs in"
+    );
     server.kill().await.unwrap();
 }
 

@@ -109,6 +109,27 @@ pub trait Store:
         password_hash: &str,
         now: Timestamp,
     ) -> Result<Option<UserId>>;
+    // The second factor (TOTP and recovery codes).
+    async fn totp(&self, user: &UserId) -> Result<Option<TotpFactor>>;
+    /// A new secret waiting for its first code (conflict while one is on).
+    async fn set_pending_totp(&self, user: &UserId, secret: &str, now: Timestamp) -> Result<()>;
+    /// Turns the pending secret on with new recovery codes; `false` without a pending secret.
+    async fn confirm_totp(
+        &self,
+        user: &UserId,
+        step: i64,
+        recovery_hashes: Vec<String>,
+        now: Timestamp,
+    ) -> Result<bool>;
+    /// A sign-in with the code of `step`; `false` when that step (or a later one) was used.
+    async fn use_totp_step(&self, user: &UserId, step: i64) -> Result<bool>;
+    async fn use_recovery_code(
+        &self,
+        user: &UserId,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool>;
+    async fn remove_totp(&self, user: &UserId) -> Result<()>;
     /// Queues a mail that carries no link (the notice to an address that has an account).
     async fn queue_account_mail(&self, mail: notifications::NewNotification) -> Result<()>;
 

@@ -38,6 +38,16 @@ pub struct NewAccountToken {
     pub expires_at: Timestamp,
 }
 
+/// An account's TOTP secret (RFC 6238, base32) and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpFactor {
+    pub secret: String,
+    /// A code from it was shown: sign-in asks for one.
+    pub confirmed: bool,
+    /// The last time step whose code was used (codes of this step or older are refused).
+    pub last_step: i64,
+}
+
 /// A user with what is needed to check a password.
 #[derive(Debug, Clone)]
 pub struct Credentials {

@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::exec::{Dialect, Readers, Writer};
 use crate::notifications::NewNotification;
 use crate::postgres::{self as pg, PgDb};
-use crate::queries::{account_tokens, accounts, api_keys, menu, orders, shops};
+use crate::queries::{account_tokens, accounts, api_keys, menu, orders, second_factor, shops};
 use crate::records::*;
 use crate::sqlite::{self as lite, SqliteDb};
 use crate::{Result, Store, StoreError, migrate};
@@ -271,6 +271,51 @@ impl Store for SqlStore {
         let (hash, password) = (token_hash.to_owned(), password_hash.to_owned());
         self.write(move |db| account_tokens::reset_password(db, &hash, &password, now))
             .await
+    }
+
+    async fn totp(&self, user: &UserId) -> Result<Option<TotpFactor>> {
+        let user = user.clone();
+        self.read(move |db| second_factor::totp(db, &user)).await
+    }
+
+    async fn set_pending_totp(&self, user: &UserId, secret: &str, now: Timestamp) -> Result<()> {
+        let (user, secret) = (user.clone(), secret.to_owned());
+        self.write(move |db| second_factor::set_pending(db, &user, &secret, now))
+            .await
+    }
+
+    async fn confirm_totp(
+        &self,
+        user: &UserId,
+        step: i64,
+        recovery_hashes: Vec<String>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let user = user.clone();
+        self.write(move |db| second_factor::confirm(db, &user, step, &recovery_hashes, now))
+            .await
+    }
+
+    async fn use_totp_step(&self, user: &UserId, step: i64) -> Result<bool> {
+        let user = user.clone();
+        self.write(move |db| second_factor::use_step(db, &user, step))
+            .await
+    }
+
+    async fn use_recovery_code(
+        &self,
+        user: &UserId,
+        code_hash: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let (user, hash) = (user.clone(), code_hash.to_owned());
+        self.write(move |db| second_factor::use_recovery_code(db, &user, &hash, now))
+            .await
+    }
+
+    async fn remove_totp(&self, user: &UserId) -> Result<()> {
+        let user = user.clone();
+        self.write(move |db| second_factor::remove(db, &user)).await
     }
 
     async fn queue_account_mail(&self, mail: NewNotification) -> Result<()> {

@@ -26,6 +26,12 @@ use crate::state::AppState;
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// With two-step sign-in on: the authenticator's six digits…
+    #[serde(default)]
+    pub totp: Option<String>,
+    /// …or one of the account's recovery codes.
+    #[serde(default)]
+    pub recovery_code: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -99,6 +105,15 @@ pub async fn login(
     let Some(creds) = creds else {
         return Err(ApiError::unauthenticated("wrong e-mail or password"));
     };
+    super::mfa::check(
+        &state,
+        &creds.user,
+        super::mfa::SecondFactor {
+            totp: body.totp.as_deref(),
+            recovery_code: body.recovery_code.as_deref(),
+        },
+    )
+    .await?;
     start_session(&state, &creds.user).await
 }
 

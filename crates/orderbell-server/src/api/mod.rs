@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod health;
 pub mod menu;
+pub mod mfa;
 pub mod orders;
 pub mod shops;
 pub mod tracking;

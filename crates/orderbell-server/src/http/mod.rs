@@ -17,7 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
-use crate::api::{accounts, health, menu, orders, shops, tracking};
+use crate::api::{accounts, health, menu, mfa, orders, shops, tracking};
 use crate::openapi;
 use crate::state::AppState;
 use error::ApiError;
@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
             "/me/email-verification",
             post(accounts::resend_verification),
         )
+        .route("/me/mfa/totp", post(mfa::start).delete(mfa::remove))
+        .route("/me/mfa/totp/confirm", post(mfa::confirm))
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route(
             "/me/password",

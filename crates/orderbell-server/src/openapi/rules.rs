@@ -119,6 +119,9 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ),
         ("LoginRequest", "email", email(false)),
         ("LoginRequest", "password", Rule::Password(None)),
+        ("LoginRequest", "totp", Rule::Password(None)),
+        ("LoginRequest", "recovery_code", Rule::Password(None)),
+        ("TotpCode", "code", Rule::Pattern("^[0-9]{6}$".into(), None)),
         ("PasswordChange", "current_password", Rule::Password(None)),
         (
             "PasswordChange",

@@ -14,11 +14,11 @@ use orderbell_core::text::normalize_email;
 use super::error::PageError;
 use super::form::Form;
 use super::render::{Cache, Chrome, local_path, render, see_other};
-use super::session::{check_origin, form_user, require, signed_in};
+use super::session::{SignedIn, check_origin, form_user, require, signed_in};
 use crate::api::accounts::{Registered, new_user, register, start_session};
 use crate::http::auth::SESSION_COOKIE;
 use crate::http::client::ClientIp;
-use crate::pages::i18n::negotiate;
+use crate::pages::i18n::{Lang, negotiate};
 use crate::security::password;
 use crate::state::AppState;
 
@@ -30,6 +30,8 @@ struct LoginPage {
     email: String,
     error: Option<&'static str>,
     allow_signup: bool,
+    /// Two-step sign-in asked for a code.
+    need_code: bool,
 }
 
 #[derive(Template)]
@@ -52,9 +54,26 @@ impl SignupPage {
     }
 }
 
+/// The two-step section of the account page.
+#[derive(Default)]
+struct MfaView {
+    on: bool,
+    /// Being set up: the QR code and the key, waiting for the first code.
+    setup: Option<TotpSetupView>,
+    /// Just turned on: the recovery codes, shown once.
+    recovery_codes: Option<Vec<String>>,
+    error: Option<&'static str>,
+}
+
+struct TotpSetupView {
+    qr: Option<super::qr::Qr>,
+    secret: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
+    mfa: MfaView,
     page: Chrome,
     email: String,
     error: Option<&'static str>,
@@ -90,6 +109,7 @@ pub async fn login_form(
         email: String::new(),
         error: None,
         allow_signup: state.config.allow_signup,
+        need_code: false,
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
@@ -131,6 +151,28 @@ pub async fn login(
     let ok = password::verify_blocking(pw, stored).await;
     match creds {
         Some(creds) if ok => {
+            let code = form.text("code").trim();
+            let digits = code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit());
+            let given = crate::api::mfa::SecondFactor {
+                totp: (digits).then_some(code),
+                recovery_code: (!digits && !code.is_empty()).then_some(code),
+            };
+            if let Err(e) = crate::api::mfa::check(&state, &creds.user, given).await {
+                let error = match e.code {
+                    "mfa_required" => t.mfa_needed,
+                    "mfa_invalid" => t.mfa_wrong,
+                    _ => return Err(e.into()),
+                };
+                let view = LoginPage {
+                    page: Chrome::new(lang, t.sign_in, "/login", "login"),
+                    next,
+                    email: raw_email.to_owned(),
+                    error: Some(error),
+                    allow_signup: state.config.allow_signup,
+                    need_code: true,
+                };
+                return render(&view, StatusCode::UNAUTHORIZED, Cache::Private);
+            }
             let session = start_session(&state, &creds.user).await?;
             // The shop list is a detour for someone with one shop: straight to its board.
             let next = match next.as_str() {
@@ -149,6 +191,7 @@ pub async fn login(
                 email: raw_email.to_owned(),
                 error: Some(t.login_failed),
                 allow_signup: state.config.allow_signup,
+                need_code: false,
             };
             render(&view, StatusCode::UNAUTHORIZED, Cache::Private)
         }
@@ -268,15 +311,9 @@ pub async fn account(
 ) -> Result<Response, PageError> {
     let who = require(&state, &headers, "/account").await?;
     let lang = negotiate(&headers, None);
-    let view = AccountPage {
-        page: Chrome::new(lang, lang.texts().account, "/account", "account").user(Some(&who)),
-        email: who.user.email.clone(),
-        error: None,
-        done: uri.query() == Some("changed=1"),
-        phone: who.user.phone.clone().unwrap_or_default(),
-        phone_error: None,
-        phone_saved: uri.query() == Some("phone=1"),
-    };
+    let mut view = account_page(&state, &who, lang).await?;
+    view.done = uri.query() == Some("changed=1");
+    view.phone_saved = uri.query() == Some("phone=1");
     render(&view, StatusCode::OK, Cache::Private)
 }
 
@@ -309,15 +346,8 @@ pub async fn change_password(
         None
     };
     if error.is_some() {
-        let view = AccountPage {
-            page: Chrome::new(lang, t.account, "/account", "account").user(Some(&who)),
-            email: who.user.email.clone(),
-            error,
-            done: false,
-            phone: who.user.phone.clone().unwrap_or_default(),
-            phone_error: None,
-            phone_saved: false,
-        };
+        let mut view = account_page(&state, &who, lang).await?;
+        view.error = error;
         return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
     }
     let hash = password::hash_blocking(new)
@@ -345,17 +375,102 @@ pub async fn save_phone(
     if errors.into_result().is_err() {
         let lang = negotiate(&headers, None);
         let t = lang.texts();
-        let view = AccountPage {
-            page: Chrome::new(lang, t.account, "/account", "account").user(Some(&who)),
-            email: who.user.email.clone(),
-            error: None,
-            done: false,
-            phone: typed,
-            phone_error: Some(t.err_phone_international),
-            phone_saved: false,
-        };
+        let mut view = account_page(&state, &who, lang).await?;
+        view.phone = typed;
+        view.phone_error = Some(t.err_phone_international);
         return render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private);
     }
     state.store.set_user_phone(&who.user.id, phone).await?;
     Ok(see_other("/account?phone=1#phone"))
+}
+
+/// The account page as it stands, for `who`.
+async fn account_page(
+    state: &AppState,
+    who: &SignedIn,
+    lang: Lang,
+) -> Result<AccountPage, PageError> {
+    let on = state
+        .store
+        .totp(&who.user.id)
+        .await?
+        .is_some_and(|t| t.confirmed);
+    Ok(AccountPage {
+        mfa: MfaView {
+            on,
+            ..MfaView::default()
+        },
+        page: Chrome::new(lang, lang.texts().account, "/account", "account").user(Some(who)),
+        email: who.user.email.clone(),
+        error: None,
+        done: false,
+        phone: who.user.phone.clone().unwrap_or_default(),
+        phone_error: None,
+        phone_saved: false,
+    })
+}
+
+fn setup_view(secret: String, uri: &str) -> TotpSetupView {
+    TotpSetupView {
+        qr: super::qr::Qr::new(uri),
+        secret,
+    }
+}
+
+/// `POST /account/totp`: a new authenticator secret, shown as a QR code and a key.
+pub async fn totp_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    let lang = negotiate(&headers, None);
+    let setup = match crate::api::mfa::begin(&state, &who.user).await {
+        Ok(setup) => setup,
+        Err(e) if e.status == StatusCode::CONFLICT => return Ok(see_other("/account#two-step")),
+        Err(e) => return Err(e.into()),
+    };
+    let mut view = account_page(&state, &who, lang).await?;
+    view.mfa.setup = Some(setup_view(setup.secret, &setup.otpauth_uri));
+    render(&view, StatusCode::OK, Cache::Private)
+}
+
+/// `POST /account/totp/confirm`: the first code turns it on; the recovery codes are shown once.
+pub async fn totp_confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    let lang = negotiate(&headers, None);
+    match crate::api::mfa::finish(&state, &who.user, form.text("code")).await {
+        Ok(codes) => {
+            let mut view = account_page(&state, &who, lang).await?;
+            view.mfa.recovery_codes = Some(codes.recovery_codes);
+            render(&view, StatusCode::OK, Cache::Private)
+        }
+        Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
+            let mut view = account_page(&state, &who, lang).await?;
+            if let Some(pending) = state.store.totp(&who.user.id).await? {
+                let uri = crate::security::totp::otpauth_uri(&pending.secret, &who.user.email)
+                    .unwrap_or_default();
+                view.mfa.setup = Some(setup_view(pending.secret, &uri));
+            }
+            view.mfa.error = Some(lang.texts().mfa_code_wrong);
+            render(&view, StatusCode::UNPROCESSABLE_ENTITY, Cache::Private)
+        }
+        Err(e) if e.status == StatusCode::CONFLICT => Ok(see_other("/account#two-step")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /account/totp/off`.
+pub async fn totp_off(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    state.store.remove_totp(&who.user.id).await?;
+    Ok(see_other("/account#two-step"))
 }

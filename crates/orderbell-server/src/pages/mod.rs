@@ -71,6 +71,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/account", get(accounts::account))
         .route("/account/password", post(accounts::change_password))
+        .route("/account/totp", post(accounts::totp_start))
+        .route("/account/totp/confirm", post(accounts::totp_confirm))
+        .route("/account/totp/off", post(accounts::totp_off))
         .route("/account/phone", post(accounts::save_phone))
         .route(
             "/dashboard",

@@ -2,6 +2,7 @@
 
 pub mod password;
 pub mod token;
+pub mod totp;
 pub mod tracking;
 
 /// Bytes from the operating system's CSPRNG. Failing to read it is unrecoverable.

@@ -1,4 +1,4 @@
-//! Account mail through a real SMTP server: aiosmtpd (PyPI, `tests/mail/smtp_sink.py`) on
+//! Account mail through a real SMTP server: aiosmtpd (PyPI, `tests/accounts/smtp_sink.py`) on
 //! loopback, requiring STARTTLS on a certificate made here and AUTH before it takes a message.
 //! The tests follow the links in the mails as a person would: sign-up → confirmation, and a
 //! forgotten password → a new one. Skipped loudly without aiosmtpd, unless
@@ -129,7 +129,10 @@ async fn sink() -> Option<(Sink, MailSettings)> {
         .local_addr()
         .unwrap()
         .port();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/mail/smtp_sink.py");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/accounts/smtp_sink.py"
+    );
     let mut child = tokio::process::Command::new("python3")
         .args([script, &port.to_string(), &cert, &key, USER, PASSWORD])
         .stdout(Stdio::piped())
@@ -140,7 +143,7 @@ async fn sink() -> Option<(Sink, MailSettings)> {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await;
     if !matches!(&first, Ok(Ok(Some(l))) if l == "ready") {
-        let why = "aiosmtpd is not installed (pip install -r tests/mail/requirements.txt)";
+        let why = "aiosmtpd is not installed (pip install -r tests/accounts/requirements.txt)";
         assert!(
             std::env::var("ORDERBELL_REQUIRE_SMTP").as_deref() != Ok("1"),
             "ORDERBELL_REQUIRE_SMTP=1 but the SMTP server did not start: {why}"

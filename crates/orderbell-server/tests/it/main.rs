@@ -15,6 +15,7 @@ mod e2e_browser;
 mod faults;
 mod listener;
 mod mail;
+mod mfa;
 mod notifications;
 mod pages;
 mod pages_channels;

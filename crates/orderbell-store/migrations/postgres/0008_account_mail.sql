@@ -19,3 +19,19 @@ ALTER TABLE notifications ALTER COLUMN shop_id DROP NOT NULL;
 ALTER TABLE notifications DROP CONSTRAINT notifications_recipient_check;
 ALTER TABLE notifications ADD CONSTRAINT notifications_recipient_check
     CHECK (recipient IN ('member', 'customer', 'account'));
+
+-- A second factor: a TOTP secret (RFC 6238), confirmed once a code from it was shown, with the
+-- last time step used (a code works once), and ten single-use recovery codes (SHA-256).
+CREATE TABLE totp_factors (
+    user_id      TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    secret       TEXT NOT NULL,
+    created_at   TIMESTAMPTZ NOT NULL,
+    confirmed_at TIMESTAMPTZ,
+    last_step    BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE recovery_codes (
+    code_hash TEXT PRIMARY KEY,
+    user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    used_at   TIMESTAMPTZ
+);
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id);

@@ -48,3 +48,19 @@ CREATE INDEX notifications_due ON notifications(run_at) WHERE status IN ('queued
 CREATE INDEX notifications_order ON notifications(order_id, id);
 CREATE INDEX notifications_provider_message ON notifications(channel, provider_message_id);
 CREATE INDEX notifications_link ON notifications(link_id);
+
+-- A second factor: a TOTP secret (RFC 6238), confirmed once a code from it was shown, with the
+-- last time step used (a code works once), and ten single-use recovery codes (SHA-256).
+CREATE TABLE totp_factors (
+    user_id      TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    secret       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    confirmed_at INTEGER,
+    last_step    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE recovery_codes (
+    code_hash TEXT PRIMARY KEY,
+    user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    used_at   INTEGER
+);
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id);

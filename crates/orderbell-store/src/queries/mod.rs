@@ -10,6 +10,7 @@ pub mod menu;
 pub mod notifications;
 pub mod orders;
 pub mod printing;
+pub mod second_factor;
 pub mod shops;
 
 use crate::{Result, StoreError};

@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 
 use crate::http::error::{ApiError, ApiResult};
 
-use crate::api::{accounts, health, menu, mfa, orders, shops, tracking};
+use crate::api::{accounts, health, menu, mfa, orders, sessions, shops, tracking};
 use crate::{escalation, notifications, printers};
 
 #[derive(OpenApi)]
@@ -17,7 +17,7 @@ use crate::{escalation, notifications, printers};
         health::healthz, health::readyz,
         accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
         accounts::request_reset, accounts::reset_password, accounts::verify_email, accounts::resend_verification,
-        mfa::start, mfa::confirm, mfa::remove,
+        mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         shops::api_keys, shops::create_api_key, shops::revoke_api_key,

@@ -79,6 +79,14 @@ pub trait Store:
     /// Ends every session of a user except the one given (after a password change).
     async fn delete_other_sessions(&self, user: &UserId, keep_token_hash: &str) -> Result<()>;
     async fn delete_expired(&self, now: Timestamp, idempotency_before: Timestamp) -> Result<u64>;
+    /// A user's live sessions, the most recently used first.
+    async fn sessions_of(&self, user: &UserId, now: Timestamp) -> Result<Vec<SessionInfo>>;
+    /// Records a session's use, unless that was recorded since `since`.
+    async fn touch_session(&self, token_hash: &str, now: Timestamp, since: Timestamp)
+    -> Result<()>;
+    /// Ends one of a user's sessions, named by the first (at least 16) hex digits of its token
+    /// hash; `false` when the user has no such session.
+    async fn end_session(&self, user: &UserId, hash_prefix: &str) -> Result<bool>;
 
     // Single-use account links (verification, password reset) and the mail that carries them.
     /// Stores a link and queues its mail in one transaction.

@@ -64,6 +64,23 @@ pub struct NewSession {
     pub auth_method: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The browser's `User-Agent` (shortened), for the list of one's sessions.
+    pub user_agent: Option<String>,
+    /// The client's address when it signed in.
+    pub ip: Option<String>,
+}
+
+/// One of a user's live sessions, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The SHA-256 of the session's token, hex (its id; the token itself is never stored).
+    pub token_hash: String,
+    pub auth_method: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub created_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub expires_at: Timestamp,
 }
 
 /// A live session with its user.
@@ -73,6 +90,8 @@ pub struct Session {
     pub auth_method: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// When it was last used (recorded at most every few minutes).
+    pub last_seen_at: Option<Timestamp>,
 }
 
 /// What an API key may do.

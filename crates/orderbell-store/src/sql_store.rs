@@ -326,6 +326,29 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn sessions_of(&self, user: &UserId, now: Timestamp) -> Result<Vec<SessionInfo>> {
+        let user = user.clone();
+        self.read(move |db| accounts::sessions_of(db, &user, now))
+            .await
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        since: Timestamp,
+    ) -> Result<()> {
+        let hash = token_hash.to_owned();
+        self.write(move |db| accounts::touch_session(db, &hash, now, since))
+            .await
+    }
+
+    async fn end_session(&self, user: &UserId, hash_prefix: &str) -> Result<bool> {
+        let (user, prefix) = (user.clone(), hash_prefix.to_owned());
+        self.write(move |db| accounts::end_session(db, &user, &prefix))
+            .await
+    }
+
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let hash = token_hash.to_owned();
         self.write(move |db| accounts::delete_session(db, &hash))

@@ -205,6 +205,10 @@ texts! {
     signed_in_as: "Signed in as", "로그인 계정";
     forgot_password: "Forgot your password?", "비밀번호를 잊으셨나요?";
     two_step: "Two-step sign-in", "2단계 로그인";
+    sessions_title: "Where you are signed in", "로그인한 기기";
+    this_device: "This device", "이 기기";
+    unknown_browser: "Unknown browser", "알 수 없는 브라우저";
+    sign_out_others: "Sign out everywhere else", "다른 기기 모두 로그아웃";
     mfa_code: "Code from your authenticator app, or a recovery code", "인증 앱의 코드 또는 복구 코드";
     mfa_needed: "Two-step sign-in is on for this account: enter your password again with the code from your authenticator app.", "이 계정은 2단계 로그인을 사용합니다. 비밀번호와 인증 앱의 코드를 다시 입력하세요.";
     mfa_wrong: "That code is wrong or was used already. Enter your password again with the next code.", "코드가 맞지 않거나 이미 사용했습니다. 비밀번호와 다음 코드를 다시 입력하세요.";

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::views::{ShopView, UserView};
 use crate::http::auth::{Caller, SESSION_COOKIE};
-use crate::http::client::ClientIp;
+use crate::http::client::{ClientIp, Device};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::pages::i18n::negotiate;
@@ -54,6 +54,7 @@ fn session_cookie(state: &AppState, token: &str, max_age: u64) -> String {
 pub async fn start_session(
     state: &AppState,
     user: &orderbell_core::user::User,
+    device: &Device,
 ) -> ApiResult<Response> {
     let token = token::new_token();
     let now = state.now();
@@ -69,6 +70,8 @@ pub async fn start_session(
             auth_method: "password".into(),
             created_at: now,
             expires_at,
+            user_agent: device.user_agent.clone(),
+            ip: Some(device.ip.to_string()),
         })
         .await?;
     let mut response = Json(SessionView {
@@ -89,9 +92,10 @@ pub async fn start_session(
     responses((status = 200, body = SessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
+    let ip = device.ip;
     let email = normalize_email(&body.email).unwrap_or_else(|| body.email.trim().to_lowercase());
     state.limits.login(ip, &email)?;
     if body.password.chars().count() > PASSWORD_MAX_CHARS {
@@ -114,7 +118,7 @@ pub async fn login(
         },
     )
     .await?;
-    start_session(&state, &creds.user).await
+    start_session(&state, &creds.user, &device).await
 }
 
 /// Signs out: ends the session and clears the cookie.
@@ -227,7 +231,7 @@ pub struct MailSentView {
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn signup(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> ApiResult<Response> {
@@ -236,12 +240,12 @@ pub async fn signup(
             "sign-up is closed on this server; ask its operator for an account",
         ));
     }
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(device.ip)?;
     let new = new_user(&state, &body.email, &body.name, &body.password).await?;
     let email = new.email.clone();
     match register(&state, new, negotiate(&headers, None)).await? {
         Registered::Created(user) => {
-            let mut response = start_session(&state, &user).await?;
+            let mut response = start_session(&state, &user, &device).await?;
             *response.status_mut() = StatusCode::CREATED;
             Ok(response)
         }
@@ -372,12 +376,12 @@ fn link_gone() -> ApiError {
     responses((status = 200, body = SessionView), (status = 404, body = ErrorBody)))]
 pub async fn verify_email(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(device.ip)?;
     let user = use_verify_link(&state, &token).await?;
-    start_session(&state, &user).await
+    start_session(&state, &user, &device).await
 }
 
 /// Uses a verification link: the confirmed user.

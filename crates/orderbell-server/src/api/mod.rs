@@ -6,6 +6,7 @@ pub mod health;
 pub mod menu;
 pub mod mfa;
 pub mod orders;
+pub mod sessions;
 pub mod shops;
 pub mod tracking;
 pub mod views;

@@ -177,6 +177,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
         // An expired or unknown cookie is no identity at all; routes that need one say 401.
         return Ok(Caller::Anonymous);
     };
+    note_session_use(state, &session, &token_hash);
     let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !same_origin(parts, state) {
         return Err(ApiError::forbidden(
@@ -262,4 +263,26 @@ pub async fn shop_access(
             }
         }
     }
+}
+
+/// How often a session's "last seen" is written.
+const SEEN_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// Records that a session was used, when that was last recorded five minutes ago or more; off
+/// the request's path (a failure only leaves "last seen" older).
+pub fn note_session_use(state: &AppState, session: &orderbell_store::Session, token_hash: &str) {
+    let now = state.now();
+    let Ok(since) = now.checked_sub(SEEN_EVERY) else {
+        return;
+    };
+    if session.last_seen_at.is_some_and(|t| t >= since) {
+        return;
+    }
+    let store = state.store.clone();
+    let hash = token_hash.to_owned();
+    tokio::spawn(async move {
+        if let Err(e) = store.touch_session(&hash, now, since).await {
+            tracing::warn!(error = %e, "could not record a session's use");
+        }
+    });
 }

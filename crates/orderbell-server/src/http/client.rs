@@ -37,3 +37,35 @@ impl FromRequestParts<AppState> for ClientIp {
         Ok(ClientIp(from_header.unwrap_or(peer)))
     }
 }
+
+/// The client that signs in: its address and its browser's `User-Agent` (at most 200
+/// characters, control characters dropped), kept with the session so people can recognise
+/// their sessions.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state).await?;
+        let user_agent = parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|ua| {
+                ua.chars()
+                    .filter(|c| !c.is_control())
+                    .take(200)
+                    .collect::<String>()
+            })
+            .filter(|ua| !ua.trim().is_empty());
+        Ok(Device { ip, user_agent })
+    }
+}

@@ -17,7 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
-use crate::api::{accounts, health, menu, mfa, orders, shops, tracking};
+use crate::api::{accounts, health, menu, mfa, orders, sessions, shops, tracking};
 use crate::openapi;
 use crate::state::AppState;
 use error::ApiError;
@@ -91,6 +91,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/me/mfa/totp", post(mfa::start).delete(mfa::remove))
         .route("/me/mfa/totp/confirm", post(mfa::confirm))
+        .route(
+            "/me/sessions",
+            get(sessions::list).delete(sessions::end_others),
+        )
+        .route("/me/sessions/{id}", axum::routing::delete(sessions::end))
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route(
             "/me/password",

@@ -17,7 +17,7 @@ use super::render::{Cache, Chrome, local_path, render, see_other};
 use super::session::{SignedIn, check_origin, form_user, require, signed_in};
 use crate::api::accounts::{Registered, new_user, register, start_session};
 use crate::http::auth::SESSION_COOKIE;
-use crate::http::client::ClientIp;
+use crate::http::client::{ClientIp, Device};
 use crate::pages::i18n::{Lang, negotiate};
 use crate::security::password;
 use crate::state::AppState;
@@ -70,9 +70,20 @@ struct TotpSetupView {
     secret: String,
 }
 
+/// One line of the account page's session list.
+struct SessionLine {
+    id: String,
+    current: bool,
+    user_agent: Option<String>,
+    ip: Option<String>,
+    /// When it was last used, `YYYY-MM-DD HH:MM` UTC.
+    seen: String,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
+    sessions: Vec<SessionLine>,
     mfa: MfaView,
     page: Chrome,
     email: String,
@@ -128,10 +139,11 @@ pub(super) fn signed_in_redirect(session: &Response, to: &str) -> Response {
 /// `POST /login`.
 pub async fn login(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
+    let ip = device.ip;
     check_origin(&state, &headers)?;
     let lang = negotiate(&headers, None);
     let t = lang.texts();
@@ -173,7 +185,7 @@ pub async fn login(
                 };
                 return render(&view, StatusCode::UNAUTHORIZED, Cache::Private);
             }
-            let session = start_session(&state, &creds.user).await?;
+            let session = start_session(&state, &creds.user, &device).await?;
             // The shop list is a detour for someone with one shop: straight to its board.
             let next = match next.as_str() {
                 "/dashboard" => match state.store.shops_of(&creds.user.id).await?.as_slice() {
@@ -219,10 +231,11 @@ pub async fn signup_form(
 /// `POST /signup`: creates the account and signs it in.
 pub async fn signup(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
+    let ip = device.ip;
     check_origin(&state, &headers)?;
     let lang = negotiate(&headers, None);
     let t = lang.texts();
@@ -275,7 +288,7 @@ pub async fn signup(
         }
         Err(e) => return Err(e.into()),
     };
-    let session = start_session(&state, &user).await?;
+    let session = start_session(&state, &user, &device).await?;
     Ok(signed_in_redirect(&session, &view.next))
 }
 
@@ -395,7 +408,23 @@ async fn account_page(
         .totp(&who.user.id)
         .await?
         .is_some_and(|t| t.confirmed);
+    let sessions = crate::api::sessions::entries(state, &who.user, &who.token_hash)
+        .await?
+        .into_iter()
+        .map(|s| SessionLine {
+            id: s.id,
+            current: s.current,
+            user_agent: s.user_agent,
+            ip: s.ip,
+            seen: s
+                .last_seen_at
+                .unwrap_or(s.created_at)
+                .strftime("%Y-%m-%d %H:%M UTC")
+                .to_string(),
+        })
+        .collect();
     Ok(AccountPage {
+        sessions,
         mfa: MfaView {
             on,
             ..MfaView::default()
@@ -473,4 +502,32 @@ pub async fn totp_off(
     let who = form_user(&state, &headers, &form, "/account").await?;
     state.store.remove_totp(&who.user.id).await?;
     Ok(see_other("/account#two-step"))
+}
+
+/// `POST /account/sessions/end`: signs out one other device.
+pub async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    state
+        .store
+        .end_session(&who.user.id, form.text("id"))
+        .await?;
+    Ok(see_other("/account#sessions"))
+}
+
+/// `POST /account/sessions/end-others`: signs out every other device.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    state
+        .store
+        .delete_other_sessions(&who.user.id, &who.token_hash)
+        .await?;
+    Ok(see_other("/account#sessions"))
 }

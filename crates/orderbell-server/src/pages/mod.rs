@@ -74,6 +74,11 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp", post(accounts::totp_start))
         .route("/account/totp/confirm", post(accounts::totp_confirm))
         .route("/account/totp/off", post(accounts::totp_off))
+        .route("/account/sessions/end", post(accounts::end_session))
+        .route(
+            "/account/sessions/end-others",
+            post(accounts::end_other_sessions),
+        )
         .route("/account/phone", post(accounts::save_phone))
         .route(
             "/dashboard",

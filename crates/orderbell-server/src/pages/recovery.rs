@@ -16,7 +16,7 @@ use super::form::Form;
 use super::render::{Cache, Chrome, render};
 use super::session::check_origin;
 use crate::api::accounts::{send_reset, start_session, use_reset_link, use_verify_link};
-use crate::http::client::ClientIp;
+use crate::http::client::{ClientIp, Device};
 use crate::pages::i18n::negotiate;
 use crate::security::{password, token};
 use crate::state::AppState;
@@ -278,15 +278,15 @@ pub async fn verify_form(
 /// `POST /verify/{token}`: confirms the address, signs in, and goes to the dashboard.
 pub async fn verify(
     State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
+    device: Device,
     Path(secret): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(device.ip)?;
     match use_verify_link(&state, &secret).await {
         Ok(user) => {
-            let session = start_session(&state, &user).await?;
+            let session = start_session(&state, &user, &device).await?;
             Ok(super::accounts::signed_in_redirect(&session, "/dashboard"))
         }
         Err(e) if e.status == StatusCode::NOT_FOUND => {

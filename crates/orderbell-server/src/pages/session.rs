@@ -63,6 +63,7 @@ pub async fn signed_in(
     let Some(session) = state.store.session(&token_hash, state.now()).await? else {
         return Ok(None);
     };
+    crate::http::auth::note_session_use(state, &session, &token_hash);
     Ok(Some(SignedIn {
         user: session.user,
         token_hash,

@@ -25,3 +25,4 @@ mod pages_printers;
 mod photos;
 mod printers;
 mod schemathesis;
+mod sessions;

@@ -35,3 +35,9 @@ CREATE TABLE recovery_codes (
     used_at   TIMESTAMPTZ
 );
 CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
+
+-- Sessions a person can see and end: the browser that signed in, from where, and when it was
+-- last used (recorded at most every few minutes).
+ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+ALTER TABLE sessions ADD COLUMN ip TEXT;
+ALTER TABLE sessions ADD COLUMN last_seen_at TIMESTAMPTZ;

@@ -4,7 +4,7 @@ use orderbell_core::user::User;
 use orderbell_core::{Timestamp, UserId};
 
 use crate::db::{Db, Row};
-use crate::records::{Credentials, NewSession, NewUser, Session};
+use crate::records::{Credentials, NewSession, NewUser, Session, SessionInfo};
 use crate::{Result, StoreError, params};
 
 const USER_COLUMNS: &str = "u.id, u.email, u.name, u.created_at, u.phone, u.email_verified_at";
@@ -107,8 +107,17 @@ pub fn set_user_phone(db: &mut dyn Db, id: &UserId, phone: Option<&str>) -> Resu
 
 pub fn create_session(db: &mut dyn Db, s: &NewSession) -> Result<()> {
     db.execute(
-        "INSERT INTO sessions (token_hash, user_id, auth_method, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        params![&s.token_hash, s.user_id.as_str(), &s.auth_method, s.created_at, s.expires_at],
+        "INSERT INTO sessions (token_hash, user_id, auth_method, created_at, expires_at, user_agent, ip, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $4)",
+        params![
+            &s.token_hash,
+            s.user_id.as_str(),
+            &s.auth_method,
+            s.created_at,
+            s.expires_at,
+            s.user_agent.clone(),
+            s.ip.clone()
+        ],
     )?;
     Ok(())
 }
@@ -116,7 +125,7 @@ pub fn create_session(db: &mut dyn Db, s: &NewSession) -> Result<()> {
 /// The session with this token hash, expired or not.
 pub fn session(db: &mut dyn Db, token_hash: &str) -> Result<Option<Session>> {
     let sql = format!(
-        "SELECT {USER_COLUMNS}, s.auth_method, s.created_at, s.expires_at
+        "SELECT {USER_COLUMNS}, s.auth_method, s.created_at, s.expires_at, s.last_seen_at
          FROM sessions s JOIN users u ON u.id = s.user_id
          WHERE s.token_hash = $1"
     );
@@ -127,6 +136,7 @@ pub fn session(db: &mut dyn Db, token_hash: &str) -> Result<Option<Session>> {
                 auth_method: r.text(USER_COLUMN_COUNT)?,
                 created_at: r.time(USER_COLUMN_COUNT + 1)?,
                 expires_at: r.time(USER_COLUMN_COUNT + 2)?,
+                last_seen_at: r.opt_time(USER_COLUMN_COUNT + 3)?,
             })
         })
         .transpose()
@@ -160,4 +170,54 @@ pub fn delete_expired(
         params![idempotency_before],
     )?;
     Ok(sessions + keys + links)
+}
+
+/// A user's live sessions, the most recently used first.
+pub fn sessions_of(db: &mut dyn Db, user: &UserId, now: Timestamp) -> Result<Vec<SessionInfo>> {
+    db.query(
+        "SELECT token_hash, auth_method, user_agent, ip, created_at, last_seen_at, expires_at
+         FROM sessions WHERE user_id = $1 AND expires_at > $2
+         ORDER BY COALESCE(last_seen_at, created_at) DESC, created_at DESC",
+        params![user.as_str(), now],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(SessionInfo {
+            token_hash: r.text(0)?,
+            auth_method: r.text(1)?,
+            user_agent: r.opt_text(2)?,
+            ip: r.opt_text(3)?,
+            created_at: r.time(4)?,
+            last_seen_at: r.opt_time(5)?,
+            expires_at: r.time(6)?,
+        })
+    })
+    .collect()
+}
+
+/// Records that a session was used, unless that was recorded since `since`.
+pub fn touch_session(
+    db: &mut dyn Db,
+    token_hash: &str,
+    now: Timestamp,
+    since: Timestamp,
+) -> Result<()> {
+    db.execute(
+        "UPDATE sessions SET last_seen_at = $1
+         WHERE token_hash = $2 AND (last_seen_at IS NULL OR last_seen_at < $3)",
+        params![now, token_hash, since],
+    )?;
+    Ok(())
+}
+
+/// Ends one of a user's sessions, named by the start of its token hash; `false` when none.
+pub fn end_session(db: &mut dyn Db, user: &UserId, hash_prefix: &str) -> Result<bool> {
+    if hash_prefix.len() < 16 || !hash_prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false);
+    }
+    let pattern = format!("{}%", hash_prefix.to_ascii_lowercase());
+    Ok(db.execute(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash LIKE $2",
+        params![user.as_str(), pattern],
+    )? > 0)
 }

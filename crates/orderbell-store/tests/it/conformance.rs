@@ -173,6 +173,8 @@ async fn accounts_and_sessions(store: Arc<dyn Store>) {
                 token_hash: hash.into(),
                 user_id: u.clone(),
                 auth_method: "password".into(),
+                user_agent: None,
+                ip: None,
                 created_at: t,
                 expires_at: t
                     .checked_add(jiff::SignedDuration::from_secs(expires))
@@ -282,6 +284,8 @@ async fn account_links_are_single_use(store: Arc<dyn Store>) {
             token_hash: "s1".into(),
             user_id: u.clone(),
             auth_method: "password".into(),
+            user_agent: None,
+            ip: None,
             created_at: t,
             expires_at: later(3600),
         })
@@ -1420,6 +1424,8 @@ async fn expired_rows_are_purged(store: Arc<dyn Store>) {
             token_hash: "gone".into(),
             user_id: owner.clone(),
             auth_method: "password".into(),
+            user_agent: None,
+            ip: None,
             created_at: t,
             expires_at: t,
         })

@@ -810,11 +810,21 @@ async fn a_failing_provider_delivers_everything_once_afterwards() {
         app.clock.advance(jiff::SignedDuration::from_secs(10));
         minutes += 10;
     }
-    // Every row tried and back in the queue (none in flight).
+    // Every row tried and back in the queue for later (none in flight, none due: a due row
+    // could be claimed between two looks).
     for id in &ids {
         eventually("the rows to be back in the queue", async || {
+            let now = app.state.now();
             let log = delivery_log(&app, &As::Key(key.clone()), "cafe", id).await;
-            log.iter().all(|n| n["status"] == "queued").then_some(())
+            log.iter()
+                .all(|n| {
+                    n["status"] == "queued"
+                        && n["next_attempt_at"]
+                            .as_str()
+                            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                            .is_some_and(|t| t > now)
+                })
+                .then_some(())
         })
         .await;
     }

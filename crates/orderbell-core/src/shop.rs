@@ -176,6 +176,8 @@ pub struct Shop {
     pub guest_ordering: OrderingOptions,
     /// The shop's own lines on its tickets.
     pub receipt: ReceiptText,
+    /// Owners must have two-step sign-in on to act for the shop.
+    pub require_mfa_for_owners: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -297,6 +299,8 @@ pub struct ShopPatchRequest {
     pub paused_until: Option<Option<String>>,
     /// 1 to 240 minutes.
     pub default_eta_minutes: Option<i64>,
+    /// Owners must have two-step sign-in on (turning it on needs it on one's own account).
+    pub require_mfa_for_owners: Option<bool>,
 }
 
 /// A checked change to a shop.
@@ -313,6 +317,7 @@ pub struct ShopPatch {
     pub default_eta_minutes: Option<u32>,
     pub guest_ordering: Option<OrderingOptions>,
     pub receipt: Option<ReceiptText>,
+    pub require_mfa_for_owners: Option<bool>,
 }
 
 impl ShopPatchRequest {
@@ -345,6 +350,7 @@ impl ShopPatchRequest {
             accepting_orders: self.accepting_orders,
             guest_ordering,
             receipt,
+            require_mfa_for_owners: self.require_mfa_for_owners,
             ..ShopPatch::default()
         })
     }
@@ -443,6 +449,9 @@ impl Shop {
         }
         if let Some(accepting) = patch.accepting_orders {
             self.accepting_orders = accepting;
+        }
+        if let Some(required) = patch.require_mfa_for_owners {
+            self.require_mfa_for_owners = required;
         }
         if let Some(alerts) = &patch.alerts {
             self.alerts = alerts.clone();

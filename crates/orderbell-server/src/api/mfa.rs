@@ -184,3 +184,21 @@ pub async fn check(state: &AppState, user: &User, given: SecondFactor<'_>) -> Ap
         )),
     }
 }
+
+/// Whether the user's two-step sign-in is on.
+pub async fn is_on(state: &AppState, user: &User) -> ApiResult<bool> {
+    Ok(state
+        .store
+        .totp(&user.id)
+        .await?
+        .is_some_and(|t| t.confirmed))
+}
+
+/// 403 `mfa_not_set_up`: the shop requires two-step sign-in of its owners.
+pub fn not_set_up() -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "mfa_not_set_up",
+        "this needs two-step sign-in on your account: POST /api/v1/me/mfa/totp (or the account page)",
+    )
+}

@@ -92,6 +92,17 @@ pub async fn update(
 ) -> ApiResult<Json<ShopView>> {
     let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
     let patch = body.validate_for(&shop)?;
+    if patch.require_mfa_for_owners == Some(true) && !shop.require_mfa_for_owners {
+        // Whoever turns it on must not lock themselves out; a key cannot show a second factor.
+        let Caller::User { user, .. } = &caller else {
+            return Err(ApiError::forbidden(
+                "only an owner with two-step sign-in on may require it of the shop's owners",
+            ));
+        };
+        if !crate::api::mfa::is_on(&state, user).await? {
+            return Err(crate::api::mfa::not_set_up());
+        }
+    }
     let shop = state
         .store
         .update_shop(&shop.id, patch, state.now())

@@ -180,6 +180,9 @@ pub struct ShopView {
     /// The shop's own lines on its tickets (members and `manage` keys only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub receipt: Option<ReceiptText>,
+    /// Owners must have two-step sign-in on (members and `manage` keys only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub require_mfa_for_owners: Option<bool>,
 }
 
 impl ShopView {
@@ -209,6 +212,7 @@ impl ShopView {
             default_eta_minutes: full.then_some(shop.default_eta_minutes),
             guest_ordering: shop.guest_ordering,
             receipt: full.then(|| shop.receipt.clone()),
+            require_mfa_for_owners: full.then_some(shop.require_mfa_for_owners),
             slug: shop.slug,
             name: shop.name,
             currency: shop.currency,

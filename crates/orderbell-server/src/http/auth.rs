@@ -236,6 +236,12 @@ pub async fn shop_access(
             if !allowed {
                 return Err(ApiError::forbidden("only an owner of the shop may do this"));
             }
+            if role == Role::Owner
+                && shop.require_mfa_for_owners
+                && !crate::api::mfa::is_on(state, user).await?
+            {
+                return Err(crate::api::mfa::not_set_up());
+            }
             Ok((shop, caller.clone()))
         }
         Caller::ApiKey(key) => {

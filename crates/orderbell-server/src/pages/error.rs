@@ -34,6 +34,8 @@ pub enum PageError {
     },
     /// Not signed in: go to the login page, then come back.
     SignIn { next: String },
+    /// Something to do elsewhere first (e.g. turn on two-step sign-in).
+    Redirect { to: &'static str },
 }
 
 impl PageError {
@@ -42,6 +44,10 @@ impl PageError {
             kind,
             retry_after: None,
         }
+    }
+
+    pub fn redirect(to: &'static str) -> PageError {
+        PageError::Redirect { to }
     }
 
     pub fn not_found() -> PageError {
@@ -104,6 +110,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match self {
             PageError::SignIn { next } => see_other(&format!("/login?next={}", url_encode(&next))),
+            PageError::Redirect { to } => see_other(to),
             PageError::Page { kind, retry_after } => {
                 let mut response = kind.status().into_response();
                 if let Some(secs) = retry_after {

@@ -93,8 +93,9 @@ pub async fn member_of(
 ) -> Result<(Shop, Role), PageError> {
     let (shop, _) = shop_access(state, &who.caller(), slug, Need::Member)
         .await
-        .map_err(|e| match e.status.as_u16() {
-            401 | 403 => PageError::not_found(),
+        .map_err(|e| match (e.status.as_u16(), e.code) {
+            (403, "mfa_not_set_up") => PageError::redirect("/account#two-step"),
+            (401 | 403, _) => PageError::not_found(),
             _ => e.into(),
         })?;
     let role = state

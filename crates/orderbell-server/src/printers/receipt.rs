@@ -192,6 +192,7 @@ mod tests {
             default_eta_minutes: 15,
             guest_ordering: Default::default(),
             receipt: Default::default(),
+            require_mfa_for_owners: false,
             created_at: at,
         };
         let line = |name: &str| OrderItem {

@@ -236,3 +236,88 @@ async fn the_account_page_sets_it_up_and_the_login_page_asks_for_the_code() {
         signed_in.body
     );
 }
+
+/// A shop that requires two-step sign-in of its owners: only an owner who has it may turn the
+/// setting on; an owner without it is sent to set it up (API 403 `mfa_not_set_up`, pages to
+/// the account page); staff and API keys are not affected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_can_require_two_step_sign_in_of_its_owners() {
+    use orderbell_core::user::Role;
+    if pyotp("pass").is_none() {
+        return;
+    }
+    let app = TestApp::spawn().await;
+    let (owner, key) = app.shop_with_key("cafe", &["orders:read", "manage"]).await;
+    let me = As::Session(app.login(&owner.email, "a long password").await);
+    let require = json!({"require_mfa_for_owners": true});
+    let refused = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &me,
+            Some(require.clone()),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.code()),
+        (StatusCode::FORBIDDEN, "mfa_not_set_up")
+    );
+    let by_key = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &As::Key(key.clone()),
+            Some(require.clone()),
+        )
+        .await;
+    assert_eq!(
+        by_key.status,
+        StatusCode::FORBIDDEN,
+        "a key cannot show a second factor"
+    );
+
+    let setup = app.post("/api/v1/me/mfa/totp", &me, json!({})).await;
+    let secret = setup.body["secret"].as_str().unwrap().to_owned();
+    let code = code_now(&app, &secret);
+    let on = app
+        .post("/api/v1/me/mfa/totp/confirm", &me, json!({"code": code}))
+        .await;
+    assert_eq!(on.status, StatusCode::OK);
+    let set = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/shops/cafe",
+            &me,
+            Some(require),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["require_mfa_for_owners"], true);
+    assert_eq!(
+        app.get("/api/v1/shops/cafe/orders", &me).await.status,
+        StatusCode::OK
+    );
+
+    // A second owner without it is sent to set it up; staff and the key carry on.
+    let co_owner = app
+        .member_cookie("cafe", "co@cafe.example", Role::Owner)
+        .await;
+    let staff = app
+        .member_cookie("cafe", "staff@cafe.example", Role::Staff)
+        .await;
+    let co_owner_api = As::Session(co_owner.trim_start_matches("orderbell_session=").to_owned());
+    let r = app.get("/api/v1/shops/cafe/orders", &co_owner_api).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::FORBIDDEN, "mfa_not_set_up")
+    );
+    let page = app.page("/dashboard/cafe", &[co_owner.as_str()]).await;
+    assert_eq!(
+        (page.status, page.location()),
+        (StatusCode::SEE_OTHER, "/account#two-step")
+    );
+    let page = app.page("/dashboard/cafe", &[staff.as_str()]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let r = app.get("/api/v1/shops/cafe/orders", &As::Key(key)).await;
+    assert_eq!(r.status, StatusCode::OK);
+}

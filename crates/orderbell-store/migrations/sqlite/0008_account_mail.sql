@@ -70,3 +70,6 @@ CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
 ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 ALTER TABLE sessions ADD COLUMN ip TEXT;
 ALTER TABLE sessions ADD COLUMN last_seen_at INTEGER;
+
+-- A shop can require two-step sign-in of its owners.
+ALTER TABLE shops ADD COLUMN require_mfa_for_owners INTEGER NOT NULL DEFAULT 0;

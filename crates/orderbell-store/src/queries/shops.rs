@@ -11,9 +11,9 @@ use crate::db::{Db, Row};
 use crate::{Result, StoreError, params};
 
 const SHOP_COLUMNS: &str = "id, slug, name, currency, time_zone, locale, phone, accepting_orders, created_at, \
-     alerts, opening_hours, paused_until, default_eta_minutes, ordering, receipt";
+     alerts, opening_hours, paused_until, default_eta_minutes, ordering, receipt, require_mfa_for_owners";
 /// How many columns [`shop_from`] reads.
-pub const SHOP_COLUMN_COUNT: usize = 15;
+pub const SHOP_COLUMN_COUNT: usize = 16;
 
 fn bad(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("stored shop has a bad {what}: {e}"))
@@ -66,6 +66,7 @@ pub fn shop_from(row: &Row, at: usize) -> Result<Shop> {
             None => ReceiptText::default(),
             Some(t) => serde_json::from_str(&t).map_err(|e| bad("receipt text", e))?,
         },
+        require_mfa_for_owners: row.bool(at + 15)?,
     })
 }
 
@@ -129,6 +130,7 @@ pub fn create_shop(
         default_eta_minutes: DEFAULT_ETA_MINUTES,
         guest_ordering: OrderingOptions::default(),
         receipt: ReceiptText::default(),
+        require_mfa_for_owners: false,
     })
 }
 
@@ -165,7 +167,7 @@ pub fn update_shop(
     db.execute(
         "UPDATE shops SET name = $1, time_zone = $2, locale = $3, phone = $4, accepting_orders = $5, updated_at = $6,
          alerts = $7, opening_hours = $8, paused_until = $9, default_eta_minutes = $10, ordering = $11,
-         receipt = $12 WHERE id = $13",
+         receipt = $12, require_mfa_for_owners = $13 WHERE id = $14",
         params![
             &shop.name,
             &shop.time_zone,
@@ -179,6 +181,7 @@ pub fn update_shop(
             i64::from(shop.default_eta_minutes),
             json_text(&shop.guest_ordering)?,
             json_text(&shop.receipt)?,
+            shop.require_mfa_for_owners,
             id.as_str()
         ],
     )?;

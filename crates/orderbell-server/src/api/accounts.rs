@@ -50,11 +50,30 @@ fn session_cookie(state: &AppState, token: &str, max_age: u64) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
+/// How a session was started, kept in `sessions.auth_method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignIn {
+    /// E-mail and password (and the second step when it is on).
+    Password,
+    /// A link mailed to the address (confirming it).
+    EmailLink,
+}
+
+impl SignIn {
+    fn label(self) -> String {
+        match self {
+            SignIn::Password => "password".into(),
+            SignIn::EmailLink => "email_link".into(),
+        }
+    }
+}
+
 /// Starts a session for a user: stores the token's hash, sets the cookie.
 pub async fn start_session(
     state: &AppState,
     user: &orderbell_core::user::User,
     device: &Device,
+    how: SignIn,
 ) -> ApiResult<Response> {
     let token = token::new_token();
     let now = state.now();
@@ -67,7 +86,7 @@ pub async fn start_session(
         .create_session(NewSession {
             token_hash: token::hash(&token),
             user_id: user.id.clone(),
-            auth_method: "password".into(),
+            auth_method: how.label(),
             created_at: now,
             expires_at,
             user_agent: device.user_agent.clone(),
@@ -118,7 +137,7 @@ pub async fn login(
         },
     )
     .await?;
-    start_session(&state, &creds.user, &device).await
+    start_session(&state, &creds.user, &device, SignIn::Password).await
 }
 
 /// Signs out: ends the session and clears the cookie.
@@ -245,7 +264,7 @@ pub async fn signup(
     let email = new.email.clone();
     match register(&state, new, negotiate(&headers, None)).await? {
         Registered::Created(user) => {
-            let mut response = start_session(&state, &user, &device).await?;
+            let mut response = start_session(&state, &user, &device, SignIn::Password).await?;
             *response.status_mut() = StatusCode::CREATED;
             Ok(response)
         }
@@ -381,7 +400,7 @@ pub async fn verify_email(
 ) -> ApiResult<Response> {
     state.limits.anonymous_post(device.ip)?;
     let user = use_verify_link(&state, &token).await?;
-    start_session(&state, &user, &device).await
+    start_session(&state, &user, &device, SignIn::EmailLink).await
 }
 
 /// Uses a verification link: the confirmed user.

@@ -15,7 +15,7 @@ use super::error::PageError;
 use super::form::Form;
 use super::render::{Cache, Chrome, local_path, render, see_other};
 use super::session::{SignedIn, check_origin, form_user, require, signed_in};
-use crate::api::accounts::{Registered, new_user, register, start_session};
+use crate::api::accounts::{Registered, SignIn, new_user, register, start_session};
 use crate::http::auth::SESSION_COOKIE;
 use crate::http::client::{ClientIp, Device};
 use crate::pages::i18n::{Lang, negotiate};
@@ -185,7 +185,7 @@ pub async fn login(
                 };
                 return render(&view, StatusCode::UNAUTHORIZED, Cache::Private);
             }
-            let session = start_session(&state, &creds.user, &device).await?;
+            let session = start_session(&state, &creds.user, &device, SignIn::Password).await?;
             // The shop list is a detour for someone with one shop: straight to its board.
             let next = match next.as_str() {
                 "/dashboard" => match state.store.shops_of(&creds.user.id).await?.as_slice() {
@@ -288,7 +288,7 @@ pub async fn signup(
         }
         Err(e) => return Err(e.into()),
     };
-    let session = start_session(&state, &user, &device).await?;
+    let session = start_session(&state, &user, &device, SignIn::Password).await?;
     Ok(signed_in_redirect(&session, &view.next))
 }
 

@@ -15,7 +15,7 @@ use super::error::PageError;
 use super::form::Form;
 use super::render::{Cache, Chrome, render};
 use super::session::check_origin;
-use crate::api::accounts::{send_reset, start_session, use_reset_link, use_verify_link};
+use crate::api::accounts::{SignIn, send_reset, start_session, use_reset_link, use_verify_link};
 use crate::http::client::{ClientIp, Device};
 use crate::pages::i18n::negotiate;
 use crate::security::{password, token};
@@ -286,7 +286,7 @@ pub async fn verify(
     state.limits.anonymous_post(device.ip)?;
     match use_verify_link(&state, &secret).await {
         Ok(user) => {
-            let session = start_session(&state, &user, &device).await?;
+            let session = start_session(&state, &user, &device, SignIn::EmailLink).await?;
             Ok(super::accounts::signed_in_redirect(&session, "/dashboard"))
         }
         Err(e) if e.status == StatusCode::NOT_FOUND => {

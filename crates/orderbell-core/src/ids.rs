@@ -85,6 +85,8 @@ id_type! {
     PrinterId;
     /// One print job: one copy of one ticket for one printer.
     PrintJobId;
+    /// An invitation to join a shop.
+    InvitationId;
 }
 
 fn encode_id(unix_ms: i64, random: [u8; 10]) -> String {

@@ -22,8 +22,8 @@ pub mod user;
 pub mod validation;
 
 pub use ids::{
-    ApiKeyId, CategoryId, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId, PrintJobId,
-    PrinterId, ShopId, UserId,
+    ApiKeyId, CategoryId, CustomerId, InvitationId, MenuItemId, OptionGroupId, OptionId, OrderId,
+    PrintJobId, PrinterId, ShopId, UserId,
 };
 pub use money::Currency;
 pub use validation::{FieldError, ValidationErrors};

@@ -303,6 +303,35 @@ pub struct ShopPatchRequest {
     pub require_mfa_for_owners: Option<bool>,
 }
 
+impl ShopPatchRequest {
+    /// Whether it changes only what a manager keeps: opening hours, a pause, taking orders on
+    /// or off, the default ETA.
+    pub fn is_hours_only(&self) -> bool {
+        let ShopPatchRequest {
+            name,
+            time_zone,
+            locale,
+            phone,
+            accepting_orders: _,
+            alerts,
+            guest_ordering,
+            receipt,
+            opening_hours: _,
+            paused_until: _,
+            default_eta_minutes: _,
+            require_mfa_for_owners,
+        } = self;
+        name.is_none()
+            && time_zone.is_none()
+            && locale.is_none()
+            && phone.is_none()
+            && alerts.is_none()
+            && guest_ordering.is_none()
+            && receipt.is_none()
+            && require_mfa_for_owners.is_none()
+    }
+}
+
 /// A checked change to a shop.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShopPatch {

@@ -37,23 +37,53 @@ pub struct User {
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Takes and handles orders.
+    /// Takes and handles orders (and marks items sold out).
     Staff,
-    /// Everything staff can, plus menu, printers, members, API keys and settings.
+    /// Everything staff can, plus the menu, the printers and the opening hours (pauses, the
+    /// default ETA).
+    Manager,
+    /// Everything: also the shop's profile, alerts, notification settings, members,
+    /// invitations and API keys.
     Owner,
 }
 
+/// What a member may be asked to do in a shop; [`Role::may`] says who may.
+/// docs/accounts.md ("Roles") lists every route under one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// Read, place and act on orders; sold-out switches; one's own channels.
+    Orders,
+    /// The menu: items, categories, options, photos, prices.
+    Menu,
+    /// Printers: add, change, remove.
+    Printers,
+    /// Opening hours, pauses, taking orders on or off, the default ETA.
+    Hours,
+    /// The shop's profile, alerts, notification settings, ordering options, receipts.
+    Settings,
+    /// Members, invitations, API keys.
+    People,
+}
+
 impl Role {
+    /// Every role, least to most.
+    pub const ALL: [Role; 3] = [Role::Staff, Role::Manager, Role::Owner];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",
+            Role::Manager => "manager",
             Role::Staff => "staff",
         }
     }
 
-    /// Whether this role may manage the shop (menu, members, keys, settings).
-    pub fn can_manage(self) -> bool {
-        self == Role::Owner
+    /// Whether this role may do `duty`.
+    pub fn may(self, duty: Duty) -> bool {
+        match duty {
+            Duty::Orders => true,
+            Duty::Menu | Duty::Printers | Duty::Hours => self >= Role::Manager,
+            Duty::Settings | Duty::People => self == Role::Owner,
+        }
     }
 }
 
@@ -68,6 +98,7 @@ impl FromStr for Role {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "owner" => Ok(Role::Owner),
+            "manager" => Ok(Role::Manager),
             "staff" => Ok(Role::Staff),
             other => Err(format!("unknown role {other:?}")),
         }

@@ -4,9 +4,12 @@
 //! it is retried and logged like every other message (docs/accounts.md), and sent over SMTP by
 //! the dispatcher.
 
+use std::collections::BTreeMap;
+
 use jiff::SignedDuration;
-use orderbell_core::i18n::{Lang, fill};
-use orderbell_core::user::User;
+use orderbell_core::i18n::{Lang, Texts, fill};
+use orderbell_core::shop::Shop;
+use orderbell_core::user::{Role, User};
 use orderbell_notify::SendError;
 use orderbell_notify::mail::Mail;
 use orderbell_notify::templates::escape_html;
@@ -15,6 +18,7 @@ use orderbell_store::notifications::{
 };
 use orderbell_store::records::{NewAccountToken, TokenPurpose};
 
+use crate::http::client::Device;
 use crate::http::error::{ApiError, ApiResult};
 use crate::notifications::runtime::Notifier;
 use crate::notifications::send::Accepted;
@@ -38,10 +42,37 @@ fn row(
     lang: Lang,
     link: String,
 ) -> ApiResult<NewNotification> {
+    let mut mail = mail_row(
+        state,
+        &user.email,
+        event,
+        lang,
+        &user.name,
+        link,
+        Facts::new(),
+    )?;
+    mail.user_id = Some(user.id.clone());
+    Ok(mail)
+}
+
+/// What a mail's words name besides the greeting and the link.
+type Facts = BTreeMap<String, String>;
+
+/// An account-mail row to `to` (no account named: the caller sets `user_id` or `shop_id`).
+fn mail_row(
+    state: &AppState,
+    to: &str,
+    event: NotifyEvent,
+    lang: Lang,
+    name: &str,
+    link: String,
+    facts: Facts,
+) -> ApiResult<NewNotification> {
     // The link the mail carries (the reset page for a notice about an existing account).
     let payload = serde_json::to_string(&AccountMailPayload {
-        name: user.name.clone(),
+        name: name.to_owned(),
         link,
+        facts,
     })
     .map_err(|e| ApiError::internal("mail payload", &e))?;
     let now = state.now();
@@ -50,15 +81,107 @@ fn row(
         order_id: None,
         link_id: None,
         channel: Channel::Email,
-        destination: user.email.clone(),
+        destination: to.to_owned(),
         recipient: Recipient::Account,
-        user_id: Some(user.id.clone()),
+        user_id: None,
         event,
         locale: lang.code().to_owned(),
         payload,
         run_at: now,
         now,
     })
+}
+
+/// The mail that carries an invitation to `shop` (its row names the shop and no account: the
+/// address may have none yet). The caller stores it with the invitation.
+pub fn invitation(
+    state: &AppState,
+    to: &str,
+    shop: &Shop,
+    role: Role,
+    inviter: &str,
+    link: String,
+    lang: Lang,
+) -> ApiResult<NewNotification> {
+    let t = lang.texts();
+    let facts = Facts::from([
+        ("shop".to_owned(), shop.name.clone()),
+        ("role".to_owned(), role_name(t, role).to_owned()),
+        ("inviter".to_owned(), inviter.to_owned()),
+    ]);
+    let mut mail = mail_row(state, to, NotifyEvent::Invitation, lang, "", link, facts)?;
+    mail.shop_id = Some(shop.id.clone());
+    Ok(mail)
+}
+
+/// A role's name in the reader's language.
+pub fn role_name(t: &Texts, role: Role) -> &'static str {
+    match role {
+        Role::Owner => t.role_owner,
+        Role::Manager => t.role_manager,
+        Role::Staff => t.role_staff,
+    }
+}
+
+/// After a sign-in: records the device, and when the account has used others but not this one
+/// (and wants to hear of it), mails it where it was signed in from, with a link to set a new
+/// password. A failure only costs the mail (it is logged); the sign-in stands.
+pub async fn note_sign_in(state: &AppState, user: &User, device: &Device, lang: Lang) {
+    let name = device.user_agent.as_deref();
+    let mail = if enabled(state) {
+        let t = lang.texts();
+        let now = state.now();
+        let facts = Facts::from([
+            (
+                "device".to_owned(),
+                name.unwrap_or(t.unknown_device).to_owned(),
+            ),
+            ("ip".to_owned(), device.ip.to_string()),
+            (
+                "time".to_owned(),
+                now.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+            ),
+        ]);
+        let link = format!("{}/reset", state.config.public_url);
+        match mail_row(
+            state,
+            &user.email,
+            NotifyEvent::NewSignIn,
+            lang,
+            &user.name,
+            link,
+            facts,
+        ) {
+            Ok(mut mail) => {
+                mail.user_id = Some(user.id.clone());
+                Some(mail)
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let sent = mail.is_some();
+    match state
+        .store
+        .note_sign_in_device(&user.id, &device_key(name), state.now(), mail)
+        .await
+    {
+        Ok(true) if sent => wake(state),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not record the device of a sign-in"),
+    }
+}
+
+/// What names a device: the SHA-256 of its browser's `User-Agent` with the digits left out, so
+/// that a browser update is no new device while another browser or system is.
+fn device_key(user_agent: Option<&str>) -> String {
+    let coarse: String = user_agent
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_ascii_digit())
+        .collect();
+    token::hash(&coarse)
 }
 
 /// Makes a single-use link for `user` and queues the mail that carries it; returns nothing
@@ -113,7 +236,14 @@ fn wake(state: &AppState) {
 }
 
 /// The words of one account mail, plain and HTML, in its language.
-pub fn compose(event: NotifyEvent, lang: Lang, to: &str, name: &str, link: &str) -> Option<Mail> {
+pub fn compose(
+    event: NotifyEvent,
+    lang: Lang,
+    to: &str,
+    name: &str,
+    link: &str,
+    facts: &Facts,
+) -> Option<Mail> {
     let t = lang.texts();
     let (subject, intro, outro) = match event {
         NotifyEvent::VerifyEmail => (
@@ -129,9 +259,29 @@ pub fn compose(event: NotifyEvent, lang: Lang, to: &str, name: &str, link: &str)
             t.mail_exists_intro,
             t.mail_exists_outro,
         ),
+        NotifyEvent::Invitation => (
+            t.mail_invite_subject,
+            t.mail_invite_intro,
+            t.mail_invite_outro,
+        ),
+        NotifyEvent::NewSignIn => (
+            t.mail_new_sign_in_subject,
+            t.mail_new_sign_in_intro,
+            t.mail_new_sign_in_outro,
+        ),
         _ => return None,
     };
-    let hello = fill(t.mail_hello, &[("name", &name)]);
+    let vars: Vec<(&str, &dyn std::fmt::Display)> = facts
+        .iter()
+        .map(|(k, v)| (k.as_str(), v as &dyn std::fmt::Display))
+        .collect();
+    let subject = &fill(subject, &vars);
+    let intro = &fill(intro, &vars);
+    let hello = if name.is_empty() {
+        t.mail_hello_plain.to_owned()
+    } else {
+        fill(t.mail_hello, &[("name", &name)])
+    };
     let text = format!(
         "{hello}\n\n{intro}\n\n{link}\n\n{outro}\n\n-- \n{}\n",
         t.app_name
@@ -177,6 +327,7 @@ pub async fn send(notifier: &Notifier, n: &Notification) -> Result<Accepted, Sen
         &n.destination,
         &p.name,
         &p.link,
+        &p.facts,
     )
     .ok_or_else(|| refuse("not an account mail"))?;
     let answer = mailer.send(&mail).await?;
@@ -198,6 +349,7 @@ mod tests {
             "kim@example.com",
             "<b>김</b>",
             "https://bell.example/reset/abc",
+            &Facts::new(),
         )
         .unwrap();
         assert!(mail.subject.starts_with("새 비밀번호 설정"));
@@ -210,9 +362,20 @@ mod tests {
             "a@b.kr",
             "Kim",
             "https://x/verify/t",
+            &Facts::new(),
         )
         .unwrap();
         assert!(en.text.starts_with("Hello Kim,"));
-        assert!(compose(NotifyEvent::NewOrder, Lang::En, "a@b.kr", "Kim", "x").is_none());
+        assert!(
+            compose(
+                NotifyEvent::NewOrder,
+                Lang::En,
+                "a@b.kr",
+                "Kim",
+                "x",
+                &Facts::new()
+            )
+            .is_none()
+        );
     }
 }

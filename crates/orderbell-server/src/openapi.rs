@@ -7,7 +7,7 @@ use utoipa::OpenApi;
 
 use crate::http::error::{ApiError, ApiResult};
 
-use crate::api::{accounts, health, menu, mfa, orders, sessions, shops, tracking};
+use crate::api::{accounts, health, invitations, menu, mfa, orders, sessions, shops, tracking};
 use crate::{escalation, notifications, printers};
 
 #[derive(OpenApi)]
@@ -20,6 +20,7 @@ use crate::{escalation, notifications, printers};
         mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
+        invitations::create, invitations::list, invitations::revoke, invitations::preview, invitations::accept,
         shops::api_keys, shops::create_api_key, shops::revoke_api_key,
         menu::get, menu::create_category, menu::update_category, menu::delete_category,
         menu::create_item, menu::update_item, menu::delete_item, menu::put_photo, menu::delete_photo,

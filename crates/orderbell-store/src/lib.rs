@@ -11,6 +11,7 @@ pub mod audit;
 pub mod db;
 mod error;
 mod exec;
+pub mod invitations;
 mod migrate;
 pub mod notifications;
 pub mod postgres;
@@ -19,6 +20,7 @@ mod queries;
 pub mod records;
 mod sql_alerts;
 mod sql_audit;
+mod sql_invitations;
 mod sql_notifications;
 mod sql_printing;
 mod sql_store;
@@ -42,6 +44,7 @@ use orderbell_core::{
 pub use alerts::AlertStore;
 pub use audit::AuditStore;
 pub use error::{Result, StoreError, UnknownValue};
+pub use invitations::{Invitation, InvitationStore, NewInvitation};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
 pub use records::*;
@@ -51,7 +54,14 @@ pub use sql_store::SqlStore;
 /// ([`PrintingStore`], [`NotificationStore`]) so each concern stays in its own files.
 #[async_trait]
 pub trait Store:
-    PrintingStore + NotificationStore + AlertStore + AuditStore + Send + Sync + 'static
+    PrintingStore
+    + NotificationStore
+    + AlertStore
+    + AuditStore
+    + InvitationStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
@@ -72,6 +82,19 @@ pub trait Store:
     /// Sets or removes (None) a user's phone number (E.164, already checked).
     async fn set_user_phone(&self, id: &UserId, phone: Option<String>) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
+    /// Records a sign-in from `device` (a hash naming the browser); when the account has signed
+    /// in before, never from this device, and wants to hear of it, queues `mail` in the same
+    /// transaction. Whether it was a new device of an account that had others.
+    async fn note_sign_in_device(
+        &self,
+        user: &UserId,
+        device: &str,
+        now: Timestamp,
+        mail: Option<notifications::NewNotification>,
+    ) -> Result<bool>;
+    /// Whether a sign-in from a new device sends the account a mail.
+    async fn sign_in_mail(&self, user: &UserId) -> Result<bool>;
+    async fn set_sign_in_mail(&self, user: &UserId, on: bool) -> Result<()>;
     /// The live (unexpired) session with this token hash. An expired one is deleted when it
     /// is asked for, so that the clock stepping back later cannot revive it.
     async fn session(&self, token_hash: &str, now: Timestamp) -> Result<Option<Session>>;

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_mail",
         include_str!("../migrations/postgres/0008_account_mail.sql"),
     ),
+    (
+        9,
+        "roles_invitations",
+        include_str!("../migrations/postgres/0009_roles_invitations.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

@@ -17,7 +17,9 @@ use crate::db::Db;
 use crate::exec::{Dialect, Readers, Writer};
 use crate::notifications::NewNotification;
 use crate::postgres::{self as pg, PgDb};
-use crate::queries::{account_tokens, accounts, api_keys, menu, orders, second_factor, shops};
+use crate::queries::{
+    account_tokens, accounts, api_keys, menu, orders, second_factor, shops, sign_in_devices,
+};
 use crate::records::*;
 use crate::sqlite::{self as lite, SqliteDb};
 use crate::{Result, Store, StoreError, migrate};
@@ -215,6 +217,30 @@ impl Store for SqlStore {
 
     async fn create_session(&self, session: NewSession) -> Result<()> {
         self.write(move |db| accounts::create_session(db, &session))
+            .await
+    }
+
+    async fn note_sign_in_device(
+        &self,
+        user: &UserId,
+        device: &str,
+        now: Timestamp,
+        mail: Option<NewNotification>,
+    ) -> Result<bool> {
+        let (user, device) = (user.clone(), device.to_owned());
+        self.write(move |db| sign_in_devices::note(db, &user, &device, now, mail.as_ref()))
+            .await
+    }
+
+    async fn sign_in_mail(&self, user: &UserId) -> Result<bool> {
+        let user = user.clone();
+        self.read(move |db| sign_in_devices::wants_mail(db, &user))
+            .await
+    }
+
+    async fn set_sign_in_mail(&self, user: &UserId, on: bool) -> Result<()> {
+        let user = user.clone();
+        self.write(move |db| sign_in_devices::set_wants_mail(db, &user, on))
             .await
     }
 

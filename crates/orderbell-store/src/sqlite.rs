@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "account_mail",
         include_str!("../migrations/sqlite/0008_account_mail.sql"),
     ),
+    (
+        9,
+        "roles_invitations",
+        include_str!("../migrations/sqlite/0009_roles_invitations.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

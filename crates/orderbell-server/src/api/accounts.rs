@@ -93,6 +93,10 @@ pub async fn start_session(
             ip: Some(device.ip.to_string()),
         })
         .await?;
+    if how != SignIn::EmailLink {
+        // A link mailed to the address is no news to its mailbox.
+        crate::account_mail::note_sign_in(state, user, device, device.lang).await;
+    }
     let mut response = Json(SessionView {
         user: user.into(),
         expires_at,
@@ -455,6 +459,8 @@ pub async fn resend_verification(
 pub struct MeView {
     pub user: UserView,
     pub shops: Vec<ShopView>,
+    /// Whether a sign-in from a device the account has not used sends it a mail.
+    pub sign_in_mail: bool,
 }
 
 /// The signed-in user and their shops.
@@ -473,6 +479,7 @@ async fn me_view(state: &AppState, user: &User) -> ApiResult<Json<MeView>> {
             .into_iter()
             .map(|(shop, role): (_, Role)| ShopView::new(shop, Some(role), state.now()))
             .collect(),
+        sign_in_mail: state.store.sign_in_mail(&user.id).await?,
     }))
 }
 
@@ -481,6 +488,8 @@ async fn me_view(state: &AppState, user: &User) -> ApiResult<Json<MeView>> {
 pub struct MePatch {
     /// E.164 (`+821012345678`); an empty string removes it. Escalation calls ring it.
     pub phone: Option<String>,
+    /// Whether a sign-in from a new device sends a mail (when the server sends mail).
+    pub sign_in_mail: Option<bool>,
 }
 
 /// Changes the signed-in user's own details.
@@ -497,6 +506,9 @@ pub async fn update_me(
         let phone = orderbell_core::shop::check_phone(&mut errors, "phone", Some(&phone));
         errors.into_result()?;
         state.store.set_user_phone(&user.id, phone).await?;
+    }
+    if let Some(on) = body.sign_in_mail {
+        state.store.set_sign_in_mail(&user.id, on).await?;
     }
     let user = state
         .store

@@ -53,7 +53,7 @@ pub async fn get(
 }
 
 async fn manager(state: &AppState, caller: &Caller, slug: &str) -> ApiResult<Shop> {
-    Ok(shop_access(state, caller, slug, Need::Manage).await?.0)
+    Ok(shop_access(state, caller, slug, Need::Menu).await?.0)
 }
 
 fn id_or_404<T>(parse: fn(&str) -> Option<T>, id: &str) -> ApiResult<T> {

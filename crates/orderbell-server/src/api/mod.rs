@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod health;
+pub mod invitations;
 pub mod menu;
 pub mod mfa;
 pub mod orders;

@@ -3,15 +3,15 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use orderbell_core::shop::{NewShop, NewShopRequest, ShopPatchRequest};
+use orderbell_core::shop::{NewShop, NewShopRequest, Shop, ShopPatchRequest};
 use orderbell_core::text::normalize_email;
-use orderbell_core::user::{Member, Role};
+use orderbell_core::user::{Duty, Member, Role};
 use orderbell_core::{ApiKeyId, ShopId, UserId, ValidationErrors};
 use orderbell_store::{NewApiKey, Scope, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::views::{ApiKeyView, ShopView};
-use crate::http::auth::{Caller, Need, shop_access};
+use crate::http::auth::{Caller, Need, role_forbids, shop_access, shop_role};
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::security::token;
@@ -90,7 +90,11 @@ pub async fn update(
     caller: Caller,
     ApiJson(body): ApiJson<ShopPatchRequest>,
 ) -> ApiResult<Json<ShopView>> {
-    let (shop, _) = shop_access(&state, &caller, &slug, Need::Manage).await?;
+    let (shop, role) = shop_role(&state, &caller, &slug, Need::Hours).await?;
+    if role.is_some_and(|r| !r.may(Duty::Settings)) && !body.is_hours_only() {
+        // A manager keeps the hours; the rest of the profile is the owners'.
+        return Err(role_forbids(Duty::Settings));
+    }
     let patch = body.validate_for(&shop)?;
     if patch.require_mfa_for_owners == Some(true) && !shop.require_mfa_for_owners {
         // Whoever turns it on must not lock themselves out; a key cannot show a second factor.
@@ -147,28 +151,40 @@ pub async fn set_member(
     ApiJson(body): ApiJson<MemberRequest>,
 ) -> ApiResult<Json<Member>> {
     let (shop, _) = shop_access(&state, &caller, &slug, Need::Owner).await?;
-    let email = normalize_email(&body.email)
+    Ok(Json(
+        add_member(&state, &shop, &body.email, body.role).await?,
+    ))
+}
+
+/// Gives the account of `email` a role in the shop: 422 `unknown` without such an account, 409
+/// `email_unverified` for an owner whose address is unconfirmed, 409 `conflict` when it would
+/// leave the shop without an owner.
+pub async fn add_member(
+    state: &AppState,
+    shop: &Shop,
+    email: &str,
+    role: Role,
+) -> ApiResult<Member> {
+    let email = normalize_email(email)
         .ok_or_else(|| ApiError::field("email", "invalid", "email is not an e-mail address"))?;
     let user = state.store.user_by_email(&email).await?.ok_or_else(|| {
         ApiError::field(
             "email",
             "unknown",
-            "no account uses this e-mail; ask them to sign up first",
+            "no account uses this e-mail; ask them to sign up first, or send an invitation",
         )
     })?;
-    if body.role == Role::Owner && !user.email_verified {
+    if role == Role::Owner && !user.email_verified {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             "email_unverified",
             "an owner's e-mail address must be confirmed; ask them to open the link sent to it",
         ));
     }
-    Ok(Json(
-        state
-            .store
-            .set_member(&shop.id, &user.id, body.role, state.now())
-            .await?,
-    ))
+    Ok(state
+        .store
+        .set_member(&shop.id, &user.id, role, state.now())
+        .await?)
 }
 
 /// Removes a member (a shop keeps at least one owner).

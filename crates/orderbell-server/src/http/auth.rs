@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use orderbell_core::order::Actor;
 use orderbell_core::shop::Shop;
-use orderbell_core::user::{Role, User};
+use orderbell_core::user::{Duty, Role, User};
 use orderbell_store::{ApiKey, Scope};
 
 use super::error::ApiError;
@@ -197,15 +197,43 @@ pub enum Need {
     ReadOrders,
     /// Create and act on orders: members, or keys with `orders:write`.
     WriteOrders,
-    /// Menu and shop settings: owners, or keys with `manage`.
+    /// The menu: owners and managers, or keys with `manage`.
+    Menu,
+    /// Opening hours, pauses, the default ETA: owners and managers, or keys with `manage`.
+    Hours,
+    /// The shop's settings: owners, or keys with `manage`.
     Manage,
-    /// Printers: owners, or keys with both `manage` and `orders:read` (a printer receives
-    /// every ticket: customer, address, note, tracking link).
+    /// Printers: owners and managers, or keys with both `manage` and `orders:read` (a printer
+    /// receives every ticket: customer, address, note, tracking link).
     Printers,
-    /// Members, API keys: owners only (no key can grant keys).
+    /// Members, invitations, API keys: owners only (no key can grant keys).
     Owner,
     /// Any member (not keys).
     Member,
+}
+
+impl Need {
+    /// What a member must be allowed to do for it.
+    fn duty(self) -> Duty {
+        match self {
+            Need::ReadOrders | Need::WriteOrders | Need::Member => Duty::Orders,
+            Need::Menu => Duty::Menu,
+            Need::Hours => Duty::Hours,
+            Need::Printers => Duty::Printers,
+            Need::Manage => Duty::Settings,
+            Need::Owner => Duty::People,
+        }
+    }
+}
+
+/// 403 for a member whose role does not allow `duty`.
+pub fn role_forbids(duty: Duty) -> ApiError {
+    let who = if Role::Manager.may(duty) {
+        "an owner or a manager"
+    } else {
+        "an owner"
+    };
+    ApiError::forbidden(format!("only {who} of the shop may do this"))
 }
 
 /// Finds the shop and checks the caller may do `need` there.
@@ -215,6 +243,17 @@ pub async fn shop_access(
     slug: &str,
     need: Need,
 ) -> Result<(Shop, Caller), ApiError> {
+    let (shop, _) = shop_role(state, caller, slug, need).await?;
+    Ok((shop, caller.clone()))
+}
+
+/// [`shop_access`], also giving the member's role (`None` for an API key).
+pub async fn shop_role(
+    state: &AppState,
+    caller: &Caller,
+    slug: &str,
+    need: Need,
+) -> Result<(Shop, Option<Role>), ApiError> {
     let Some(shop) = state.store.shop_by_slug(slug).await? else {
         return Err(match caller {
             Caller::Anonymous => ApiError::unauthenticated("sign in or send an API key"),
@@ -229,12 +268,8 @@ pub async fn shop_access(
                 .role(&shop.id, &user.id)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
-            let allowed = match need {
-                Need::ReadOrders | Need::WriteOrders | Need::Member => true,
-                Need::Manage | Need::Printers | Need::Owner => role == Role::Owner,
-            };
-            if !allowed {
-                return Err(ApiError::forbidden("only an owner of the shop may do this"));
+            if !role.may(need.duty()) {
+                return Err(role_forbids(need.duty()));
             }
             if role == Role::Owner
                 && shop.require_mfa_for_owners
@@ -242,7 +277,7 @@ pub async fn shop_access(
             {
                 return Err(crate::api::mfa::not_set_up());
             }
-            Ok((shop, caller.clone()))
+            Ok((shop, Some(role)))
         }
         Caller::ApiKey(key) => {
             if key.shop_id != shop.id {
@@ -251,7 +286,7 @@ pub async fn shop_access(
             let scopes: &[Scope] = match need {
                 Need::ReadOrders => &[Scope::OrdersRead],
                 Need::WriteOrders => &[Scope::OrdersWrite],
-                Need::Manage => &[Scope::Manage],
+                Need::Menu | Need::Hours | Need::Manage => &[Scope::Manage],
                 Need::Printers => &[Scope::Manage, Scope::OrdersRead],
                 Need::Owner | Need::Member => &[],
             };
@@ -261,7 +296,7 @@ pub async fn shop_access(
                 ));
             }
             match scopes.iter().find(|s| !key.scopes.contains(s)) {
-                None => Ok((shop, caller.clone())),
+                None => Ok((shop, None)),
                 Some(scope) => Err(ApiError::forbidden(format!(
                     "the API key lacks the {} scope",
                     scope.as_str()

@@ -45,6 +45,8 @@ impl FromRequestParts<AppState> for ClientIp {
 pub struct Device {
     pub ip: IpAddr,
     pub user_agent: Option<String>,
+    /// The language the client reads (for mail about this sign-in).
+    pub lang: orderbell_core::i18n::Lang,
 }
 
 impl FromRequestParts<AppState> for Device {
@@ -66,6 +68,11 @@ impl FromRequestParts<AppState> for Device {
                     .collect::<String>()
             })
             .filter(|ua| !ua.trim().is_empty());
-        Ok(Device { ip, user_agent })
+        let lang = crate::pages::i18n::negotiate(&parts.headers, None);
+        Ok(Device {
+            ip,
+            user_agent,
+            lang,
+        })
     }
 }

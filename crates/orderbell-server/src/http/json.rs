@@ -60,9 +60,18 @@ async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Ap
 
 /// Parses JSON, telling syntax errors (400) from shape errors (422 with the field's path).
 /// A number written with a zero fraction (`15.0`) is that integer, as JSON Schema says.
+/// Every request body is a JSON object: serde would also fill a struct from an array of its
+/// fields in order (`[null, null]`), which the OpenAPI document does not allow.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::invalid_json(format!("the body is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::field(
+            "body",
+            "invalid_type",
+            "the body must be a JSON object",
+        ));
+    }
     integral_floats_to_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
@@ -230,6 +239,12 @@ mod tests {
         assert_eq!(e.fields[0].code, "invalid_type");
         let e = parse::<Thing>(b"{\"items\": [], \"extra\": 1}").unwrap_err();
         assert_eq!(e.fields[0].code, "unknown_field");
+        // serde alone would take an array of the fields in order.
+        let e = parse::<Thing>(b"[[]]").unwrap_err();
+        assert_eq!(
+            (e.status.as_u16(), e.fields[0].field.as_str()),
+            (422, "body")
+        );
         let e = parse::<Thing>(b"{}").unwrap_err();
         assert_eq!(e.fields[0].code, "required");
         let e = parse::<Thing>(b"{\"items\": []} trailing").unwrap_err();

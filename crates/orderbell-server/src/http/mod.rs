@@ -17,7 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
-use crate::api::{accounts, health, menu, mfa, orders, sessions, shops, tracking};
+use crate::api::{accounts, health, invitations, menu, mfa, orders, sessions, shops, tracking};
 use crate::openapi;
 use crate::state::AppState;
 use error::ApiError;
@@ -74,6 +74,14 @@ pub fn router(state: AppState) -> Router {
             "/members/{user_id}",
             axum::routing::delete(shops::remove_member),
         )
+        .route(
+            "/invitations",
+            get(invitations::list).post(invitations::create),
+        )
+        .route(
+            "/invitations/{id}",
+            axum::routing::delete(invitations::revoke),
+        )
         .route("/apikeys", get(shops::api_keys).post(shops::create_api_key))
         .route(
             "/apikeys/{id}",
@@ -100,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/me/password",
             axum::routing::put(accounts::change_password),
+        )
+        .route(
+            "/invitations/{token}",
+            get(invitations::preview).post(invitations::accept),
         )
         .route("/shops", get(shops::list).post(shops::create))
         .nest("/shops/{slug}", shop)

@@ -120,7 +120,9 @@ pub fn render_for(
         | NotifyEvent::Unheard
         | NotifyEvent::VerifyEmail
         | NotifyEvent::PasswordReset
-        | NotifyEvent::AccountExists => MessageKind::NewOrder,
+        | NotifyEvent::AccountExists
+        | NotifyEvent::Invitation
+        | NotifyEvent::NewSignIn => MessageKind::NewOrder,
     };
     templates::render(kind, locale, format, &text)
 }

@@ -136,6 +136,7 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ),
         ("MePatch", "phone", phone()),
         ("MemberRequest", "email", email(false)),
+        ("InvitationRequest", "email", email(true)),
         (
             "NewShopRequest",
             "slug",

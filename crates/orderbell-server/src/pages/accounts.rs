@@ -93,6 +93,8 @@ struct AccountPage {
     phone: String,
     phone_error: Option<&'static str>,
     phone_saved: bool,
+    /// A sign-in from a new device is mailed (shown when the server sends mail).
+    sign_in_mail: Option<bool>,
 }
 
 fn next_of(uri: &Uri) -> String {
@@ -436,6 +438,11 @@ async fn account_page(
         phone: who.user.phone.clone().unwrap_or_default(),
         phone_error: None,
         phone_saved: false,
+        sign_in_mail: if crate::account_mail::enabled(state) {
+            Some(state.store.sign_in_mail(&who.user.id).await?)
+        } else {
+            None
+        },
     })
 }
 
@@ -519,6 +526,20 @@ pub async fn end_session(
 }
 
 /// `POST /account/sessions/end-others`: signs out every other device.
+/// `POST /account/sign-in-mail` (`on=on|off`): whether a sign-in from a new device is mailed.
+pub async fn sign_in_mail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    state
+        .store
+        .set_sign_in_mail(&who.user.id, form.text("on") == "on")
+        .await?;
+    Ok(see_other("/account#sessions"))
+}
+
 pub async fn end_other_sessions(
     State(state): State<AppState>,
     headers: HeaderMap,

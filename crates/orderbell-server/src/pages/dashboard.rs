@@ -362,11 +362,7 @@ async fn index_page(
             .map(|(s, r)| ShopLink {
                 slug: s.slug,
                 name: s.name,
-                role: if r == Role::Owner {
-                    t.role_owner
-                } else {
-                    t.role_staff
-                },
+                role: crate::account_mail::role_name(t, r),
             })
             .collect(),
         errors,

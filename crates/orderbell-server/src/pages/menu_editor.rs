@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use orderbell_core::menu::{CategoryInput, ItemInput, MenuEntry, OptionGroupInput, OptionInput};
-use orderbell_core::user::Role;
+use orderbell_core::user::Duty;
 use orderbell_core::{
     CategoryId, Currency, MenuItemId, OptionGroupId, OptionId, ShopId, ValidationErrors,
 };
@@ -143,7 +143,7 @@ async fn page(
         .user(Some(&who))
         .nav(nav(&shop, role, "menu")),
         slug: shop.slug.clone(),
-        owner: role == Role::Owner,
+        owner: role.may(Duty::Menu),
         categories,
         step: if c.exponent() == 0 {
             "1".to_owned()
@@ -507,7 +507,7 @@ pub async fn save(
     let path = format!("/dashboard/{slug}/menu");
     let who = form_user(&state, &headers, &form, &path).await?;
     let (shop, role) = member_of(&state, &who, &slug).await?;
-    if role != Role::Owner && !staff_may(form.text("op")) {
+    if !role.may(Duty::Menu) && !staff_may(form.text("op")) {
         return Err(PageError::new(super::error::ErrorKind::Forbidden));
     }
     let op = MenuOp::parse(&form, shop.currency);
@@ -617,7 +617,7 @@ pub async fn save_photo(
     }
     let who = form_user(&state, &headers, &form, &path).await?;
     let (shop, role) = member_of(&state, &who, &slug).await?;
-    if role != Role::Owner {
+    if !role.may(Duty::Menu) {
         return Err(PageError::new(super::error::ErrorKind::Forbidden));
     }
     let photo_error = |e: crate::photos::PhotoError| {

@@ -20,6 +20,7 @@ pub mod error;
 mod form;
 mod guest;
 pub mod i18n;
+mod invitations;
 mod live;
 mod menu_editor;
 mod ordering;
@@ -69,12 +70,17 @@ pub fn routes() -> Router<AppState> {
             "/verify/{token}",
             get(recovery::verify_form).post(recovery::verify),
         )
+        .route(
+            "/invite/{token}",
+            get(invitations::show).post(invitations::accept),
+        )
         .route("/account", get(accounts::account))
         .route("/account/password", post(accounts::change_password))
         .route("/account/totp", post(accounts::totp_start))
         .route("/account/totp/confirm", post(accounts::totp_confirm))
         .route("/account/totp/off", post(accounts::totp_off))
         .route("/account/sessions/end", post(accounts::end_session))
+        .route("/account/sign-in-mail", post(accounts::sign_in_mail))
         .route(
             "/account/sessions/end-others",
             post(accounts::end_other_sessions),

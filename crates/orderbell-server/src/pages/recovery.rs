@@ -57,7 +57,7 @@ struct VerifyPage {
     token: String,
 }
 
-fn notice(
+pub(super) fn notice(
     headers: &HeaderMap,
     path: &str,
     status: StatusCode,

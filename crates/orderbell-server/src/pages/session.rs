@@ -9,7 +9,7 @@
 
 use axum::http::{HeaderMap, header};
 use orderbell_core::shop::Shop;
-use orderbell_core::user::{Role, User};
+use orderbell_core::user::{Duty, Role, User};
 use subtle::ConstantTimeEq;
 
 use super::error::{ErrorKind, PageError};
@@ -108,8 +108,18 @@ pub async fn member_of(
 
 /// Like [`member_of`], for what only owners may do.
 pub async fn owner_of(state: &AppState, who: &SignedIn, slug: &str) -> Result<Shop, PageError> {
+    may_in(state, who, slug, Duty::People).await
+}
+
+/// Like [`member_of`], for what the member's role must allow (`duty`).
+pub async fn may_in(
+    state: &AppState,
+    who: &SignedIn,
+    slug: &str,
+    duty: Duty,
+) -> Result<Shop, PageError> {
     let (shop, role) = member_of(state, who, slug).await?;
-    if role == Role::Owner {
+    if role.may(duty) {
         Ok(shop)
     } else {
         Err(PageError::new(ErrorKind::Forbidden))

@@ -566,3 +566,152 @@ async fn the_pages_follow_the_mail_in_korean_and_english() {
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
 }
+
+async fn login_from(app: &TestApp, email: &str, password: &str, browser: &str) -> As {
+    let res = app
+        .http
+        .post(format!("{}/api/v1/session", app.base))
+        .header("user-agent", browser)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    As::Session(
+        cookie
+            .trim_start_matches("orderbell_session=")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_goes_by_mail_and_its_link_joins_the_shop() {
+    let Some((app, mut sink)) = app_with_mail().await else {
+        return;
+    };
+    let (owner, _) = app.shop_with_key("cafe", &["orders:read"]).await;
+    let boss = As::Session(app.login(&owner.email, "a long password").await);
+    let made = app
+        .post(
+            "/api/v1/shops/cafe/invitations",
+            &boss,
+            json!({"role": "manager", "email": "Jisoo@Cafe.kr"}),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
+    assert_eq!(made.body["email"], "jisoo@cafe.kr");
+    assert_eq!(made.body["role"], "manager");
+    let url = made.body["url"].as_str().unwrap().to_owned();
+    let mail = sink.next().await;
+    assert_eq!(mail["to"], json!(["jisoo@cafe.kr"]));
+    let subject = mail["subject"].as_str().unwrap();
+    assert!(
+        subject.contains("Shop cafe") && !subject.contains('{'),
+        "{mail}"
+    );
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.contains("Test User") && !text.contains('{'), "{mail}");
+    let link = link_in(&mail, "/invite/");
+    assert_eq!(format!("http://orderbell.test{link}"), url);
+    let token = link.trim_start_matches("/invite/");
+
+    // The invited person has (or makes) an account, signs in and accepts.
+    let jisoo = app.user("jisoo@cafe.kr", "a long password").await;
+    let guest = app
+        .get(&format!("/api/v1/invitations/{token}"), &As::Nobody)
+        .await;
+    assert_eq!(guest.status, StatusCode::OK, "{}", guest.body);
+    assert_eq!(
+        (guest.body["shop"].as_str(), guest.body["role"].as_str()),
+        (Some("cafe"), Some("manager"))
+    );
+    let anonymous = app
+        .post(
+            &format!("/api/v1/invitations/{token}"),
+            &As::Nobody,
+            json!({}),
+        )
+        .await;
+    assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+    let session = As::Session(app.login(&jisoo.email, "a long password").await);
+    let joined = app
+        .post(&format!("/api/v1/invitations/{token}"), &session, json!({}))
+        .await;
+    assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+    assert_eq!(joined.body["member"]["role"], "manager");
+    let me = app.get("/api/v1/me", &session).await;
+    assert_eq!(me.body["shops"][0]["role"], "manager", "{}", me.body);
+    // Single use; the owner's list no longer shows it.
+    let again = app
+        .post(&format!("/api/v1/invitations/{token}"), &session, json!({}))
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND);
+    let open = app.get("/api/v1/shops/cafe/invitations", &boss).await;
+    assert_eq!(open.body, json!([]));
+    sink.quiet().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sign_in_from_a_new_device_is_mailed_unless_turned_off() {
+    let Some((app, mut sink)) = app_with_mail().await else {
+        return;
+    };
+    let owner = app.user("minji@cafe.kr", "a long password").await;
+    let phone = "Mozilla/5.0 (Linux; Android 14) Chrome/131.0.0.0 Mobile";
+    // The first sign-in ever is no news; the same browser, a version later, neither.
+    let session = login_from(&app, &owner.email, "a long password", phone).await;
+    login_from(
+        &app,
+        &owner.email,
+        "a long password",
+        "Mozilla/5.0 (Linux; Android 14) Chrome/132.0.0.0 Mobile",
+    )
+    .await;
+    sink.quiet().await;
+    // Another browser is.
+    let laptop = "Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0";
+    login_from(&app, &owner.email, "a long password", laptop).await;
+    let mail = sink.next().await;
+    assert_eq!(mail["to"], json!(["minji@cafe.kr"]));
+    assert!(
+        mail["subject"]
+            .as_str()
+            .unwrap()
+            .starts_with("A sign-in from a new device"),
+        "{mail}"
+    );
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        text.contains(laptop) && text.contains("127.0.0.1"),
+        "{text}"
+    );
+    link_in(&mail, "/reset");
+    // Known now.
+    login_from(&app, &owner.email, "a long password", laptop).await;
+    sink.quiet().await;
+    // Turned off on the account: no more mail.
+    let me = app.get("/api/v1/me", &session).await;
+    assert_eq!(me.body["sign_in_mail"], true);
+    let off = app
+        .call(
+            reqwest::Method::PATCH,
+            "/api/v1/me",
+            &session,
+            Some(json!({"sign_in_mail": false})),
+        )
+        .await;
+    assert_eq!(off.status, StatusCode::OK, "{}", off.body);
+    assert_eq!(off.body["sign_in_mail"], false);
+    login_from(
+        &app,
+        &owner.email,
+        "a long password",
+        "Safari/17 (Macintosh)",
+    )
+    .await;
+    sink.quiet().await;
+}

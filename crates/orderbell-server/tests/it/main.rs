@@ -24,5 +24,6 @@ mod pages_owner;
 mod pages_printers;
 mod photos;
 mod printers;
+mod roles;
 mod schemathesis;
 mod sessions;

@@ -29,6 +29,10 @@ pub enum NotifyEvent {
     PasswordReset,
     /// Account mail: someone tried to sign up with an address that has an account.
     AccountExists,
+    /// Mail to an address invited to join a shop (no account yet, perhaps).
+    Invitation,
+    /// Account mail: a sign-in from a device the account had not used.
+    NewSignIn,
 }
 
 impl NotifyEvent {
@@ -44,7 +48,7 @@ impl NotifyEvent {
     ];
 
     /// Events the server sends on its own (edits, escalation, notices, account mail).
-    pub const SYSTEM: [NotifyEvent; 8] = [
+    pub const SYSTEM: [NotifyEvent; 10] = [
         NotifyEvent::StatusEdit,
         NotifyEvent::Reminder,
         NotifyEvent::Call,
@@ -53,6 +57,8 @@ impl NotifyEvent {
         NotifyEvent::VerifyEmail,
         NotifyEvent::PasswordReset,
         NotifyEvent::AccountExists,
+        NotifyEvent::Invitation,
+        NotifyEvent::NewSignIn,
     ];
 
     /// Escalation events: cancelled, while still queued, when the order is acknowledged.
@@ -75,6 +81,8 @@ impl NotifyEvent {
             NotifyEvent::VerifyEmail => "verify_email",
             NotifyEvent::PasswordReset => "password_reset",
             NotifyEvent::AccountExists => "account_exists",
+            NotifyEvent::Invitation => "invitation",
+            NotifyEvent::NewSignIn => "new_sign_in",
         }
     }
 }

@@ -10,6 +10,10 @@ use orderbell_core::Timestamp;
 pub struct AccountMailPayload {
     pub name: String,
     pub link: String,
+    /// What the mail's words name besides: the shop and role of an invitation, the device of a
+    /// sign-in (`{key}` in the text).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub facts: std::collections::BTreeMap<String, String>,
 }
 
 impl AccountMailPayload {

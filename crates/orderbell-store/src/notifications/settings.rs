@@ -48,7 +48,9 @@ impl MemberSettings {
             | NotifyEvent::Unheard
             | NotifyEvent::VerifyEmail
             | NotifyEvent::PasswordReset
-            | NotifyEvent::AccountExists => &[],
+            | NotifyEvent::AccountExists
+            | NotifyEvent::Invitation
+            | NotifyEvent::NewSignIn => &[],
             // Repeats go where new orders go.
             NotifyEvent::Reminder => &self.new_order,
         }
@@ -74,7 +76,9 @@ impl MemberSettings {
             | NotifyEvent::Unheard
             | NotifyEvent::VerifyEmail
             | NotifyEvent::PasswordReset
-            | NotifyEvent::AccountExists => return None,
+            | NotifyEvent::AccountExists
+            | NotifyEvent::Invitation
+            | NotifyEvent::NewSignIn => return None,
         })
     }
 

@@ -13,10 +13,12 @@ const BROKEN: &str = "
     SELECT n.id, 'being sent without a claim' FROM notifications n
      WHERE n.status = 'sending' AND n.claim IS NULL
     UNION ALL
-    SELECT n.id, 'account mail that is not an e-mail to one account, outside any shop'
+    SELECT n.id, 'account mail that is not an e-mail to one account (or one invitation of a shop)'
       FROM notifications n
      WHERE n.recipient = 'account'
-       AND (n.channel <> 'email' OR n.user_id IS NULL OR n.shop_id IS NOT NULL OR n.order_id IS NOT NULL)
+       AND (n.channel <> 'email' OR n.order_id IS NOT NULL
+            OR (n.event <> 'invitation' AND (n.user_id IS NULL OR n.shop_id IS NOT NULL))
+            OR (n.event = 'invitation' AND (n.user_id IS NOT NULL OR n.shop_id IS NULL)))
     UNION ALL
     SELECT n.id, 'a shop notification without its shop' FROM notifications n
      WHERE n.recipient <> 'account' AND n.shop_id IS NULL

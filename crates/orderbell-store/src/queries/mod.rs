@@ -6,12 +6,14 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod effects;
+pub mod invitations;
 pub mod menu;
 pub mod notifications;
 pub mod orders;
 pub mod printing;
 pub mod second_factor;
 pub mod shops;
+pub mod sign_in_devices;
 
 use crate::{Result, StoreError};
 

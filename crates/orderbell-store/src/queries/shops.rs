@@ -211,7 +211,7 @@ pub fn shops_of(db: &mut dyn Db, user: &UserId) -> Result<Vec<(Shop, Role)>> {
         .collect()
 }
 
-fn parse_role(s: &str) -> Result<Role> {
+pub fn parse_role(s: &str) -> Result<Role> {
     s.parse().map_err(StoreError::Backend)
 }
 

@@ -114,6 +114,8 @@ fn created(c: CreatedOrder) -> orderbell_core::order::Order {
 stories!(
     accounts_and_sessions,
     account_links_are_single_use,
+    invitations_are_single_use,
+    sign_in_devices_are_remembered,
     shops_and_members,
     api_keys,
     menu_editing,
@@ -201,6 +203,142 @@ async fn accounts_and_sessions(store: Arc<dyn Store>) {
     assert_eq!(
         store.user(&u).await.unwrap().unwrap().email,
         "kim@example.com"
+    );
+}
+
+async fn invitations_are_single_use(store: Arc<dyn Store>) {
+    use orderbell_core::InvitationId;
+    use orderbell_core::user::Role;
+    use orderbell_store::notifications::{Channel, NewNotification, NotifyEvent, Recipient};
+    use orderbell_store::{NewInvitation, StoreError};
+    let owner = user(&store, "owner@inv.example").await;
+    let cafe = shop(&store, "inv-cafe", &owner).await;
+    let other = shop(&store, "inv-other", &owner).await;
+    let t = now();
+    let later = |s: i64| t.checked_add(jiff::SignedDuration::from_secs(s)).unwrap();
+    let invite = |hash: &str, role, expires| NewInvitation {
+        id: id(InvitationId::from_parts),
+        shop_id: cafe.clone(),
+        token_hash: hash.into(),
+        role,
+        email: None,
+        invited_by: Some(owner.clone()),
+        created_at: t,
+        expires_at: later(expires),
+    };
+    // An invitation and its mail are written together (the mail names the shop, no account).
+    let mail = NewNotification {
+        shop_id: Some(cafe.clone()),
+        order_id: None,
+        link_id: None,
+        channel: Channel::Email,
+        destination: "new@inv.example".into(),
+        recipient: Recipient::Account,
+        user_id: None,
+        event: NotifyEvent::Invitation,
+        locale: "ko".into(),
+        payload: r#"{"name":"","link":"https://x/invite/i1","facts":{"shop":"Cafe"}}"#.into(),
+        run_at: t,
+        now: t,
+    };
+    let made = store
+        .create_invitation(invite("i1", Role::Manager, 600), Some(mail))
+        .await
+        .unwrap();
+    assert_eq!(made.role, Role::Manager);
+    assert_eq!(made.invited_by.as_deref(), Some("Someone"));
+    assert!(store.next_notification_at().await.unwrap().is_some());
+    assert!(store.audit_outbox().await.unwrap().is_empty());
+    store
+        .create_invitation(invite("i2", Role::Staff, 600), None)
+        .await
+        .unwrap();
+    let old = store
+        .create_invitation(invite("i3", Role::Owner, 10), None)
+        .await
+        .unwrap();
+    assert_eq!(store.open_invitations(&cafe, t).await.unwrap().len(), 3);
+    // Expired, revoked, of another shop: gone.
+    assert_eq!(
+        store
+            .open_invitations(&cafe, later(60))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(store.invitation("i3", later(60)).await.unwrap().is_none());
+    assert!(matches!(
+        store.revoke_invitation(&other, &made.id, t).await,
+        Err(StoreError::NotFound)
+    ));
+    store.revoke_invitation(&cafe, &old.id, t).await.unwrap();
+    assert!(matches!(
+        store.revoke_invitation(&cafe, &old.id, t).await,
+        Err(StoreError::NotFound)
+    ));
+    // Accepting makes a manager, once.
+    let joiner = user(&store, "new@inv.example").await;
+    let (found, shop_of) = store.invitation("i1", t).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id.clone(), shop_of.id.clone()),
+        (made.id.clone(), cafe.clone())
+    );
+    let (joined, member) = store.accept_invitation("i1", &joiner, t).await.unwrap();
+    assert_eq!((joined.id, member.role), (cafe.clone(), Role::Manager));
+    assert_eq!(
+        store.role(&cafe, &joiner).await.unwrap(),
+        Some(Role::Manager)
+    );
+    assert!(matches!(
+        store.accept_invitation("i1", &joiner, t).await,
+        Err(StoreError::NotFound)
+    ));
+    // A member already: refused, and the link stays open.
+    assert!(matches!(
+        store.accept_invitation("i2", &joiner, t).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.invitation("i2", t).await.unwrap().is_some());
+    assert_eq!(store.open_invitations(&cafe, t).await.unwrap().len(), 1);
+}
+
+async fn sign_in_devices_are_remembered(store: Arc<dyn Store>) {
+    let u = user(&store, "devices@example.com").await;
+    let t = now();
+    // The first device is only recorded; a second one is news; a known one is not.
+    assert!(
+        !store
+            .note_sign_in_device(&u, "phone", t, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .note_sign_in_device(&u, "phone", t, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .note_sign_in_device(&u, "laptop", t, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .note_sign_in_device(&u, "laptop", t, None)
+            .await
+            .unwrap()
+    );
+    assert!(store.sign_in_mail(&u).await.unwrap());
+    store.set_sign_in_mail(&u, false).await.unwrap();
+    assert!(!store.sign_in_mail(&u).await.unwrap());
+    assert!(
+        !store
+            .note_sign_in_device(&u, "tablet", t, None)
+            .await
+            .unwrap()
     );
 }
 

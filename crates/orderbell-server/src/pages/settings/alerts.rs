@@ -5,6 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use orderbell_core::alerts::AlertPolicyPatch;
 use orderbell_core::shop::{Shop, ShopPatchRequest};
+use orderbell_core::user::{Duty, Role};
 use orderbell_core::{FieldError, ValidationErrors};
 
 use super::hours::{self, DayInput};
@@ -88,7 +89,7 @@ impl AlertsForm {
 
     /// The change this form asks for; fields it could not read are reported in `errors` (as
     /// the core would name them) and left out of the change.
-    fn request(&self, errors: &mut ValidationErrors) -> ShopPatchRequest {
+    fn request(&self, errors: &mut ValidationErrors, with_alerts: bool) -> ShopPatchRequest {
         let mut number = |field: &str, text: &str, required: bool| -> Option<Option<i64>> {
             if text.is_empty() {
                 if required {
@@ -105,21 +106,15 @@ impl AlertsForm {
                 }
             }
         };
-        let repeat_after = number("alerts.repeat_after_seconds", &self.repeat_after, true);
-        let repeat_every = number("alerts.repeat_every_seconds", &self.repeat_every, true);
-        let call_after = number("alerts.call_after_seconds", &self.call_after, false);
-        let miss_after = number("alerts.miss_after_seconds", &self.miss_after, false);
-        let unheard_after = number("alerts.unheard_after_seconds", &self.unheard_after, true);
-        let pause_after_missed =
-            number("alerts.pause_after_missed", &self.pause_after_missed, false);
-        let default_eta = number("default_eta_minutes", &self.default_eta, true);
-        let opening_hours = if self.hours_on {
-            Some(Some(hours::to_json(&self.days, &self.closed_dates)))
-        } else {
-            Some(None)
-        };
-        ShopPatchRequest {
-            alerts: Some(AlertPolicyPatch {
+        let alerts = if with_alerts {
+            let repeat_after = number("alerts.repeat_after_seconds", &self.repeat_after, true);
+            let repeat_every = number("alerts.repeat_every_seconds", &self.repeat_every, true);
+            let call_after = number("alerts.call_after_seconds", &self.call_after, false);
+            let miss_after = number("alerts.miss_after_seconds", &self.miss_after, false);
+            let unheard_after = number("alerts.unheard_after_seconds", &self.unheard_after, true);
+            let pause_after_missed =
+                number("alerts.pause_after_missed", &self.pause_after_missed, false);
+            Some(AlertPolicyPatch {
                 repeat_after_seconds: repeat_after.flatten(),
                 repeat_every_seconds: repeat_every.flatten(),
                 call_after_seconds: call_after,
@@ -127,7 +122,18 @@ impl AlertsForm {
                 unheard_after_seconds: unheard_after.flatten(),
                 pause_when_unheard: Some(self.pause_when_unheard),
                 pause_after_missed,
-            }),
+            })
+        } else {
+            None
+        };
+        let default_eta = number("default_eta_minutes", &self.default_eta, true);
+        let opening_hours = if self.hours_on {
+            Some(Some(hours::to_json(&self.days, &self.closed_dates)))
+        } else {
+            Some(None)
+        };
+        ShopPatchRequest {
+            alerts,
             opening_hours,
             default_eta_minutes: default_eta.flatten(),
             ..ShopPatchRequest::default()
@@ -165,13 +171,15 @@ pub async fn save_alerts(
     headers: &HeaderMap,
     slug: &str,
     shop: &Shop,
+    role: Role,
     form: &Form,
 ) -> Result<Response, PageError> {
     let path = format!("/dashboard/{slug}/settings");
     let t = negotiate(headers, Some(&shop.locale)).texts();
     let mut typed = AlertsForm::from_form(form, t);
     let mut unread = ValidationErrors::new();
-    let request = typed.request(&mut unread);
+    // A manager keeps the hours and the default ETA; the alert policy is the owners'.
+    let request = typed.request(&mut unread, role.may(Duty::Settings));
     let checked = request.validate_for(shop);
     let mut problems = unread.0;
     if let Err(e) = &checked {

@@ -6,9 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use orderbell_core::ApiKeyId;
+use orderbell_core::user::Duty;
 use orderbell_store::Scope;
 
-use super::{Notice, chrome, posted_by_owner};
+use super::{Notice, chrome, posted_for};
 use crate::api::shops::issue_api_key;
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
@@ -95,7 +96,7 @@ pub async fn save_api_keys(
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
-    let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "apikeys").await?;
+    let (path, shop) = posted_for(&state, &headers, &form, &slug, "apikeys", Duty::People).await?;
     if form.text("op") == "revoke" {
         let id = ApiKeyId::parse(form.text("id")).ok_or_else(PageError::not_found)?;
         let printers = state

@@ -24,7 +24,7 @@ use std::convert::Infallible;
 
 use axum::http::{HeaderMap, StatusCode};
 use orderbell_core::shop::Shop;
-use orderbell_core::user::Role;
+use orderbell_core::user::{Duty, Role};
 
 pub use apikeys::{api_keys, save_api_keys};
 pub use channels::{channels, save_channels};
@@ -37,7 +37,7 @@ use super::dashboard::nav;
 use super::error::PageError;
 use super::form::Form;
 use super::render::Chrome;
-use super::session::{SignedIn, form_user, member_of, owner_of, require};
+use super::session::{SignedIn, form_user, may_in, member_of, require};
 use crate::pages::i18n::negotiate;
 use crate::state::AppState;
 
@@ -105,15 +105,17 @@ async fn posted(
     Ok((path, who))
 }
 
-/// [`posted`] for the pages only owners change: the page's address and the shop.
-async fn posted_by_owner(
+/// [`posted`] for a change the member's role must allow (`duty`): the page's address and the
+/// shop.
+async fn posted_for(
     state: &AppState,
     headers: &HeaderMap,
     form: &Form,
     slug: &str,
     tab: &str,
+    duty: Duty,
 ) -> Result<(String, Shop), PageError> {
     let (path, who) = posted(state, headers, form, slug, tab).await?;
-    let shop = owner_of(state, &who, slug).await?;
+    let shop = may_in(state, &who, slug, duty).await?;
     Ok((path, shop))
 }

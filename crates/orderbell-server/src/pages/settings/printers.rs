@@ -6,9 +6,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use orderbell_core::user::Role;
+use orderbell_core::user::Duty;
 
-use super::{Notice, chrome, posted_by_owner};
+use super::{Notice, chrome, posted_for};
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
 use crate::pages::i18n::negotiate;
@@ -82,7 +82,7 @@ async fn printers_page(
     let view = PrintersPage {
         page,
         slug: shop.slug,
-        owner: role == Role::Owner,
+        owner: role.may(Duty::Printers),
         printers,
         new_token,
         server: state.config.public_url.clone(),
@@ -108,7 +108,8 @@ pub async fn save_printers(
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
-    let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "printers").await?;
+    let (path, shop) =
+        posted_for(&state, &headers, &form, &slug, "printers", Duty::Printers).await?;
     if form.text("op") == "revoke" {
         let id =
             orderbell_core::PrinterId::parse(form.text("id")).ok_or_else(PageError::not_found)?;

@@ -7,14 +7,16 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use orderbell_core::shop::{Shop, ShopPatchRequest};
-use orderbell_core::user::Role;
+use orderbell_core::user::{Duty, Role};
 
 use super::alerts::{AlertsForm, save_alerts};
-use super::{chrome, posted_by_owner};
+use super::{chrome, posted};
+use crate::http::auth::role_forbids;
 use crate::pages::error::PageError;
 use crate::pages::form::Form;
 use crate::pages::i18n::Texts;
 use crate::pages::render::{Cache, Chrome, render, see_other};
+use crate::pages::session::member_of;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -28,6 +30,10 @@ pub struct ProfilePage {
     locale: String,
     accepting: bool,
     owner: bool,
+    /// May change the opening hours, the pause switch and the default ETA (owners, managers).
+    hours: bool,
+    /// Owners must use two-step sign-in.
+    require_mfa: bool,
     saved: bool,
     errors: Vec<String>,
     alerts: AlertsForm,
@@ -65,7 +71,9 @@ impl ProfilePage {
             time_zone: shop.time_zone,
             locale: shop.locale,
             accepting: shop.accepting_orders,
-            owner: role == Role::Owner,
+            owner: role.may(Duty::Settings),
+            hours: role.may(Duty::Hours),
+            require_mfa: shop.require_mfa_for_owners,
             saved: false,
             errors: vec![],
             alerts,
@@ -124,17 +132,45 @@ pub async fn profile(
     render(&view, StatusCode::OK, Cache::Private)
 }
 
-/// `POST /dashboard/{slug}/settings`: `op=profile`, `op=accepting` (`accepting=on|off`) or
-/// `op=alerts` (the alert policy, default ETA and opening hours).
+/// `POST /dashboard/{slug}/settings`: `op=profile`, `op=accepting` (`accepting=on|off`),
+/// `op=alerts` (the alert policy, default ETA and opening hours; a manager's changes only the
+/// last two) or `op=mfa` (`require=on|off`, owners must use two-step sign-in).
 pub async fn save_profile(
     State(state): State<AppState>,
     Path(slug): Path<String>,
     headers: HeaderMap,
     form: Form,
 ) -> Result<Response, PageError> {
-    let (path, shop) = posted_by_owner(&state, &headers, &form, &slug, "settings").await?;
+    let (path, who) = posted(&state, &headers, &form, &slug, "settings").await?;
+    let (shop, role) = member_of(&state, &who, &slug).await?;
+    let duty = match form.text("op") {
+        "alerts" | "accepting" => Duty::Hours,
+        _ => Duty::Settings,
+    };
+    if !role.may(duty) {
+        return Err(role_forbids(duty).into());
+    }
     if form.text("op") == "alerts" {
-        return save_alerts(&state, &headers, &slug, &shop, &form).await;
+        return save_alerts(&state, &headers, &slug, &shop, role, &form).await;
+    }
+    if form.text("op") == "mfa" {
+        let on = form.text("require") == "on";
+        if on && !crate::api::mfa::is_on(&state, &who.user).await? {
+            // Whoever turns it on must not lock themselves out.
+            return Err(PageError::redirect("/account#two-step"));
+        }
+        let patch = ShopPatchRequest {
+            require_mfa_for_owners: Some(on),
+            ..ShopPatchRequest::default()
+        };
+        let patch = patch
+            .validate()
+            .map_err(crate::http::error::ApiError::from)?;
+        state
+            .store
+            .update_shop(&shop.id, patch, state.now())
+            .await?;
+        return Ok(see_other(&format!("{path}?saved=1")));
     }
     let patch = if form.text("op") == "accepting" {
         ShopPatchRequest {

@@ -525,7 +525,6 @@ pub async fn end_session(
     Ok(see_other("/account#sessions"))
 }
 
-/// `POST /account/sessions/end-others`: signs out every other device.
 /// `POST /account/sign-in-mail` (`on=on|off`): whether a sign-in from a new device is mailed.
 pub async fn sign_in_mail(
     State(state): State<AppState>,
@@ -540,6 +539,7 @@ pub async fn sign_in_mail(
     Ok(see_other("/account#sessions"))
 }
 
+/// `POST /account/sessions/end-others`: signs out every other device.
 pub async fn end_other_sessions(
     State(state): State<AppState>,
     headers: HeaderMap,

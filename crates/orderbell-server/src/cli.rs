@@ -37,6 +37,18 @@ pub enum Command {
     },
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Copy the SQLite database to a new file while the server runs, and check the copy.
+    Backup {
+        /// The new file (it must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
+    /// Replace the SQLite database with a checked backup (the server must be stopped).
+    Restore {
+        /// A file made by `orderbell backup`.
+        #[arg(long)]
+        from: std::path::PathBuf,
+    },
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
@@ -132,6 +144,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let ran = orderbell_store::migrate(&config.database_url).await?;
             println!("{ran} migration(s) applied");
+            Ok(())
+        }
+        Command::Backup { to } => {
+            let db = sqlite_file(&config, "backup")?;
+            let report = tokio::task::spawn_blocking(move || {
+                orderbell_store::sqlite_backup::backup(&db, &to)
+            })
+            .await??;
+            println!("backed up to {report}");
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let db = sqlite_file(&config, "restore")?;
+            let newest = orderbell_store::sqlite::MIGRATIONS
+                .last()
+                .map_or(0, |(version, _, _)| *version);
+            let now = jiff::Timestamp::now().as_second();
+            let (report, kept) = tokio::task::spawn_blocking(move || {
+                orderbell_store::sqlite_backup::restore(&from, &db, newest, now)
+            })
+            .await??;
+            println!("restored {report}");
+            if let Some(kept) = kept {
+                println!("the database it replaced is kept at {}", kept.display());
+            }
             Ok(())
         }
         Command::User(UserCommand::Add { email, name }) => user_add(config, &email, name).await,
@@ -334,8 +371,24 @@ async fn user_add(config: Config, email: &str, name: Option<String>) -> anyhow::
     Ok(())
 }
 
+/// The database file of a `sqlite:` URL; PostgreSQL has its own tools (docs/operations.md).
+fn sqlite_file(config: &Config, what: &str) -> anyhow::Result<std::path::PathBuf> {
+    match orderbell_store::sqlite::path_from_url(&config.database_url) {
+        Some(path) => Ok(path),
+        None => bail!(
+            "`orderbell {what}` works on SQLite databases; back up PostgreSQL with pg_dump or \
+             continuous archiving (docs/operations.md, \"Backup and restore\")"
+        ),
+    }
+}
+
 async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
     let listen = config.listen;
+    // Held while serving: `orderbell restore` refuses to replace a database in use.
+    let _serving = match orderbell_store::sqlite::path_from_url(&config.database_url) {
+        Some(db) => Some(orderbell_store::sqlite_backup::lock_for_serving(&db)?),
+        None => None,
+    };
     let public_url = config.public_url.clone();
     tracing::info!(
         database = %redact(&config.database_url),

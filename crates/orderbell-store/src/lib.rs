@@ -25,6 +25,7 @@ mod sql_notifications;
 mod sql_printing;
 mod sql_store;
 pub mod sqlite;
+pub mod sqlite_backup;
 mod stored_text;
 
 use std::sync::Arc;

@@ -297,11 +297,8 @@ async fn demo_mode_prints_a_login_that_works() {
     server.kill().await.unwrap();
 }
 
-/// Every order answered 201 is in the database after the server is killed with SIGKILL.
-#[tokio::test]
-async fn orders_answered_201_survive_sigkill() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
+/// A user, a shop `slug` owned by them and an API key for it; returns the key.
+async fn shop_with_key(d: &Path, slug: &str) -> String {
     assert!(
         admin(
             d,
@@ -311,31 +308,163 @@ async fn orders_answered_201_survive_sigkill() {
         .await
         .0
     );
-    assert!(
-        admin(
-            d,
-            &[
-                "shop",
-                "add",
-                "--slug",
-                "kill",
-                "--name",
-                "Kill",
-                "--owner",
-                "o@example.com"
-            ],
-            None
-        )
-        .await
-        .0
-    );
+    let shop = ["shop", "add", "--slug", slug, "--name", slug];
+    let owner = ["--owner", "o@example.com"];
+    assert!(admin(d, &[&shop[..], &owner[..]].concat(), None).await.0);
     let (_, key, _) = admin(
         d,
-        &["apikey", "add", "--shop", "kill", "--name", "load"],
+        &["apikey", "add", "--shop", slug, "--name", "load"],
         None,
     )
     .await;
-    let key = key.trim().to_owned();
+    key.trim().to_owned()
+}
+
+/// The ids of every order of the shop, page by page.
+async fn stored_orders(
+    http: &reqwest::Client,
+    base: &str,
+    slug: &str,
+    key: &str,
+) -> std::collections::HashSet<String> {
+    let mut stored = std::collections::HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/api/v1/shops/{slug}/orders?limit=100");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page: Value = http
+            .get(url)
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for o in page["orders"].as_array().unwrap() {
+            stored.insert(o["id"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return stored,
+        }
+    }
+}
+
+/// `orderbell backup` while 8 clients keep ordering: the copy holds every order answered
+/// before the backup began; `orderbell restore` refuses while the server runs, then puts the
+/// copy in place (keeping the replaced database), and the restarted server serves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_under_load_holds_every_order_answered_before_it() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = shop_with_key(d, "copy").await;
+    let (mut server, base, _) = serve(d, &[]).await;
+    let http = reqwest::Client::new();
+    let answered = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = vec![];
+    for _ in 0..8 {
+        let (http, base, key, answered, stop) = (
+            http.clone(),
+            base.clone(),
+            key.clone(),
+            answered.clone(),
+            stop.clone(),
+        );
+        clients.push(tokio::spawn(async move {
+            // Bounded: at most 1500 orders a client, whatever happens.
+            for _ in 0..1500 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let res = http
+                    .post(format!("{base}/api/v1/shops/copy/orders"))
+                    .bearer_auth(&key)
+                    .json(&json!({"items":[{"name":"Americano","quantity":1,"unit_price":4500}]}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status(), 201);
+                let body: Value = res.json().await.unwrap();
+                answered
+                    .lock()
+                    .unwrap()
+                    .push(body["id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    while answered.lock().unwrap().len() < 200 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let before = answered.lock().unwrap().clone();
+    let copy = d.join("backups/orderbell-copy.db");
+    std::fs::create_dir_all(d.join("backups")).unwrap();
+    let (ok, out, err) = admin(d, &["backup", "--to", copy.to_str().unwrap()], None).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("orders "), "{out}");
+    // Orders answered after the backup ended cannot be in it.
+    let after = answered.lock().unwrap().len();
+    while answered.lock().unwrap().len() < after + 50 {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let all = answered.lock().unwrap().clone();
+
+    // A second backup to the same file is refused; the file is kept.
+    let (ok, _, err) = admin(d, &["backup", "--to", copy.to_str().unwrap()], None).await;
+    assert!(!ok && err.contains("already exists"), "{err}");
+    // No restore under a running server.
+    let (ok, _, err) = admin(d, &["restore", "--from", copy.to_str().unwrap()], None).await;
+    assert!(!ok && err.contains("server is running"), "{err}");
+
+    server.start_kill().unwrap();
+    server.wait().await.unwrap();
+    let (ok, out, err) = admin(d, &["restore", "--from", copy.to_str().unwrap()], None).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("before-restore-"), "{out}");
+
+    let (mut server, base, _) = serve(d, &[]).await;
+    let stored = stored_orders(&http, &base, "copy", &key).await;
+    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} orders lost",
+        lost.len(),
+        before.len()
+    );
+    // The copy is of one instant: the orders answered after it are not in it.
+    assert!(
+        stored.len() + 50 <= all.len(),
+        "{} {}",
+        stored.len(),
+        all.len()
+    );
+    server.kill().await.unwrap();
+
+    // PostgreSQL deployments are sent to their own tools.
+    let (ok, _, err) = admin_with(
+        d,
+        &["backup", "--to", "x.db"],
+        None,
+        &[("ORDERBELL_DATABASE_URL", "postgres://localhost/none")],
+    )
+    .await;
+    assert!(!ok && err.contains("pg_dump"), "{err}");
+}
+
+/// Every order answered 201 is in the database after the server is killed with SIGKILL.
+#[tokio::test]
+async fn orders_answered_201_survive_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = shop_with_key(d, "kill").await;
     let (mut server, base, _) = serve(d, &[]).await;
 
     let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
@@ -390,30 +519,7 @@ async fn orders_answered_201_survive_sigkill() {
     assert!(acknowledged.len() >= 300);
 
     let (mut server, base, _) = serve(d, &[]).await;
-    let mut stored = std::collections::HashSet::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut url = format!("{base}/api/v1/shops/kill/orders?limit=100");
-        if let Some(c) = &cursor {
-            url.push_str(&format!("&cursor={c}"));
-        }
-        let page: Value = http
-            .get(url)
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        for o in page["orders"].as_array().unwrap() {
-            stored.insert(o["id"].as_str().unwrap().to_owned());
-        }
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => break,
-        }
-    }
+    let stored = stored_orders(&http, &base, "kill", &key).await;
     let lost: Vec<_> = acknowledged
         .iter()
         .filter(|id| !stored.contains(*id))

@@ -101,8 +101,23 @@ impl EventBus {
         EventBus { tx }
     }
 
-    /// Tells every subscriber; nobody listening is fine.
+    /// Tells every subscriber; nobody listening is fine. Orders created and changed are also
+    /// logged, one structured event each (docs/operations.md, "Logs"): ids, number and status,
+    /// never who ordered.
     pub fn publish(&self, event: ShopEvent) {
+        if let (EventKind::OrderCreated | EventKind::OrderUpdated, Some(order)) =
+            (event.kind, &event.order_id)
+        {
+            tracing::info!(
+                target: "orderbell::orders",
+                order = %order,
+                shop = %event.shop_id,
+                number = event.number,
+                status = event.status.map(OrderStatus::as_str),
+                "{}",
+                if event.kind == EventKind::OrderCreated { "order created" } else { "order changed" }
+            );
+        }
         let _ = self.tx.send(Arc::new(event));
     }
 

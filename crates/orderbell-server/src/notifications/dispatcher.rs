@@ -119,6 +119,7 @@ async fn run(state: AppState, notifier: Arc<Notifier>, done: mpsc::UnboundedSend
             );
             tokio::spawn(async move {
                 let outcome = deliver(&state, &notifier, &settings, &row).await;
+                log_outcome(&row, &outcome);
                 let claim = in_flight.finish(row.id).unwrap_or(claim);
                 let _ = done.send(Finish {
                     id: row.id,
@@ -226,21 +227,45 @@ async fn deliver(
             provider_message_id: accepted.message_id,
             provider_status: accepted.provider_status,
         },
-        Err(e) => {
-            let outcome = after_failure(state.now(), settings, row, &e);
-            if let Outcome::Failed { dead_link, .. } = &outcome {
-                tracing::warn!(
-                    notification = row.id,
-                    channel = %row.channel,
-                    dead_link,
-                    error = %e,
-                    "notification failed"
-                );
-            } else {
-                tracing::debug!(notification = row.id, channel = %row.channel, error = %e, "notification will be retried");
-            }
-            outcome
-        }
+        Err(e) => after_failure(state.now(), settings, row, &e),
+    }
+}
+
+/// One structured event per delivery outcome (docs/operations.md, "Logs"): the row, its order,
+/// channel, event, attempt and the provider's error code. Never the destination, the message
+/// or the provider's error text (which can quote a phone number): those stay in the row.
+fn log_outcome(row: &Notification, outcome: &Outcome) {
+    let order = row.order_id.as_ref().map(ToString::to_string);
+    let (word, code) = match outcome {
+        Outcome::Sent { .. } => ("sent", None),
+        Outcome::Retry { code, .. } => ("retry", code.as_deref()),
+        Outcome::Defer { .. } => ("deferred", None),
+        Outcome::Cancelled => ("cancelled", None),
+        Outcome::Failed {
+            code,
+            dead_link: true,
+            ..
+        } => ("dead_link", code.as_deref()),
+        Outcome::Failed { code, .. } => ("failed", code.as_deref()),
+    };
+    macro_rules! event {
+        ($level:ident) => {
+            tracing::$level!(
+                target: "orderbell::delivery",
+                notification = row.id,
+                order = order.as_deref(),
+                channel = %row.channel,
+                event = row.event.as_str(),
+                attempt = row.attempts,
+                outcome = word,
+                code,
+                "delivery"
+            )
+        };
+    }
+    match outcome {
+        Outcome::Failed { .. } => event!(warn),
+        _ => event!(info),
     }
 }
 

@@ -459,6 +459,47 @@ async fn a_backup_under_load_holds_every_order_answered_before_it() {
     assert!(!ok && err.contains("pg_dump"), "{err}");
 }
 
+/// [`serve_with`], logging JSON (`ORDERBELL_LOG_FORMAT=json`) into the returned buffer, one
+/// line per event.
+async fn serve_logged(
+    dir: &Path,
+    env: &[(&str, &str)],
+) -> (Child, String, Arc<std::sync::Mutex<Vec<String>>>) {
+    let mut cmd = orderbell(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("ORDERBELL_LOG_FORMAT", "json")
+        .env("ORDERBELL_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let logs = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let sink = logs.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(addr) = line.strip_prefix("Orderbell is listening on ") {
+            let base = addr.to_owned();
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            return (child, base, logs);
+        }
+    }
+    panic!(
+        "the server stopped before listening: {:?}",
+        logs.lock().unwrap()
+    );
+}
+
 /// Every order answered 201 is in the database after the server is killed with SIGKILL.
 #[tokio::test]
 async fn orders_answered_201_survive_sigkill() {
@@ -653,7 +694,8 @@ async fn escalation_survives_sigkill_and_stops_at_the_acknowledgement() {
             .bearer_auth(&key)
             .json(
                 &json!({"items": [{"name": "Latte", "quantity": 1, "unit_price": 5000}],
-                          "fulfillment": {"type": "pickup"}}),
+                          "fulfillment": {"type": "pickup"},
+                          "customer": {"name": "Lee Seoyeon", "phone": "+821055501234"}}),
             )
             .send()
             .await
@@ -699,7 +741,7 @@ async fn escalation_survives_sigkill_and_stops_at_the_acknowledgement() {
     tokio::time::sleep(Duration::from_secs(5).saturating_sub(t0.elapsed())).await;
     server.start_kill().unwrap();
     server.wait().await.unwrap();
-    let (mut server, base, _) = serve_with(dir.path(), &[], &env).await;
+    let (mut server, base, logs) = serve_logged(dir.path(), &env).await;
 
     let reminder = |n: i64| {
         let tag = format!("#{n} unanswered");
@@ -773,4 +815,40 @@ async fn escalation_survives_sigkill_and_stops_at_the_acknowledgement() {
     assert_eq!(order["status"], "pending");
     assert!(order["acknowledged_at"].is_string());
     server.kill().await.unwrap();
+
+    // The log (docs/operations.md, "Logs"): one structured event per order change and per
+    // delivery outcome, by id, never naming the customer.
+    let logs = logs.lock().unwrap().clone();
+    let events: Vec<Value> = logs
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let waiting_id = waiting["id"].as_str().unwrap();
+    assert!(
+        events.iter().any(|e| e["target"] == "orderbell::orders"
+            && e["order"] == waiting_id
+            && e["status"] == "missed"
+            && e["number"] == waiting_no),
+        "no order event for the missed order: {logs:#?}"
+    );
+    let sent: Vec<&Value> = events
+        .iter()
+        .filter(|e| {
+            e["target"] == "orderbell::delivery"
+                && e["order"] == waiting_id
+                && e["channel"] == "telegram"
+                && e["outcome"] == "sent"
+        })
+        .collect();
+    assert!(
+        sent.iter().any(|e| e["event"] == "reminder")
+            && sent.iter().any(|e| e["event"] == "missed"),
+        "delivery events: {sent:#?}"
+    );
+    for secret in ["Lee Seoyeon", "55501234", "+821055501234", stubs::BOT_TOKEN] {
+        assert!(
+            !logs.iter().any(|l| l.contains(secret)),
+            "the log names {secret}"
+        );
+    }
 }

@@ -396,10 +396,26 @@ async fn serve(config: Config, with_demo: bool) -> anyhow::Result<()> {
         "starting Orderbell {}",
         env!("CARGO_PKG_VERSION")
     );
+    let metrics = config.metrics.clone();
+    if metrics.enabled {
+        crate::metrics::enable();
+    }
     let state = open(config).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
+    if let (true, Some(address)) = (metrics.enabled, metrics.listen) {
+        let own = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen on {address} ([metrics] listen)"))?;
+        let router = crate::metrics::router(state.clone());
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(own, router).await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+        println!("Metrics on http://{address}/metrics");
+    }
     let bound = listener.local_addr()?;
     if with_demo {
         let login = demo::ensure(&state).await?;

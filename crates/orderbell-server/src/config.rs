@@ -77,6 +77,35 @@ pub struct Config {
     pub alerts: orderbell_core::alerts::AlertPolicy,
     /// How often the readiness watchdog looks at every shop.
     pub watchdog_interval: Duration,
+    /// `GET /metrics` (`[metrics]`, docs/operations.md).
+    pub metrics: MetricsConfig,
+}
+
+/// Whether and where Prometheus metrics are served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricsConfig {
+    pub enabled: bool,
+    /// A listener of their own (e.g. `127.0.0.1:9464`); else the main one.
+    pub listen: Option<SocketAddr>,
+    /// When set, scrapes must send `Authorization: Bearer TOKEN`.
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsSection {
+    enabled: Option<bool>,
+    listen: Option<String>,
+    token: Option<String>,
+}
+
+/// `on`/`off` (also `true`/`false`, `1`/`0`, `yes`/`no`).
+fn switch(name: &str, value: &str) -> anyhow::Result<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        other => anyhow::bail!("{name}: `{other}` is neither on nor off"),
+    }
 }
 
 /// The TOML file, every key optional.
@@ -108,6 +137,8 @@ struct FileConfig {
     fcm: Option<toml::Value>,
     notifications: Option<toml::Value>,
     mail: Option<toml::Value>,
+    #[serde(default)]
+    metrics: MetricsSection,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -183,6 +214,9 @@ pub struct Overrides {
     /// Log format.
     #[arg(long, env = "ORDERBELL_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
+    /// Serve Prometheus metrics at /metrics (`--metrics`, or `on`/`off`).
+    #[arg(long, env = "ORDERBELL_METRICS", global = true, num_args = 0..=1, default_missing_value = "on")]
+    pub metrics: Option<String>,
 }
 
 /// Reads `ORDERBELL_<NAME>_FILE` when set: the secret is the file's content, trimmed.
@@ -272,7 +306,32 @@ impl Config {
         alerts
             .validate()
             .map_err(|e| anyhow::anyhow!("in [alerts]: {}", describe(&e)))?;
+        let metrics = {
+            let m = file.metrics;
+            let enabled = match &o.metrics {
+                Some(v) => switch("ORDERBELL_METRICS", v)?,
+                None => m.enabled.unwrap_or(false),
+            };
+            let listen = match m.listen {
+                Some(text) => Some(
+                    text.parse::<SocketAddr>()
+                        .with_context(|| format!("[metrics] listen {text:?} is not HOST:PORT"))?,
+                ),
+                None => None,
+            };
+            let token = match std::env::var("ORDERBELL_METRICS_TOKEN").ok() {
+                Some(t) => Some(t),
+                None => secret_from_file("METRICS_TOKEN")?.or(m.token),
+            }
+            .filter(|t| !t.is_empty());
+            MetricsConfig {
+                enabled,
+                listen,
+                token,
+            }
+        };
         Ok(Config {
+            metrics,
             alerts,
             watchdog_interval: Duration::from_secs(5),
             printing,
@@ -338,6 +397,7 @@ impl Config {
             notifications: crate::notifications::NotificationsConfig::default(),
             alerts: orderbell_core::alerts::AlertPolicy::default(),
             watchdog_interval: Duration::from_secs(5),
+            metrics: MetricsConfig::default(),
         }
     }
 }

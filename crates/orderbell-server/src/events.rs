@@ -108,6 +108,11 @@ impl EventBus {
         if let (EventKind::OrderCreated | EventKind::OrderUpdated, Some(order)) =
             (event.kind, &event.order_id)
         {
+            if let (EventKind::OrderUpdated, Some(status), Some(m)) =
+                (event.kind, event.status, crate::metrics::get())
+            {
+                m.order_changed(status);
+            }
             tracing::info!(
                 target: "orderbell::orders",
                 order = %order,

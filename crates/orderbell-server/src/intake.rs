@@ -115,6 +115,7 @@ pub async fn take(
     intake: Intake,
     request: &OrderRequest,
 ) -> Result<Taken, Refused> {
+    let started = std::time::Instant::now();
     let guest = intake.source == OrderSource::Guest;
     if guest {
         state.limits.guest_order(intake.ip)?;
@@ -146,6 +147,9 @@ pub async fn take(
     };
     Ok(match created {
         CreatedOrder::New(order) => {
+            if let Some(m) = crate::metrics::get() {
+                m.order_taken(order.source, started.elapsed());
+            }
             state
                 .events
                 .publish(ShopEvent::of_order(EventKind::OrderCreated, &order));

@@ -11,6 +11,7 @@ pub mod escalation;
 pub mod events;
 pub mod http;
 pub mod intake;
+pub mod metrics;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;

@@ -194,6 +194,8 @@ fn run_job<T>(
 }
 
 fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
+    let started = std::time::Instant::now();
+    let count = jobs.len();
     if let Err(e) = db.batch(dialect.begin_write) {
         let message = e.to_string();
         tracing::error!(error = %message, "could not begin a write transaction");
@@ -243,6 +245,7 @@ fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
         tracing::error!(error = %e, "commit failed; rolling back the batch");
         let _ = db.batch("ROLLBACK");
     }
+    crate::commit_stats::record(count, started.elapsed());
     for completion in completions {
         completion(outcome.clone());
     }

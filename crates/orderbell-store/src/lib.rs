@@ -8,6 +8,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod commit_stats;
 pub mod db;
 mod error;
 mod exec;
@@ -68,6 +69,9 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;
+    /// What the metrics endpoint samples at each scrape: the outbox, open print jobs, printers
+    /// out of paper. Indexed reads of waiting rows only.
+    async fn gauges(&self, now: Timestamp) -> Result<Gauges>;
 
     // Settings: small values the server keeps for itself (e.g. generated keys).
     async fn setting(&self, key: &str) -> Result<Option<String>>;

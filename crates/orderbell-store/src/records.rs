@@ -204,3 +204,17 @@ pub struct ItemPhoto {
     pub height: u32,
     pub bytes: Vec<u8>,
 }
+
+/// Figures sampled for the metrics endpoint (docs/operations.md, "Metrics").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Notifications waiting to be sent (`queued` or `sending`), due or not.
+    pub outbox_waiting: i64,
+    /// How long the longest-overdue waiting notification has been due, in milliseconds (0 when
+    /// none is due).
+    pub outbox_oldest_due_ms: i64,
+    /// Print jobs not yet finished, by state (`queued`, `delivered`).
+    pub open_print_jobs: Vec<(String, i64)>,
+    /// Active printers whose last report was `paper_out`.
+    pub printers_paper_out: i64,
+}

@@ -18,7 +18,7 @@ use crate::exec::{Dialect, Readers, Writer};
 use crate::notifications::NewNotification;
 use crate::postgres::{self as pg, PgDb};
 use crate::queries::{
-    account_tokens, accounts, api_keys, menu, orders, second_factor, shops, sign_in_devices,
+    account_tokens, accounts, api_keys, gauges, menu, orders, second_factor, shops, sign_in_devices,
 };
 use crate::records::*;
 use crate::sqlite::{self as lite, SqliteDb};
@@ -170,6 +170,10 @@ impl Store for SqlStore {
     async fn ping(&self) -> Result<()> {
         self.read(|db| db.query_one("SELECT 1", &[]).map(|_| ()))
             .await
+    }
+
+    async fn gauges(&self, now: Timestamp) -> Result<Gauges> {
+        self.read(move |db| gauges::read(db, now)).await
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {

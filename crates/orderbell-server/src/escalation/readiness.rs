@@ -73,6 +73,11 @@ impl Listeners {
         }
     }
 
+    /// Dashboards with their sound on in this process, every shop (metrics).
+    pub fn total(&self) -> usize {
+        self.lock().dashboards.values().sum()
+    }
+
     pub fn dashboards(&self, shop: &ShopId) -> usize {
         self.lock().dashboards.get(shop).copied().unwrap_or(0)
     }

@@ -116,8 +116,12 @@ pub fn router(state: AppState) -> Router {
         .route("/shops", get(shops::list).post(shops::create))
         .nest("/shops/{slug}", shop)
         .route("/orders/{tracking_token}", get(tracking::get));
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let metrics_here = state.config.metrics.enabled && state.config.metrics.listen.is_none();
+    let mut root = Router::new();
+    if metrics_here {
+        root = root.route("/metrics", get(crate::metrics::serve));
+    }
+    root.route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/api/openapi.json", get(openapi::serve))
         .route("/media/items/{id}/{file}", get(crate::photos::serve))
@@ -202,13 +206,18 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 async fn access_log(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
+    let matched_path = req.extensions().get::<MatchedPath>();
+    let matched = matched_path.is_some();
+    let route = matched_path.map_or_else(|| req.uri().path().to_owned(), |m| m.as_str().to_owned());
     let response = next.run(req).await;
     let status = response.status().as_u16();
-    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let took = start.elapsed();
+    if let Some(m) = crate::metrics::get() {
+        // Unmatched addresses share one label: the label set stays bounded.
+        let template = if matched { route.as_str() } else { "unmatched" };
+        m.http(method.as_str(), template, status, took);
+    }
+    let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
     if status >= 500 {
         tracing::warn!(%method, %route, status, micros, "request failed");
     } else {

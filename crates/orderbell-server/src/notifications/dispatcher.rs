@@ -267,6 +267,9 @@ fn log_outcome(row: &Notification, outcome: &Outcome) {
         Outcome::Failed { .. } => event!(warn),
         _ => event!(info),
     }
+    if let Some(m) = crate::metrics::get() {
+        m.delivery(row.channel.as_str(), row.event.as_str(), word);
+    }
 }
 
 /// A reminder or a call whose order's escalation has ended (someone answered it) after the

@@ -54,6 +54,12 @@ impl ConnectedPrinters {
         Registration { id, wake, close }
     }
 
+    /// Printer connections in this process (metrics).
+    pub fn total(&self) -> usize {
+        let shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
+        shops.values().map(Vec::len).sum()
+    }
+
     pub fn unregister(&self, shop: &ShopId, id: u64) {
         let mut shops = self.shops.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(list) = shops.get_mut(shop) {

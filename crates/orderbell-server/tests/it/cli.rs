@@ -852,3 +852,232 @@ async fn escalation_survives_sigkill_and_stops_at_the_acknowledgement() {
         );
     }
 }
+
+/// A free loopback port (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `--metrics` (docs/operations.md, "Metrics"): `/metrics` behind its bearer token, in the
+/// OpenMetrics text format that Debian's `promtool check metrics` accepts, counting what the
+/// server did with no order or customer in a label; a real Prometheus scrapes it; with
+/// `[metrics] listen` it moves to a listener of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_scraped_by_prometheus() {
+    let promtool = std::process::Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok();
+    if !promtool {
+        assert!(
+            std::env::var("ORDERBELL_REQUIRE_PROMETHEUS").as_deref() != Ok("1"),
+            "promtool is not installed: apt-get install prometheus"
+        );
+        eprintln!(
+            "SKIPPED: promtool and prometheus are not installed (apt-get install prometheus)"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = shop_with_key(d, "metered").await;
+    let env = [
+        ("ORDERBELL_METRICS", "on"),
+        ("ORDERBELL_METRICS_TOKEN", "scrape-secret"),
+    ];
+    let (mut server, base, _) = serve_with(d, &[], &env).await;
+    let http = reqwest::Client::new();
+    let mut ids = vec![];
+    for _ in 0..5 {
+        let r: Value = http
+            .post(format!("{base}/api/v1/shops/metered/orders"))
+            .bearer_auth(&key)
+            .json(
+                &json!({"items":[{"name":"Americano","quantity":1,"unit_price":4500}],
+                          "customer": {"name": "Park Jiwoo", "phone": "+821055507777"}}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(r["id"].as_str().unwrap().to_owned());
+    }
+    let r = http
+        .post(format!(
+            "{base}/api/v1/shops/metered/orders/{}/accept",
+            ids[0]
+        ))
+        .bearer_auth(&key)
+        .json(&json!({"eta_minutes": 10}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+
+    let refused = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    let wrong = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth("scrape-secreT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let scrape = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth("scrape-secret")
+        .header(
+            "accept",
+            "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    assert!(
+        scrape.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = scrape.text().await.unwrap();
+    assert!(text.ends_with("# EOF\n"));
+    // Without asking for OpenMetrics: the Prometheus text format, which promtool reads.
+    let plain = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth("scrape-secret")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        plain.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let plain = plain.text().await.unwrap();
+    for line in [
+        "orderbell_orders_created_total{source=\"api\"} 5",
+        "orderbell_order_changes_total{status=\"accepted\"} 1",
+        "orderbell_order_intake_seconds_count 5",
+        "orderbell_http_requests_total{method=\"POST\",route=\"/api/v1/shops/{slug}/orders\",status=\"201\"} 5",
+        "orderbell_outbox_waiting ",
+        "orderbell_printers_connected 0",
+        "orderbell_dashboards_connected 0",
+        "# TYPE orderbell_store_commit_batch_size histogram",
+    ] {
+        assert!(text.contains(line), "{line} is missing:\n{text}");
+    }
+    let commits = text
+        .lines()
+        .find_map(|l| l.strip_prefix("orderbell_store_commit_duration_seconds_count "))
+        .unwrap();
+    assert!(commits.parse::<u64>().unwrap() >= 5, "{commits}");
+    for secret in ["Park Jiwoo", "55507777", ids[0].as_str(), "metered\""] {
+        assert!(!text.contains(secret), "a label names {secret}");
+    }
+
+    // promtool reads it as Prometheus would, and finds nothing to lint.
+    let mut check = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        check
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(plain.as_bytes())
+            .unwrap();
+    }
+    let out = check.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A real Prometheus scrapes it with the token.
+    let prom_dir = tempfile::tempdir().unwrap();
+    let target = base.trim_start_matches("http://");
+    let config = prom_dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: orderbell\n    \
+             authorization:\n      credentials: scrape-secret\n    static_configs:\n      \
+             - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let web = format!("127.0.0.1:{}", free_port());
+    let mut prometheus = Command::new("prometheus")
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            prom_dir.path().join("data").display()
+        ))
+        .arg(format!("--web.listen-address={web}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let query = format!("http://{web}/api/v1/query?query=orderbell_orders_created_total");
+    let mut seen = Value::Null;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let Ok(r) = http.get(&query).send().await else {
+            continue;
+        };
+        let Ok(body) = r.json::<Value>().await else {
+            continue;
+        };
+        if body["data"]["result"][0]["value"][1] == "5" {
+            seen = body;
+            break;
+        }
+    }
+    prometheus.kill().await.unwrap();
+    assert_eq!(
+        seen["data"]["result"][0]["metric"]["source"], "api",
+        "Prometheus did not scrape the orders"
+    );
+    server.kill().await.unwrap();
+
+    // `[metrics] listen`: a listener of its own; the main one has no /metrics.
+    let port = free_port();
+    let toml = d.join("orderbell.toml");
+    std::fs::write(
+        &toml,
+        format!("[metrics]\nenabled = true\nlisten = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let (mut server, base, printed) =
+        serve_with(d, &[], &[("ORDERBELL_CONFIG", toml.to_str().unwrap())]).await;
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains(&format!("127.0.0.1:{port}/metrics")))
+    );
+    let main = http.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(main.status(), 404);
+    let own = http
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    server.kill().await.unwrap();
+}

@@ -158,12 +158,22 @@ async fn jobs_follow_the_order_and_its_acknowledgements(store: Arc<dyn Store>) {
         2,
         "delivered is still owed until final"
     );
+    // The metrics endpoint's sample: open jobs by state.
+    let open = |g: orderbell_store::Gauges| g.open_print_jobs;
+    assert_eq!(
+        open(store.gauges(now()).await.unwrap()),
+        [("delivered".to_owned(), 1), ("queued".to_owned(), 1)]
+    );
     let printed = store
         .ack_job(&counter, &owed[0].id, JobAck::Printed, now())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(printed.status, JobStatus::Printed);
+    assert_eq!(
+        open(store.gauges(now()).await.unwrap()),
+        [("queued".to_owned(), 1)]
+    );
     let late = store
         .ack_job(&counter, &owed[0].id, JobAck::Received, now())
         .await

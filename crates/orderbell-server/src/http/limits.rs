@@ -96,6 +96,12 @@ impl RateLimits {
         take(&self.accounts_everywhere, &account)
     }
 
+    /// One step of a passkey sign-in (options or answer): per address, from the same budget
+    /// as password sign-ins (there is no account to count against before the signature).
+    pub fn passkey_sign_in(&self, ip: IpAddr) -> Result<(), ApiError> {
+        take(&self.logins, &ip)
+    }
+
     pub fn anonymous_post(&self, ip: IpAddr) -> Result<(), ApiError> {
         take(&self.anonymous, &ip)
     }

@@ -621,3 +621,94 @@ async fn a_passkey_counts_as_two_step_sign_in() {
         StatusCode::OK
     );
 }
+
+/// The account page lists passkeys (in Korean) and removes one with a plain form; the sign-in
+/// page offers a passkey sign-in (its script turns the button on), in English too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_list_remove_and_offer_passkeys_in_both_languages() {
+    use crate::pages_support::{EN, KO, english_only, korean_only};
+    let app = app().await;
+    let user = app.user("ann@example.com", "a long password").await;
+    let session = app.page_login(&user.email, "a long password").await;
+    let cookies = [session.as_str(), KO];
+    let page = app.page("/account", &cookies).await;
+    assert_eq!(page.status, StatusCode::OK);
+    korean_only(&page.body, &[&user.email, "UTC"]);
+    assert!(page.body.contains("id=\"passkeys-none\""));
+    assert!(page.body.contains("id=\"passkey-add\""));
+    assert!(page.body.contains("/js/passkeys.js\""));
+
+    let me = As::Session(session.trim_start_matches("orderbell_session=").to_owned());
+    let mut phone = Authenticator::new();
+    let added = register(&app, &me, &mut phone, &Twist::default()).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{}", added.body);
+    let page = app.page("/account?passkey=1", &cookies).await;
+    korean_only(&page.body, &[&user.email, "UTC", "Phone"]);
+    assert!(page.body.contains("id=\"passkey-added\""));
+    assert!(page.body.contains("class=\"passkey-name\">Phone</strong>"));
+    let english = app.page("/account", &[session.as_str(), EN]).await;
+    english_only(&english.body, &[&user.email]);
+    assert!(english.body.contains("Passkeys"));
+
+    // Removing needs the page's token, and only touches the account's own passkeys.
+    let id = added.body["id"].as_str().unwrap();
+    let csrf = page.input("csrf");
+    let r = app
+        .form(
+            "/account/passkeys/remove",
+            &cookies,
+            &[("csrf", "wrong"), ("id", id)],
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/me/passkeys", &me)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = app
+        .form(
+            "/account/passkeys/remove",
+            &cookies,
+            &[("csrf", &csrf), ("id", id)],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.location()),
+        (StatusCode::SEE_OTHER, "/account#passkeys")
+    );
+    assert_eq!(app.get("/api/v1/me/passkeys", &me).await.body, json!([]));
+
+    for (lang, text) in [(KO, "패스키로 로그인"), (EN, "Sign in with a passkey")] {
+        let login = app.page("/login", &[lang]).await;
+        assert_eq!(login.status, StatusCode::OK);
+        assert!(login.body.contains("id=\"passkey-login\""));
+        assert!(login.body.contains(text), "{text}");
+        assert!(login.body.contains("/js/passkeys.js\""));
+        if lang == KO {
+            korean_only(&login.body, &[]);
+        } else {
+            english_only(&login.body, &[]);
+        }
+    }
+    // The script is served as a module from our own origin (the CSP allows only that).
+    let script_path = login_script_path(&app.page("/login", &[EN]).await.body);
+    let script = browser_get(&app, &script_path).await;
+    assert_eq!(script.0, StatusCode::OK);
+    assert!(script.1.contains("navigator.credentials.get"));
+}
+
+fn login_script_path(html: &str) -> String {
+    let end = html.find("/js/passkeys.js\"").unwrap() + "/js/passkeys.js".len();
+    let start = html[..end].rfind("src=\"").unwrap() + 5;
+    html[start..end].to_owned()
+}
+
+async fn browser_get(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}

@@ -233,7 +233,7 @@ texts! {
     passkey_added: "The passkey was added.", "패스키를 추가했습니다.";
     passkey_remove: "Remove", "삭제";
     passkey_created: "Added", "추가일";
-    passkey_never_used: "never used", "사용한 적 없음";
+    passkey_never_used: "Not used yet", "아직 사용하지 않음";
     passkey_failed: "The passkey was not saved. Try again, or use another device.", "패스키를 저장하지 못했습니다. 다시 시도하거나 다른 기기를 사용하세요.";
     passkey_unsupported: "This browser cannot use passkeys.", "이 브라우저는 패스키를 사용할 수 없습니다.";
     passkey_sign_in: "Sign in with a passkey", "패스키로 로그인";

@@ -805,6 +805,56 @@ mod tests {
     }
 
     #[test]
+    fn cut_or_flipped_input_is_an_error_never_a_panic() {
+        let rp = rp();
+        let reg_challenge = unb64(REG_CHALLENGE).unwrap();
+        let object = h(ATTESTATION_OBJECT);
+        for end in 0..object.len() {
+            assert!(
+                verify_registration(
+                    &expect(&rp, &reg_challenge),
+                    &h(CREDENTIAL_ID),
+                    &h(REG_CLIENT_DATA),
+                    &object[..end]
+                )
+                .is_err()
+            );
+        }
+        // Every single-bit change of the attestation object is refused or still reads as the
+        // same credential (a bit in the ignored AAGUID), never accepted as something else.
+        let good = register(&rp, &reg_challenge).unwrap();
+        for i in 0..object.len() * 8 {
+            let mut bad = object.clone();
+            bad[i / 8] ^= 1 << (i % 8);
+            if let Ok(new) = verify_registration(
+                &expect(&rp, &reg_challenge),
+                &h(CREDENTIAL_ID),
+                &h(REG_CLIENT_DATA),
+                &bad,
+            ) {
+                assert_eq!(
+                    (new.credential_id, new.public_key.len()),
+                    (good.credential_id.clone(), good.public_key.len()),
+                    "bit {i}"
+                );
+            }
+        }
+        let auth_challenge = unb64(AUTH_CHALLENGE).unwrap();
+        let data = h(AUTH_DATA);
+        for end in 0..data.len() {
+            assert!(assert_with(&rp, &auth_challenge, &data[..end], &h(SIGNATURE), 0).is_err());
+        }
+        for i in 0..data.len() * 8 {
+            let mut bad = data.clone();
+            bad[i / 8] ^= 1 << (i % 8);
+            assert!(
+                assert_with(&rp, &auth_challenge, &bad, &h(SIGNATURE), 0).is_err(),
+                "bit {i}"
+            );
+        }
+    }
+
+    #[test]
     fn cbor_is_read_strictly() {
         use cbor::{Value, decode};
         assert_eq!(decode(&[0x20]), Ok(Value::Negative(0)));

@@ -595,6 +595,22 @@ mod tests {
         "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000";
     const SIGNATURE: &str = "3046022100f50a4e2e4409249c4a853ba361282f09841df4dd4547a13a87780218deffcd380221008480ac0f0b93538174f575bf11a1dd5d78c6e486013f937295ea13653e331e87";
 
+    // §16 "Packed Attestation with RS256 Credential": the RSA key is (2^1279 - 1)(2^2203 - 1)
+    // (§16: "constructed from the two smallest Mersenne primes 2^p - 1 such that p >= 1024");
+    // its packed statement (with a certificate) is taken unverified, as any `packed` one.
+    const RS_REG_CHALLENGE: &str =
+        "bea8f0770009bd57f2c0df6fea9f743a27e4b61bbe923c862c7aad7a9fc8e4a6";
+    const RS_CREDENTIAL_ID: &str =
+        "992a18acc83f67533600c1138a4b4c4bd236de13629cf025ed17cb00b00b74df";
+    const RS_REG_CLIENT_DATA: &str = "7b2274797065223a22776562617574686e2e637265617465222c226368616c6c656e6765223a2276716a776477414a76566679774e3976367039304f69666b7468752d6b6a79474c48717465705f49354b59222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e223a66616c73657d";
+    const RS_ATTESTATION_OBJECT: &str = "a363666d74667061636b65646761747453746d74a363616c672663736967584730450221008b8c5c6ea8c142c032e0be69e1353d44461c5c9109941cdda951b976eb95b6b302204d52f406c19e254b3ff9589bd18070fb055ac8db12fdd0a6734bea9d7168e900637835638159022630820222308201c7a00302010202101f6fb7a5ece81b45896b983a995da5f3300a06082a8648ce3d0403023062311e301c06035504030c15576562417574686e207465737420766563746f7273310c300a060355040a0c0357334331253023060355040b0c1c41757468656e74696361746f72204174746573746174696f6e204341310b30090603550406130241413020170d3234303130313030303030305a180f33303234303130313030303030305a305f311e301c06035504030c15576562417574686e207465737420766563746f7273310c300a060355040a0c0357334331223020060355040b0c1941757468656e74696361746f72204174746573746174696f6e310b30090603550406130241413059301306072a8648ce3d020106082a8648ce3d03010703420004b7b36b7542a11120b443c794d0c99fdc25a06b76586413d81e086163ef6fe147a557afc34e2861d9057d6d465d4705a0310550bdeeb5f35ee35b9425ab859981a360305e300c0603551d130101ff04023000300e0603551d0f0101ff040403020780301d0603551d0e04160414fb37b647bccfb9e54d989eaaacc1633868703fb3301f0603551d2304183016801445aff715b0dd786741fee996ebc16547a3931b1e300a06082a8648ce3d0403020349003046022100b86bc129d92afca7d9869a39f70f139a305b4073a39eb654d81424bed5757d91022100cf9f7c60cab7c4a7d3e7f0020f281a93d4fd0a9f95121b989f56932a68885fba68617574684461746159021bbfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b55d00000000428f8878298b9862a36ad8c7527bfef20020992a18acc83f67533600c1138a4b4c4bd236de13629cf025ed17cb00b00b74dfa4010303390100205901b403fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff800000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000012143010001";
+    const RS_AUTH_CHALLENGE: &str =
+        "295f59f5fa8fe62c5aca9e27626c78c8da376ae6d8cd2dd29aebad601e1bc4c5";
+    const RS_AUTH_DATA: &str =
+        "bfabc37432958b063360d3ad6461c9c4735ae7f8edd46592a5e0f01452b2e4b51900000000";
+    const RS_AUTH_CLIENT_DATA: &str = "7b2274797065223a22776562617574686e2e676574222c226368616c6c656e6765223a224b56395a39667150356978617970346e596d7834794e6f33617562597a5333536d75757459423462784d55222c226f726967696e223a2268747470733a2f2f6578616d706c652e6f7267222c2263726f73734f726967696e223a66616c73657d";
+    const RS_SIGNATURE: &str = "01063d52d7c39b4d432fc7063c5d93e582bdcb16889cd71f888d67d880ea730a428498d3bc8e1ee11f2b1ecbe6c292b118c55ffaaddefa8cad0a54dd137c51f1eec673f1bb6c4d1789d6826a222b22d0f585fc901fdc933212e579d199b89d672aa44891333e6a1355536025e82b25590256c3538229b55737083b2f6b9377e49e2472f11952f79fdd0da180b5ffd901b4049a8f081bb40711bef76c62aed943571f2d0575304cb549d68d8892f95086a30f93716aee818f8dc06e96c0d5e0ed4cfa9fd8773d90464b68cf140f7986666ff9c9e3302acd0535d60d769f465e2ab57ef8aabc89fccfef7ba32a64154a8b3d26be2298f470b8cc5377dbe3dfd4b0b45f8f01e63bde6cfc76b62771f9b70aa27cf40152cad93aa5acd784fd4b90f676e2ea828d0bf2400aebbaae4153e5838f537f88b6228346782a93a899be66ec77de45b3efcf311da6321c92e6b0cd11bfe653bf3e98cee8e341f02d67dbb6f9c98d9e8178090cfb5b70fbc6d541599ac794ae2f1d4de1286ec8de8c2daf7b1d15c8438e90d924df5c19045220a4c8438c1b979bbe016cf3d0eeec23c3999d4882cc645b776de930756612cdc6dd398160ff02a6";
+
     fn h(s: &str) -> Vec<u8> {
         hex::decode(s).unwrap()
     }
@@ -693,6 +709,44 @@ mod tests {
             assert_with(&rp(), &challenge, &h(AUTH_DATA), &h(SIGNATURE), 0),
             Ok(0)
         );
+    }
+
+    #[test]
+    fn the_spec_rs256_vectors_verify_with_a_packed_statement_ignored() {
+        let rp = rp();
+        let challenge = h(RS_REG_CHALLENGE);
+        let new = verify_registration(
+            &Expect {
+                rp: &rp,
+                challenge: &challenge,
+                user_verification: true,
+            },
+            &h(RS_CREDENTIAL_ID),
+            &h(RS_REG_CLIENT_DATA),
+            &h(RS_ATTESTATION_OBJECT),
+        )
+        .unwrap();
+        assert_eq!((new.alg, new.user_verified), (RS256, true));
+        let challenge = h(RS_AUTH_CHALLENGE);
+        let stored = Stored {
+            public_key: &new.public_key,
+            sign_count: 0,
+        };
+        let check = |signature: &[u8]| {
+            verify_assertion(
+                &expect(&rp, &challenge),
+                stored,
+                &h(RS_AUTH_CLIENT_DATA),
+                &h(RS_AUTH_DATA),
+                signature,
+            )
+        };
+        assert_eq!(check(&h(RS_SIGNATURE)), Ok(0));
+        let mut bad = h(RS_SIGNATURE);
+        bad[100] ^= 0x40;
+        assert_eq!(check(&bad), Err(Error::Refused("signature")));
+        // The ES256 assertion is no RS256 signature.
+        assert_eq!(check(&h(SIGNATURE)), Err(Error::Refused("signature")));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::{escalation, notifications, printers};
         accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
         accounts::request_reset, accounts::reset_password, accounts::verify_email, accounts::resend_verification,
         mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
-        passkeys::start_registration, passkeys::add, passkeys::list, passkeys::remove,
+        passkeys::start_registration, passkeys::add, passkeys::list, passkeys::rename, passkeys::remove,
         passkeys::sign_in_options, passkeys::sign_in,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,

@@ -68,6 +68,8 @@ pub trait PasskeyStore {
     async fn has_passkey(&self, user: &UserId) -> Result<bool>;
     /// The passkey with this credential id (base64url), whoever's it is.
     async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>>;
+    /// Renames one of the user's passkeys; `NotFound` when the user has no such passkey.
+    async fn rename_passkey(&self, user: &UserId, id: &PasskeyId, name: &str) -> Result<Passkey>;
     /// Removes one of the user's passkeys; `NotFound` when the user has no such passkey.
     async fn delete_passkey(&self, user: &UserId, id: &PasskeyId) -> Result<()>;
     /// Records a sign-in: the counter moves from `seen` to `new` and the time is kept. `false`

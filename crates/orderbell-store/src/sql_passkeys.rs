@@ -28,6 +28,11 @@ impl PasskeyStore for SqlStore {
         self.read(move |db| q::by_credential(db, &id)).await
     }
 
+    async fn rename_passkey(&self, user: &UserId, id: &PasskeyId, name: &str) -> Result<Passkey> {
+        let (user, id, name) = (user.clone(), id.clone(), name.to_owned());
+        self.write(move |db| q::rename(db, &user, &id, &name)).await
+    }
+
     async fn delete_passkey(&self, user: &UserId, id: &PasskeyId) -> Result<()> {
         let (user, id) = (user.clone(), id.clone());
         self.write(move |db| q::delete(db, &user, &id)).await

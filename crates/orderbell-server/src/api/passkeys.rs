@@ -223,6 +223,12 @@ pub struct NewPasskeyRequest {
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+pub struct PasskeyPatch {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasskeySignInRequest {
     pub challenge_id: String,
     pub credential: AssertionCredential,
@@ -520,6 +526,29 @@ pub async fn list(
             .map(PasskeyView::from)
             .collect(),
     ))
+}
+
+/// Renames one of the signed-in account's passkeys.
+#[utoipa::path(patch, operation_id = "rename_passkey", path = "/api/v1/me/passkeys/{id}", tag = "accounts",
+    params(("id" = String, Path)), request_body = PasskeyPatch,
+    responses((status = 200, body = PasskeyView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn rename(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PasskeyPatch>,
+) -> ApiResult<Json<PasskeyView>> {
+    let user = caller.user()?;
+    let id = PasskeyId::parse(&id).ok_or_else(ApiError::not_found)?;
+    let mut errors = ValidationErrors::new();
+    let name = errors.text("name", Some(&body.name), true, PASSKEY_NAME_MAX);
+    errors.into_result()?;
+    let passkey = state
+        .store
+        .rename_passkey(&user.id, &id, &name.unwrap_or_default())
+        .await?;
+    Ok(Json(passkey.into()))
 }
 
 /// Removes one of the signed-in account's passkeys (204); it can no longer sign in.

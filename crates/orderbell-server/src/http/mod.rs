@@ -105,7 +105,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/mfa/totp/confirm", post(mfa::confirm))
         .route("/me/passkeys", get(passkeys::list).post(passkeys::add))
         .route("/me/passkeys/options", post(passkeys::start_registration))
-        .route("/me/passkeys/{id}", axum::routing::delete(passkeys::remove))
+        .route(
+            "/me/passkeys/{id}",
+            patch(passkeys::rename).delete(passkeys::remove),
+        )
         .route(
             "/me/sessions",
             get(sessions::list).delete(sessions::end_others),

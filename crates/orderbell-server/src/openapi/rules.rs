@@ -131,6 +131,7 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ("TotpCode", "code", Rule::Pattern("^[0-9]{6}$".into(), None)),
         ("NewPasskeyRequest", "challenge_id", challenge()),
         ("NewPasskeyRequest", "name", text(PASSKEY_NAME_MAX, false)),
+        ("PasskeyPatch", "name", text(PASSKEY_NAME_MAX, true)),
         ("PasskeySignInRequest", "challenge_id", challenge()),
         ("RegistrationCredential", "id", b64url(ID_MAX)),
         ("RegistrationCredential", "rawId", b64url(ID_MAX)),

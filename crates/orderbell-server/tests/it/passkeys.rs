@@ -324,10 +324,24 @@ async fn register_sign_in_and_remove(app: &TestApp) {
             .any(|p| p["id"] == id.as_str() && p["last_used_at"].is_string())
     );
 
-    // Another account cannot remove it; its owner can, and then it signs in no more.
+    // Another account cannot rename or remove it; its owner can, and then it signs in no more.
     let bob = app.user("bob@example.com", "a long password").await;
     let bob = As::Session(app.login(&bob.email, "a long password").await);
     let path = format!("/api/v1/me/passkeys/{id}");
+    let rename = |name: &str| json!({"name": name});
+    let r = app
+        .call(Method::PATCH, &path, &bob, Some(rename("Mine")))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = app.call(Method::PATCH, &path, &me, Some(rename(" "))).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .call(Method::PATCH, &path, &me, Some(rename("Work phone")))
+        .await;
+    assert_eq!(
+        (r.status, &r.body["name"]),
+        (StatusCode::OK, &json!("Work phone"))
+    );
     let r = app.call(Method::DELETE, &path, &bob, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let r = app.call(Method::DELETE, &path, &me, None).await;
@@ -711,4 +725,28 @@ fn login_script_path(html: &str) -> String {
 async fn browser_get(app: &TestApp, path: &str) -> (StatusCode, String) {
     let r = reqwest::get(format!("{}{path}", app.base)).await.unwrap();
     (r.status(), r.text().await.unwrap())
+}
+
+/// Passkey sign-in steps are limited per address like password sign-ins, in a bucket of their
+/// own: a burst of option requests gets 429 with `Retry-After`, and the password still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn passkey_sign_ins_are_rate_limited_per_address() {
+    let app = TestApp::spawn().await;
+    let user = app.user("ann@example.com", "a long password").await;
+    let per_minute = app.state.config.limits.logins_per_minute;
+    for _ in 0..per_minute {
+        let r = app
+            .post("/api/v1/session/passkey/options", &As::Nobody, json!({}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    let r = app
+        .post("/api/v1/session/passkey/options", &As::Nobody, json!({}))
+        .await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    assert!(r.headers.get("retry-after").is_some());
+    app.login(&user.email, "a long password").await;
 }

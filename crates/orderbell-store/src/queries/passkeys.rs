@@ -74,6 +74,15 @@ pub fn by_credential(db: &mut dyn Db, credential_id: &str) -> Result<Option<Pass
         .transpose()
 }
 
+pub fn rename(db: &mut dyn Db, user: &UserId, id: &PasskeyId, name: &str) -> Result<Passkey> {
+    super::changed(db.execute(
+        "UPDATE passkeys SET name = $1 WHERE id = $2 AND user_id = $3",
+        params![name, id.as_str(), user.as_str()],
+    )?)?;
+    let sql = format!("SELECT {COLUMNS} FROM passkeys WHERE id = $1");
+    passkey_from(&db.query_one(&sql, params![id.as_str()])?)
+}
+
 pub fn delete(db: &mut dyn Db, user: &UserId, id: &PasskeyId) -> Result<()> {
     super::changed(db.execute(
         "DELETE FROM passkeys WHERE id = $1 AND user_id = $2",

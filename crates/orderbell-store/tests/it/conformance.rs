@@ -406,7 +406,16 @@ async fn passkeys_belong_to_one_user(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!((used.sign_count, used.last_used_at), (5, Some(t)));
 
-    // Only the owner removes it.
+    // Only the owner renames and removes it.
+    assert!(matches!(
+        store.rename_passkey(&bob, &first.id, "Mine").await,
+        Err(StoreError::NotFound)
+    ));
+    let renamed = store
+        .rename_passkey(&ann, &first.id, "Laptop")
+        .await
+        .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.sign_count), ("Laptop", 5));
     assert!(matches!(
         store.delete_passkey(&bob, &first.id).await,
         Err(StoreError::NotFound)

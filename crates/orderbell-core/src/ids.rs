@@ -87,6 +87,8 @@ id_type! {
     PrintJobId;
     /// An invitation to join a shop.
     InvitationId;
+    /// A passkey (WebAuthn credential) of an account.
+    PasskeyId;
 }
 
 fn encode_id(unix_ms: i64, random: [u8; 10]) -> String {

@@ -23,7 +23,7 @@ pub mod validation;
 
 pub use ids::{
     ApiKeyId, CategoryId, CustomerId, InvitationId, MenuItemId, OptionGroupId, OptionId, OrderId,
-    PrintJobId, PrinterId, ShopId, UserId,
+    PasskeyId, PrintJobId, PrinterId, ShopId, UserId,
 };
 pub use money::Currency;
 pub use validation::{FieldError, ValidationErrors};

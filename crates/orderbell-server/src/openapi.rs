@@ -7,7 +7,9 @@ use utoipa::OpenApi;
 
 use crate::http::error::{ApiError, ApiResult};
 
-use crate::api::{accounts, health, invitations, menu, mfa, orders, sessions, shops, tracking};
+use crate::api::{
+    accounts, health, invitations, menu, mfa, orders, passkeys, sessions, shops, tracking,
+};
 use crate::{escalation, notifications, printers};
 
 #[derive(OpenApi)]
@@ -18,6 +20,8 @@ use crate::{escalation, notifications, printers};
         accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
         accounts::request_reset, accounts::reset_password, accounts::verify_email, accounts::resend_verification,
         mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
+        passkeys::start_registration, passkeys::add, passkeys::list, passkeys::rename, passkeys::remove,
+        passkeys::sign_in_options, passkeys::sign_in,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         invitations::create, invitations::list, invitations::revoke, invitations::preview, invitations::accept,
@@ -45,7 +49,7 @@ use crate::{escalation, notifications, printers};
         (name = "apikeys", description = "Keys for the shop's own systems"),
         (name = "printers", description = "Receipt printers and print jobs"),
         (name = "notifications", description = "Channels, push subscriptions and delivery logs"),
-        (name = "accounts", description = "Sign-up, sessions, passwords"),
+        (name = "accounts", description = "Sign-up, sessions, passwords, two-step sign-in and passkeys"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -69,6 +73,7 @@ fn with_errors() -> utoipa::openapi::OpenApi {
         // Open to anyone: a tracking link, the session and sign-up themselves.
         let public = path.starts_with("/api/v1/orders/")
             || path == "/api/v1/session"
+            || path.starts_with("/api/v1/session/passkey")
             || path == "/api/v1/users"
             || path.starts_with("/api/v1/password-reset")
             || path.starts_with("/api/v1/email-verification/")

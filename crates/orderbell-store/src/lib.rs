@@ -15,6 +15,7 @@ mod exec;
 pub mod invitations;
 mod migrate;
 pub mod notifications;
+pub mod passkeys;
 pub mod postgres;
 pub mod printing;
 mod queries;
@@ -23,6 +24,7 @@ mod sql_alerts;
 mod sql_audit;
 mod sql_invitations;
 mod sql_notifications;
+mod sql_passkeys;
 mod sql_printing;
 mod sql_store;
 pub mod sqlite;
@@ -48,6 +50,7 @@ pub use audit::AuditStore;
 pub use error::{Result, StoreError, UnknownValue};
 pub use invitations::{Invitation, InvitationStore, NewInvitation};
 pub use notifications::NotificationStore;
+pub use passkeys::{ChallengePurpose, NewPasskey, Passkey, PasskeyStore};
 pub use printing::PrintingStore;
 pub use records::*;
 pub use sql_store::SqlStore;
@@ -61,6 +64,7 @@ pub trait Store:
     + AlertStore
     + AuditStore
     + InvitationStore
+    + PasskeyStore
     + Send
     + Sync
     + 'static

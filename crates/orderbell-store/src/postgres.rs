@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "roles_invitations",
         include_str!("../migrations/postgres/0009_roles_invitations.sql"),
     ),
+    (
+        10,
+        "passkeys",
+        include_str!("../migrations/postgres/0010_passkeys.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

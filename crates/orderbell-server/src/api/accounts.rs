@@ -57,6 +57,8 @@ pub enum SignIn {
     Password,
     /// A link mailed to the address (confirming it).
     EmailLink,
+    /// A passkey alone (WebAuthn with user verification): counts as two-step sign-in.
+    Passkey,
 }
 
 impl SignIn {
@@ -64,6 +66,7 @@ impl SignIn {
         match self {
             SignIn::Password => "password".into(),
             SignIn::EmailLink => "email_link".into(),
+            SignIn::Passkey => "passkey".into(),
         }
     }
 }

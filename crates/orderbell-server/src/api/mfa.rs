@@ -194,11 +194,17 @@ pub async fn is_on(state: &AppState, user: &User) -> ApiResult<bool> {
         .is_some_and(|t| t.confirmed))
 }
 
+/// Whether the user has a second step a shop's `require_mfa_for_owners` accepts: an
+/// authenticator (TOTP) that is on, or a passkey (which verifies the user itself).
+pub async fn has_two_step(state: &AppState, user: &User) -> ApiResult<bool> {
+    Ok(is_on(state, user).await? || state.store.has_passkey(&user.id).await?)
+}
+
 /// 403 `mfa_not_set_up`: the shop requires two-step sign-in of its owners.
 pub fn not_set_up() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
         "mfa_not_set_up",
-        "this needs two-step sign-in on your account: POST /api/v1/me/mfa/totp (or the account page)",
+        "this needs two-step sign-in on your account: an authenticator (POST /api/v1/me/mfa/totp) or a passkey (POST /api/v1/me/passkeys/options), or the account page",
     )
 }

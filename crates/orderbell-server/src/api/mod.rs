@@ -7,6 +7,7 @@ pub mod invitations;
 pub mod menu;
 pub mod mfa;
 pub mod orders;
+pub mod passkeys;
 pub mod sessions;
 pub mod shops;
 pub mod tracking;

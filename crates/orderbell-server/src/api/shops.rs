@@ -103,7 +103,7 @@ pub async fn update(
                 "only an owner with two-step sign-in on may require it of the shop's owners",
             ));
         };
-        if !crate::api::mfa::is_on(&state, user).await? {
+        if !crate::api::mfa::has_two_step(&state, user).await? {
             return Err(crate::api::mfa::not_set_up());
         }
     }

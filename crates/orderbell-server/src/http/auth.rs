@@ -273,7 +273,7 @@ pub async fn shop_role(
             }
             if role == Role::Owner
                 && shop.require_mfa_for_owners
-                && !crate::api::mfa::is_on(state, user).await?
+                && !crate::api::mfa::has_two_step(state, user).await?
             {
                 return Err(crate::api::mfa::not_set_up());
             }

@@ -19,6 +19,9 @@ pub struct RateLimits {
     /// Per account, every address together: a slower back-off.
     accounts_everywhere: Mutex<KeyedLimiter<String>>,
     anonymous: Mutex<KeyedLimiter<IpAddr>>,
+    /// Passkey sign-in steps per address: as many as password sign-ins, in a bucket of their
+    /// own, so asking for passkey options never locks out a password.
+    passkeys: Mutex<KeyedLimiter<IpAddr>>,
     /// Account mail per e-mail address (verification, reset, notices), whoever asks.
     mails: Mutex<KeyedLimiter<String>>,
 }
@@ -74,6 +77,7 @@ impl RateLimits {
                 minute,
             ))),
             mails: Mutex::new(KeyedLimiter::new(per(ACCOUNT_MAILS_PER_HOUR, 60 * minute))),
+            passkeys: Mutex::new(KeyedLimiter::new(per(limits.logins_per_minute, minute))),
         }
     }
 
@@ -96,6 +100,12 @@ impl RateLimits {
         take(&self.accounts_everywhere, &account)
     }
 
+    /// One step of a passkey sign-in (options or answer): per address, `logins_per_minute`
+    /// like password sign-ins (there is no account to count against before the signature).
+    pub fn passkey_sign_in(&self, ip: IpAddr) -> Result<(), ApiError> {
+        take(&self.passkeys, &ip)
+    }
+
     pub fn anonymous_post(&self, ip: IpAddr) -> Result<(), ApiError> {
         take(&self.anonymous, &ip)
     }
@@ -108,7 +118,12 @@ impl RateLimits {
     /// Forgets clients whose buckets are full again.
     pub fn prune(&self) {
         let now = Instant::now();
-        for l in [&self.guest_orders, &self.logins, &self.anonymous] {
+        for l in [
+            &self.guest_orders,
+            &self.logins,
+            &self.anonymous,
+            &self.passkeys,
+        ] {
             l.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .prune(now);

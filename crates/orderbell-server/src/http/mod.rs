@@ -17,7 +17,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
-use crate::api::{accounts, health, invitations, menu, mfa, orders, sessions, shops, tracking};
+use crate::api::{
+    accounts, health, invitations, menu, mfa, orders, passkeys, sessions, shops, tracking,
+};
 use crate::openapi;
 use crate::state::AppState;
 use error::ApiError;
@@ -89,6 +91,8 @@ pub fn router(state: AppState) -> Router {
         );
     let api = Router::new()
         .route("/session", post(accounts::login).delete(accounts::logout))
+        .route("/session/passkey/options", post(passkeys::sign_in_options))
+        .route("/session/passkey", post(passkeys::sign_in))
         .route("/users", post(accounts::signup))
         .route("/password-reset", post(accounts::request_reset))
         .route("/password-reset/{token}", post(accounts::reset_password))
@@ -99,6 +103,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/me/mfa/totp", post(mfa::start).delete(mfa::remove))
         .route("/me/mfa/totp/confirm", post(mfa::confirm))
+        .route("/me/passkeys", get(passkeys::list).post(passkeys::add))
+        .route("/me/passkeys/options", post(passkeys::start_registration))
+        .route(
+            "/me/passkeys/{id}",
+            patch(passkeys::rename).delete(passkeys::remove),
+        )
         .route(
             "/me/sessions",
             get(sessions::list).delete(sessions::end_others),

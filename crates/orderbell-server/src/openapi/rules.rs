@@ -25,6 +25,10 @@ use orderbell_store::Scope;
 use orderbell_store::notifications::{Channel, MemberSettings};
 use serde_json::{Map, Value, json};
 
+use crate::api::passkeys::{
+    ATTESTATION_MAX, AUTH_DATA_MAX, B64URL_PATTERN, CHALLENGE_PATTERN, CLIENT_DATA_MAX, ID_MAX,
+    PASSKEY_NAME_MAX, SIGNATURE_MAX, TRANSPORT_PATTERN, TRANSPORTS_MAX, USER_HANDLE_MAX,
+};
 use crate::api::shops::API_KEY_NAME_MAX;
 use crate::notifications::api::{AUTH_PATTERN, ENDPOINT_MAX, FCM_TOKEN_PATTERN, P256DH_PATTERN};
 use crate::printers::api::{COPIES, PRINTER_NAME_MAX};
@@ -109,6 +113,9 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
             .collect::<Map<_, _>>(),
     );
     let statuses = names(OrderStatus::ALL.iter().map(|s| s.as_str()));
+    let challenge = || Rule::Pattern(CHALLENGE_PATTERN.into(), None);
+    let b64url = |max: usize| Rule::Pattern(B64URL_PATTERN.into(), Some(max));
+    let public_key = || Rule::Enum(vec!["public-key".into()]);
     vec![
         ("SignupRequest", "email", email(false)),
         ("SignupRequest", "name", text(USER_NAME_MAX, true)),
@@ -122,6 +129,48 @@ fn rules() -> Vec<(&'static str, &'static str, Rule)> {
         ("LoginRequest", "totp", Rule::Password(None)),
         ("LoginRequest", "recovery_code", Rule::Password(None)),
         ("TotpCode", "code", Rule::Pattern("^[0-9]{6}$".into(), None)),
+        ("NewPasskeyRequest", "challenge_id", challenge()),
+        ("NewPasskeyRequest", "name", text(PASSKEY_NAME_MAX, false)),
+        ("PasskeyPatch", "name", text(PASSKEY_NAME_MAX, true)),
+        ("PasskeySignInRequest", "challenge_id", challenge()),
+        ("RegistrationCredential", "id", b64url(ID_MAX)),
+        ("RegistrationCredential", "rawId", b64url(ID_MAX)),
+        ("RegistrationCredential", "type", public_key()),
+        ("AssertionCredential", "id", b64url(ID_MAX)),
+        ("AssertionCredential", "rawId", b64url(ID_MAX)),
+        ("AssertionCredential", "type", public_key()),
+        (
+            "AttestationResponse",
+            "clientDataJSON",
+            b64url(CLIENT_DATA_MAX),
+        ),
+        (
+            "AttestationResponse",
+            "attestationObject",
+            b64url(ATTESTATION_MAX),
+        ),
+        (
+            "AttestationResponse",
+            "transports",
+            Rule::List {
+                min: None,
+                max: Some(TRANSPORTS_MAX),
+                unique: false,
+                items: Some(Box::new(Rule::Pattern(TRANSPORT_PATTERN.into(), None))),
+            },
+        ),
+        (
+            "AssertionResponse",
+            "clientDataJSON",
+            b64url(CLIENT_DATA_MAX),
+        ),
+        (
+            "AssertionResponse",
+            "authenticatorData",
+            b64url(AUTH_DATA_MAX),
+        ),
+        ("AssertionResponse", "signature", b64url(SIGNATURE_MAX)),
+        ("AssertionResponse", "userHandle", b64url(USER_HANDLE_MAX)),
         ("PasswordChange", "current_password", Rule::Password(None)),
         (
             "PasswordChange",

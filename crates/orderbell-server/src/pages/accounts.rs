@@ -1,5 +1,7 @@
 //! Account pages: `/login`, `/signup`, `/logout`, `/account` (change password, the phone that
-//! escalation calls about unanswered orders ring). The same rules
+//! escalation calls about unanswered orders ring, two-step sign-in, passkeys). Passkeys are
+//! added and used by `static/js/passkeys.js` through the JSON API (`api::passkeys`); removing
+//! one is a plain form. The same rules
 //! as the JSON API (`api::accounts`): the same session cookie, the same limits, the same
 //! password rules, and a failed login never says whether the e-mail exists.
 
@@ -80,10 +82,23 @@ struct SessionLine {
     seen: String,
 }
 
+/// One line of the account page's passkey list.
+struct PasskeyLine {
+    id: String,
+    name: String,
+    /// `YYYY-MM-DD` UTC.
+    created: String,
+    /// `YYYY-MM-DD HH:MM` UTC.
+    last_used: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
     sessions: Vec<SessionLine>,
+    passkeys: Vec<PasskeyLine>,
+    /// Back from adding one (`?passkey=1`).
+    passkey_added: bool,
     mfa: MfaView,
     page: Chrome,
     email: String,
@@ -117,7 +132,7 @@ pub async fn login_form(
     }
     let lang = negotiate(&headers, None);
     let view = LoginPage {
-        page: Chrome::new(lang, lang.texts().sign_in, "/login", "login"),
+        page: Chrome::new(lang, lang.texts().sign_in, "/login", "login").script("passkeys.js"),
         next,
         email: String::new(),
         error: None,
@@ -178,7 +193,7 @@ pub async fn login(
                     _ => return Err(e.into()),
                 };
                 let view = LoginPage {
-                    page: Chrome::new(lang, t.sign_in, "/login", "login"),
+                    page: Chrome::new(lang, t.sign_in, "/login", "login").script("passkeys.js"),
                     next,
                     email: raw_email.to_owned(),
                     error: Some(error),
@@ -200,7 +215,7 @@ pub async fn login(
         }
         _ => {
             let view = LoginPage {
-                page: Chrome::new(lang, t.sign_in, "/login", "login"),
+                page: Chrome::new(lang, t.sign_in, "/login", "login").script("passkeys.js"),
                 next,
                 email: raw_email.to_owned(),
                 error: Some(t.login_failed),
@@ -329,6 +344,7 @@ pub async fn account(
     let mut view = account_page(&state, &who, lang).await?;
     view.done = uri.query() == Some("changed=1");
     view.phone_saved = uri.query() == Some("phone=1");
+    view.passkey_added = uri.query() == Some("passkey=1");
     render(&view, StatusCode::OK, Cache::Private)
 }
 
@@ -425,13 +441,31 @@ async fn account_page(
                 .to_string(),
         })
         .collect();
+    let passkeys = state
+        .store
+        .passkeys_of(&who.user.id)
+        .await?
+        .into_iter()
+        .map(|p| PasskeyLine {
+            id: p.id.to_string(),
+            name: p.name,
+            created: p.created_at.strftime("%Y-%m-%d").to_string(),
+            last_used: p
+                .last_used_at
+                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()),
+        })
+        .collect();
     Ok(AccountPage {
         sessions,
+        passkeys,
+        passkey_added: false,
         mfa: MfaView {
             on,
             ..MfaView::default()
         },
-        page: Chrome::new(lang, lang.texts().account, "/account", "account").user(Some(who)),
+        page: Chrome::new(lang, lang.texts().account, "/account", "account")
+            .user(Some(who))
+            .script("passkeys.js"),
         email: who.user.email.clone(),
         error: None,
         done: false,
@@ -509,6 +543,22 @@ pub async fn totp_off(
     let who = form_user(&state, &headers, &form, "/account").await?;
     state.store.remove_totp(&who.user.id).await?;
     Ok(see_other("/account#two-step"))
+}
+
+/// `POST /account/passkeys/remove` (`id`): removes one of the account's passkeys.
+pub async fn passkey_remove(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    if let Some(id) = orderbell_core::PasskeyId::parse(form.text("id")) {
+        match state.store.delete_passkey(&who.user.id, &id).await {
+            Ok(()) | Err(orderbell_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(see_other("/account#passkeys"))
 }
 
 /// `POST /account/sessions/end`: signs out one other device.

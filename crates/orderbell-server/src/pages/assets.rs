@@ -73,6 +73,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../static/js/new-shop.js"),
     ),
     (
+        "js/passkeys.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/js/passkeys.js"),
+    ),
+    (
         "icons/bell.svg",
         "image/svg+xml",
         include_bytes!("../../static/icons/bell.svg"),

@@ -79,6 +79,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp", post(accounts::totp_start))
         .route("/account/totp/confirm", post(accounts::totp_confirm))
         .route("/account/totp/off", post(accounts::totp_off))
+        .route("/account/passkeys/remove", post(accounts::passkey_remove))
         .route("/account/sessions/end", post(accounts::end_session))
         .route("/account/sign-in-mail", post(accounts::sign_in_mail))
         .route(

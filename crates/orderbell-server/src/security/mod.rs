@@ -4,6 +4,7 @@ pub mod password;
 pub mod token;
 pub mod totp;
 pub mod tracking;
+pub mod webauthn;
 
 /// Bytes from the operating system's CSPRNG. Failing to read it is unrecoverable.
 pub fn random_bytes<const N: usize>() -> [u8; N] {

@@ -1,5 +1,7 @@
 //! The pages in a real browser: starts `orderbell serve --demo` and runs the node tests of
-//! `tests/e2e` (playwright-core driving Debian's chromium) against it. Skips loudly when
+//! `tests/e2e` (playwright-core driving Debian's chromium) against it; the passkey test runs
+//! against a server whose public URL is `http://localhost:PORT` (WebAuthn's RP ID must be a
+//! host name) with Chromium's virtual authenticator. Skips loudly when
 //! chromium or `tests/e2e/node_modules` is missing, unless `ORDERBELL_REQUIRE_BROWSER=1`.
 #![allow(
     clippy::unwrap_used,
@@ -50,10 +52,11 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Starts the demo server; returns it, its URL and the demo owner's password.
-fn start(dir: &Path) -> (Server, String, String) {
+/// Starts the demo server, its public URL on `host`; returns it, its URL and the demo owner's
+/// password.
+fn start(dir: &Path, host: &str) -> (Server, String, String) {
     let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
+    let base = format!("http://{host}:{port}");
     let mut child = Command::new(BIN)
         .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}")])
         .args(["--public-url", &base])
@@ -82,6 +85,52 @@ fn start(dir: &Path) -> (Server, String, String) {
     (server, base, password.expect("the demo login was printed"))
 }
 
+/// Chromium and the node packages, or `None` (skipped loudly) when they are missing.
+fn browser_ready(e2e: &Path) -> Option<PathBuf> {
+    let chromium = PathBuf::from(
+        std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+    );
+    if let Some(why) = missing(e2e, &chromium) {
+        assert!(
+            std::env::var("ORDERBELL_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "ORDERBELL_REQUIRE_BROWSER=1 but {why}; run tests/e2e/setup.sh"
+        );
+        eprintln!(
+            "\n*** SKIPPED the browser tests: {why}. Run tests/e2e/setup.sh to install them. ***\n"
+        );
+        return None;
+    }
+    Some(chromium)
+}
+
+/// Passkeys: registered on the account page, then signing in alone from /login, with
+/// Chromium's virtual authenticator (`tests/e2e/passkeys.test.mjs`).
+#[test]
+fn passkeys_in_a_real_browser() {
+    let root = repo_root();
+    let e2e = root.join("tests/e2e");
+    let Some(chromium) = browser_ready(&e2e) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, password) = start(dir.path(), "localhost");
+    let shots = root.join("target/screenshots");
+    let status = Command::new("node")
+        .args(["--test", "--test-reporter=spec", "passkeys.test.mjs"])
+        .current_dir(&e2e)
+        .env("ORDERBELL_URL", &base)
+        .env("ORDERBELL_DEMO_EMAIL", orderbell_server::demo::DEMO_EMAIL)
+        .env("ORDERBELL_DEMO_PASSWORD", &password)
+        .env("ORDERBELL_SCREENSHOTS", &shots)
+        .env("CHROMIUM_PATH", &chromium)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "the passkey browser test failed (see above)"
+    );
+}
+
 #[test]
 fn pages_in_a_real_browser() {
     let root = repo_root();
@@ -100,7 +149,7 @@ fn pages_in_a_real_browser() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (_server, base, password) = start(dir.path());
+    let (_server, base, password) = start(dir.path(), "127.0.0.1");
     let shots = root.join("target/screenshots");
     let status = Command::new("node")
         .args([

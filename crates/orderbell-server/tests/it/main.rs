@@ -22,6 +22,7 @@ mod pages_channels;
 mod pages_escalation;
 mod pages_owner;
 mod pages_printers;
+mod passkeys;
 mod photos;
 mod printers;
 mod roles;

@@ -11,6 +11,7 @@ pub mod invitations;
 pub mod menu;
 pub mod notifications;
 pub mod orders;
+pub mod passkeys;
 pub mod printing;
 pub mod second_factor;
 pub mod shops;

@@ -19,11 +19,11 @@ use orderbell_core::shop::{NewShopRequest, ShopPatchRequest};
 use orderbell_core::user::Role;
 use orderbell_core::{
     ApiKeyId, CategoryId, Currency, CustomerId, MenuItemId, OptionGroupId, OptionId, OrderId,
-    ShopId, UserId,
+    PasskeyId, ShopId, UserId,
 };
 use orderbell_store::{
-    CreatedOrder, IdempotencyKey, ItemPhoto, NewApiKey, NewOrder, NewSession, NewUser, OrderFilter,
-    Scope, Store, StoreError,
+    ChallengePurpose, CreatedOrder, IdempotencyKey, ItemPhoto, NewApiKey, NewOrder, NewPasskey,
+    NewSession, NewUser, OrderFilter, Scope, Store, StoreError,
 };
 
 async fn user(store: &Arc<dyn Store>, email: &str) -> UserId {
@@ -116,6 +116,8 @@ stories!(
     account_links_are_single_use,
     invitations_are_single_use,
     sign_in_devices_are_remembered,
+    passkeys_belong_to_one_user,
+    webauthn_challenges_are_single_use,
     shops_and_members,
     api_keys,
     menu_editing,
@@ -339,6 +341,160 @@ async fn sign_in_devices_are_remembered(store: Arc<dyn Store>) {
             .note_sign_in_device(&u, "tablet", t, None)
             .await
             .unwrap()
+    );
+}
+
+fn new_passkey(user: &UserId, credential_id: &str) -> NewPasskey {
+    NewPasskey {
+        id: id(PasskeyId::from_parts),
+        user_id: user.clone(),
+        credential_id: credential_id.into(),
+        public_key: vec![0xa5, 0x01, 0x02],
+        alg: -7,
+        sign_count: 0,
+        name: "Phone".into(),
+        transports: vec!["internal".into(), "hybrid".into()],
+        created_at: now(),
+    }
+}
+
+async fn passkeys_belong_to_one_user(store: Arc<dyn Store>) {
+    let ann = user(&store, "ann-passkeys@example.com").await;
+    let bob = user(&store, "bob-passkeys@example.com").await;
+    assert!(!store.has_passkey(&ann).await.unwrap());
+    let first = store
+        .create_passkey(new_passkey(&ann, "cred-1"))
+        .await
+        .unwrap();
+    assert_eq!(first.public_key, vec![0xa5, 0x01, 0x02]);
+    assert_eq!(first.transports, vec!["internal", "hybrid"]);
+    assert_eq!(first.last_used_at, None);
+    store
+        .create_passkey(new_passkey(&ann, "cred-2"))
+        .await
+        .unwrap();
+    // A credential id is registered once, to one account.
+    assert!(matches!(
+        store.create_passkey(new_passkey(&bob, "cred-1")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.has_passkey(&ann).await.unwrap());
+    assert!(!store.has_passkey(&bob).await.unwrap());
+    assert_eq!(store.passkeys_of(&ann).await.unwrap().len(), 2);
+    let found = store
+        .passkey_by_credential("cred-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, first);
+    assert!(
+        store
+            .passkey_by_credential("cred-9")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The counter moves only from the value that was read (a race loses).
+    let t = now();
+    assert!(store.use_passkey(&first.id, 0, 5, t).await.unwrap());
+    assert!(!store.use_passkey(&first.id, 0, 6, t).await.unwrap());
+    let used = store
+        .passkey_by_credential("cred-1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((used.sign_count, used.last_used_at), (5, Some(t)));
+
+    // Only the owner renames and removes it.
+    assert!(matches!(
+        store.rename_passkey(&bob, &first.id, "Mine").await,
+        Err(StoreError::NotFound)
+    ));
+    let renamed = store
+        .rename_passkey(&ann, &first.id, "Laptop")
+        .await
+        .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.sign_count), ("Laptop", 5));
+    assert!(matches!(
+        store.delete_passkey(&bob, &first.id).await,
+        Err(StoreError::NotFound)
+    ));
+    store.delete_passkey(&ann, &first.id).await.unwrap();
+    assert!(matches!(
+        store.delete_passkey(&ann, &first.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .passkey_by_credential("cred-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.passkeys_of(&ann).await.unwrap().len(), 1);
+}
+
+async fn webauthn_challenges_are_single_use(store: Arc<dyn Store>) {
+    let ann = user(&store, "ann-challenges@example.com").await;
+    let t = now();
+    let later = t.checked_add(jiff::SignedDuration::from_mins(5)).unwrap();
+    store
+        .create_webauthn_challenge("reg", Some(&ann), ChallengePurpose::Register, later, t)
+        .await
+        .unwrap();
+    store
+        .create_webauthn_challenge("sign", None, ChallengePurpose::SignIn, later, t)
+        .await
+        .unwrap();
+    // A challenge answers only its own purpose.
+    assert_eq!(
+        store
+            .take_webauthn_challenge("reg", ChallengePurpose::SignIn, t)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_webauthn_challenge("reg", ChallengePurpose::Register, t)
+            .await
+            .unwrap(),
+        Some(Some(ann.clone()))
+    );
+    // Once.
+    assert_eq!(
+        store
+            .take_webauthn_challenge("reg", ChallengePurpose::Register, t)
+            .await
+            .unwrap(),
+        None
+    );
+    // Not after it expired.
+    assert_eq!(
+        store
+            .take_webauthn_challenge("sign", ChallengePurpose::SignIn, later)
+            .await
+            .unwrap(),
+        None
+    );
+    store
+        .create_webauthn_challenge("sign-2", None, ChallengePurpose::SignIn, later, t)
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .take_webauthn_challenge("sign-2", ChallengePurpose::SignIn, t)
+            .await
+            .unwrap(),
+        Some(None)
+    );
+    assert_eq!(
+        store
+            .take_webauthn_challenge("unknown", ChallengePurpose::SignIn, t)
+            .await
+            .unwrap(),
+        None
     );
 }
 

@@ -155,7 +155,7 @@ pub async fn save_profile(
     }
     if form.text("op") == "mfa" {
         let on = form.text("require") == "on";
-        if on && !crate::api::mfa::is_on(&state, &who.user).await? {
+        if on && !crate::api::mfa::has_two_step(&state, &who.user).await? {
             // Whoever turns it on must not lock themselves out.
             return Err(PageError::redirect("/account#two-step"));
         }

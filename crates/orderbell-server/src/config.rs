@@ -77,6 +77,8 @@ pub struct Config {
     pub alerts: orderbell_core::alerts::AlertPolicy,
     /// How often the readiness watchdog looks at every shop.
     pub watchdog_interval: Duration,
+    /// OpenID providers people may sign in with (`[[oidc]]`).
+    pub oidc: Vec<crate::oidc::ProviderConfig>,
 }
 
 /// The TOML file, every key optional.
@@ -108,6 +110,7 @@ struct FileConfig {
     fcm: Option<toml::Value>,
     notifications: Option<toml::Value>,
     mail: Option<toml::Value>,
+    oidc: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -272,7 +275,9 @@ impl Config {
         alerts
             .validate()
             .map_err(|e| anyhow::anyhow!("in [alerts]: {}", describe(&e)))?;
+        let oidc = crate::oidc::config::load(file.oidc.as_ref())?;
         Ok(Config {
+            oidc,
             alerts,
             watchdog_interval: Duration::from_secs(5),
             printing,
@@ -338,6 +343,7 @@ impl Config {
             notifications: crate::notifications::NotificationsConfig::default(),
             alerts: orderbell_core::alerts::AlertPolicy::default(),
             watchdog_interval: Duration::from_secs(5),
+            oidc: Vec::new(),
         }
     }
 }

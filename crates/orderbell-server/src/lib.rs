@@ -12,6 +12,7 @@ pub mod events;
 pub mod http;
 pub mod intake;
 pub mod notifications;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod photos;

@@ -18,6 +18,7 @@ use crate::{escalation, notifications, printers};
         accounts::login, accounts::logout, accounts::signup, accounts::me, accounts::update_me, accounts::change_password,
         accounts::request_reset, accounts::reset_password, accounts::verify_email, accounts::resend_verification,
         mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
+        crate::oidc::flow::list, crate::oidc::flow::unlink,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         invitations::create, invitations::list, invitations::revoke, invitations::preview, invitations::accept,

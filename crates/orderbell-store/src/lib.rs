@@ -11,6 +11,7 @@ pub mod audit;
 pub mod db;
 mod error;
 mod exec;
+pub mod identities;
 pub mod invitations;
 mod migrate;
 pub mod notifications;
@@ -20,6 +21,7 @@ mod queries;
 pub mod records;
 mod sql_alerts;
 mod sql_audit;
+mod sql_identities;
 mod sql_invitations;
 mod sql_notifications;
 mod sql_printing;
@@ -44,6 +46,7 @@ use orderbell_core::{
 pub use alerts::AlertStore;
 pub use audit::AuditStore;
 pub use error::{Result, StoreError, UnknownValue};
+pub use identities::{Identity, IdentityStore, NewIdentity, OidcFlow};
 pub use invitations::{Invitation, InvitationStore, NewInvitation};
 pub use notifications::NotificationStore;
 pub use printing::PrintingStore;
@@ -59,6 +62,7 @@ pub trait Store:
     + AlertStore
     + AuditStore
     + InvitationStore
+    + IdentityStore
     + Send
     + Sync
     + 'static

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "roles_invitations",
         include_str!("../migrations/postgres/0009_roles_invitations.sql"),
     ),
+    (
+        11,
+        "oidc",
+        include_str!("../migrations/postgres/0011_oidc.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "roles_invitations",
         include_str!("../migrations/sqlite/0009_roles_invitations.sql"),
     ),
+    (
+        11,
+        "oidc",
+        include_str!("../migrations/sqlite/0011_oidc.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

@@ -32,6 +32,24 @@ struct LoginPage {
     allow_signup: bool,
     /// Two-step sign-in asked for a code.
     need_code: bool,
+    /// A button per OpenID provider: (name, "Sign in with {label}").
+    providers: Vec<(String, String)>,
+}
+
+/// The OpenID providers' buttons, in the configuration's order.
+fn provider_buttons(state: &AppState, lang: Lang) -> Vec<(String, String)> {
+    state
+        .oidc
+        .all()
+        .iter()
+        .map(|p| {
+            let label: &dyn std::fmt::Display = &p.config.label;
+            (
+                p.config.name.clone(),
+                orderbell_core::i18n::fill(lang.texts().oidc_sign_in_with, &[("label", label)]),
+            )
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -95,6 +113,18 @@ struct AccountPage {
     phone_saved: bool,
     /// A sign-in from a new device is mailed (shown when the server sends mail).
     sign_in_mail: Option<bool>,
+    /// Identities at OpenID providers linked to the account.
+    identities: Vec<IdentityLine>,
+    /// Providers not linked yet: (name, "Link {label}").
+    can_link: Vec<(String, String)>,
+    identity_error: Option<&'static str>,
+}
+
+/// One linked identity on the account page.
+struct IdentityLine {
+    id: String,
+    label: String,
+    email: Option<String>,
 }
 
 fn next_of(uri: &Uri) -> String {
@@ -123,12 +153,13 @@ pub async fn login_form(
         error: None,
         allow_signup: state.config.allow_signup,
         need_code: false,
+        providers: provider_buttons(&state, lang),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
 
 /// Moves the session cookie of an API answer onto a redirect.
-pub(super) fn signed_in_redirect(session: &Response, to: &str) -> Response {
+pub(crate) fn signed_in_redirect(session: &Response, to: &str) -> Response {
     let mut response = see_other(to);
     if let Some(cookie) = session.headers().get(header::SET_COOKIE) {
         response
@@ -184,6 +215,7 @@ pub async fn login(
                     error: Some(error),
                     allow_signup: state.config.allow_signup,
                     need_code: true,
+                    providers: provider_buttons(&state, lang),
                 };
                 return render(&view, StatusCode::UNAUTHORIZED, Cache::Private);
             }
@@ -206,6 +238,7 @@ pub async fn login(
                 error: Some(t.login_failed),
                 allow_signup: state.config.allow_signup,
                 need_code: false,
+                providers: provider_buttons(&state, lang),
             };
             render(&view, StatusCode::UNAUTHORIZED, Cache::Private)
         }
@@ -425,7 +458,38 @@ async fn account_page(
                 .to_string(),
         })
         .collect();
+    let linked = state.store.identities_of(&who.user.id).await?;
+    let label_of = |name: &str| {
+        state
+            .oidc
+            .get(name)
+            .map_or_else(|| name.to_owned(), |p| p.config.label.clone())
+    };
+    let can_link = state
+        .oidc
+        .all()
+        .iter()
+        .filter(|p| !linked.iter().any(|i| i.provider == p.config.name))
+        .map(|p| {
+            let label: &dyn std::fmt::Display = &p.config.label;
+            (
+                p.config.name.clone(),
+                orderbell_core::i18n::fill(lang.texts().oidc_link, &[("label", label)]),
+            )
+        })
+        .collect();
+    let identities = linked
+        .into_iter()
+        .map(|i| IdentityLine {
+            label: label_of(&i.provider),
+            id: i.id,
+            email: i.email,
+        })
+        .collect();
     Ok(AccountPage {
+        identities,
+        can_link,
+        identity_error: None,
         sessions,
         mfa: MfaView {
             on,
@@ -509,6 +573,26 @@ pub async fn totp_off(
     let who = form_user(&state, &headers, &form, "/account").await?;
     state.store.remove_totp(&who.user.id).await?;
     Ok(see_other("/account#two-step"))
+}
+
+/// `POST /account/identities/unlink` (`id`): unlinks an identity at an OpenID provider,
+/// unless it is the only way into an account without a password.
+pub async fn unlink_identity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    match crate::oidc::flow::unlink_identity(&state, &who.user, form.text("id")).await {
+        Ok(()) => Ok(see_other("/account#identities")),
+        Err(e) if e.code == "last_sign_in" => {
+            let lang = negotiate(&headers, None);
+            let mut view = account_page(&state, &who, lang).await?;
+            view.identity_error = Some(lang.texts().oidc_last_sign_in);
+            render(&view, StatusCode::CONFLICT, Cache::Private)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /account/sessions/end`: signs out one other device.

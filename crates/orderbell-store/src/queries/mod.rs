@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod api_keys;
 pub mod audit;
 pub mod effects;
+pub mod identities;
 pub mod invitations;
 pub mod menu;
 pub mod notifications;

@@ -178,6 +178,11 @@ fn one(p: FileProvider) -> anyhow::Result<ProviderConfig> {
     if !scopes.split_whitespace().any(|s| s == "openid") {
         bail!("scopes must include openid");
     }
+    if let Some(url) = &p.logout_url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            bail!("logout_url must be an https:// URL");
+        }
+    }
     Ok(ProviderConfig {
         name: p.name,
         label,

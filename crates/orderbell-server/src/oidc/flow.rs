@@ -8,7 +8,7 @@ use askama::Template;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use orderbell_core::UserId;
 use orderbell_core::i18n::Texts;
@@ -138,7 +138,7 @@ pub async fn start(
         ("client_id", c.client_id.clone()),
         ("redirect_uri", redirect_uri(&state, &name)),
         ("scope", c.scopes.clone()),
-        ("state", flow_state),
+        ("state", flow_state.clone()),
         ("nonce", nonce),
         ("code_challenge", pkce_challenge(&verifier)),
         ("code_challenge_method", "S256".to_owned()),
@@ -153,11 +153,30 @@ pub async fn start(
     } else {
         '?'
     };
-    Ok(see_other(&format!(
-        "{}{sep}{query}",
-        metadata.authorization_endpoint
-    )))
+    let mut response = see_other(&format!("{}{sep}{query}", metadata.authorization_endpoint));
+    if let Ok(v) = HeaderValue::from_str(&binding_cookie(&state, &flow_state, 600)) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(response)
 }
+
+/// Ties a sign-in to the browser that started it: the callback needs this cookie with the
+/// same `state`, so a callback URL someone else obtained cannot sign this browser into their
+/// account (login CSRF). `SameSite=None` over https so that Apple's cross-site `form_post`
+/// carries it; `Lax` over plain http (where `None` is refused), enough for a GET callback.
+fn binding_cookie(state: &AppState, value: &str, max_age: u64) -> String {
+    let same_site = if state.config.is_https() {
+        "None; Secure"
+    } else {
+        "Lax"
+    };
+    format!(
+        "{BINDING_COOKIE}={value}; Path=/login/oidc; HttpOnly; SameSite={same_site}; Max-Age={max_age}"
+    )
+}
+
+/// The cookie that ties a sign-in to its browser.
+pub const BINDING_COOKIE: &str = "orderbell_oidc";
 
 /// `GET|POST /login/oidc/{name}/callback`: the provider's answer.
 pub async fn callback(
@@ -177,11 +196,22 @@ pub async fn callback(
         uri.query().unwrap_or_default().to_owned()
     };
     let params = Params(serde_urlencoded::from_str(&raw).unwrap_or_default());
-    match finish(&state, &name, &device, &params).await {
-        Ok(response) => Ok(response),
-        Err(Finish::Page(e)) => Err(e),
-        Err(Finish::Failed(f)) => failure_page(lang, &f),
+    let bound = crate::http::auth::cookie(&headers, BINDING_COOKIE).is_some_and(|c| {
+        params
+            .get("state")
+            .is_some_and(|s| bool::from(subtle::ConstantTimeEq::ct_eq(c.as_bytes(), s.as_bytes())))
+    });
+    let mut response = match finish(&state, &name, &device, &params, bound).await {
+        Ok(response) => response,
+        Err(Finish::Page(e)) => return Err(e),
+        Err(Finish::Failed(f)) => failure_page(lang, &f)?,
+    };
+    if bound {
+        if let Ok(v) = HeaderValue::from_str(&binding_cookie(&state, "", 0)) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
+    Ok(response)
 }
 
 /// The callback's parameters (query or form).
@@ -239,6 +269,7 @@ async fn finish(
     name: &str,
     device: &Device,
     params: &Params,
+    bound: bool,
 ) -> Result<Response, Finish> {
     let Some(provider) = state.oidc.get(name).cloned() else {
         return Err(PageError::not_found().into());
@@ -256,7 +287,7 @@ async fn finish(
             .into(),
         );
     }
-    let Some(flow) = flow.filter(|f| f.provider == name) else {
+    let Some(flow) = flow.filter(|f| f.provider == name && bound) else {
         return Err(failure(StatusCode::BAD_REQUEST, "oidc_state", |t| t.oidc_state).into());
     };
     let Some(code) = params.get("code") else {
@@ -301,9 +332,15 @@ async fn finish(
         .into());
     }
     let session = start_session(state, &user, device, SignIn::Oidc(name)).await?;
-    Ok(crate::pages::accounts::signed_in_redirect(
-        &session, &flow.next,
-    ))
+    // As after a password: the shop list is a detour for someone with one shop.
+    let next = match flow.next.as_str() {
+        "/dashboard" => match state.store.shops_of(&user.id).await?.as_slice() {
+            [(shop, _)] => format!("/dashboard/{}", shop.slug),
+            _ => flow.next.clone(),
+        },
+        _ => flow.next.clone(),
+    };
+    Ok(crate::pages::accounts::signed_in_redirect(&session, &next))
 }
 
 fn apple_user_name(json: &str) -> Option<String> {
@@ -445,7 +482,8 @@ fn signed_in_user(caller: Caller) -> ApiResult<User> {
 
 /// The identities at OpenID providers linked to the signed-in account.
 #[utoipa::path(get, operation_id = "list_identities", path = "/api/v1/me/identities", tag = "accounts",
-    responses((status = 200, body = Vec<IdentityView>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<IdentityView>), (status = 401, body = ErrorBody),
+        (status = 403, description = "an API key, not a signed-in member", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -480,9 +518,11 @@ pub async fn unlink_identity(state: &AppState, user: &User, id: &str) -> ApiResu
 /// Unlinks an identity (204). 409 `last_sign_in` when it is the only way into an account
 /// without a password.
 #[utoipa::path(delete, operation_id = "unlink_identity", path = "/api/v1/me/identities/{id}", tag = "accounts",
-    params(("id" = String, Path)),
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+    params(("id" = String, Path, description = "an identity's `id` from the list")),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, description = "an API key, not a signed-in member", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`last_sign_in`: the only way into an account without a password", body = ErrorBody)))]
 pub async fn unlink(
     State(state): State<AppState>,
     caller: Caller,

@@ -387,7 +387,9 @@ fn check_claims(
     } else {
         m.issuer.clone()
     };
-    if iss != expected {
+    // Google's older tokens name their issuer without the scheme (its documentation allows both).
+    let google_alias = c.preset == Preset::Google && iss == "accounts.google.com";
+    if iss != expected && !google_alias {
         return Err(OidcError::BadIssuer);
     }
     let aud: Vec<&str> = match claims.get("aud") {
@@ -434,11 +436,120 @@ fn check_claims(
                 .any(|m| matches!(m, "mfa" | "otp" | "hwk"))
         });
     Ok(Claims {
-        issuer: iss.to_owned(),
+        // One name per issuer, so the identity is the same whichever form the token used.
+        issuer: if google_alias {
+            expected
+        } else {
+            iss.to_owned()
+        },
         subject: subject.to_owned(),
         email: s("email").map(str::to_owned),
         email_verified: truthy(claims.get("email_verified")),
         name: s("name").map(str::to_owned),
         mfa,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provider(preset: Preset, issuer: &str) -> ProviderConfig {
+        ProviderConfig {
+            name: "p".into(),
+            label: "P".into(),
+            preset,
+            issuer: issuer.into(),
+            client_id: "client".into(),
+            client_secret: Some("s".into()),
+            apple: None,
+            scopes: "openid".into(),
+            form_post: false,
+            logout_url: None,
+        }
+    }
+
+    fn metadata(issuer: &str) -> Metadata {
+        Metadata {
+            issuer: issuer.into(),
+            authorization_endpoint: String::new(),
+            token_endpoint: String::new(),
+            jwks_uri: String::new(),
+            id_token_signing_alg_values_supported: None,
+            token_endpoint_auth_methods_supported: None,
+            end_session_endpoint: None,
+        }
+    }
+
+    #[test]
+    fn apples_client_secret_is_kept_and_made_again_before_it_ends() {
+        let mut c = provider(Preset::Apple, "https://appleid.apple.com");
+        c.client_secret = None;
+        c.apple = Some(config::AppleKey {
+            team_id: "TEAM".into(),
+            key_id: "KID".into(),
+            key: p256::ecdsa::SigningKey::from_slice(&[9u8; 32]).unwrap(),
+        });
+        let providers = Providers::new(&[c]);
+        let p = providers.get("p").unwrap();
+        let t0 = Timestamp::from_second(1_800_000_000).unwrap();
+        let first = providers.client_secret(p, t0).unwrap();
+        let day = jiff::SignedDuration::from_hours(24);
+        let same = providers
+            .client_secret(p, t0.checked_add(day).unwrap())
+            .unwrap();
+        assert_eq!(first, same);
+        let late = providers
+            .client_secret(p, t0.checked_add(day * 29 + day / 2).unwrap())
+            .unwrap();
+        assert_ne!(first, late);
+        let claims: serde_json::Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(late.split('.').nth(1).unwrap())
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(claims["iss"], "TEAM");
+        assert_eq!(claims["aud"], "https://appleid.apple.com");
+    }
+
+    #[test]
+    fn a_microsoft_multi_tenant_issuer_takes_the_tokens_tenant() {
+        let c = provider(
+            Preset::Microsoft,
+            "https://login.microsoftonline.com/common/v2.0",
+        );
+        let m = metadata("https://login.microsoftonline.com/{tenantid}/v2.0");
+        let now = Timestamp::now();
+        let claims = |iss: &str, tid: &str| {
+            json!({"iss": iss, "tid": tid, "aud": "client", "sub": "s", "nonce": "n",
+                   "iat": now.as_second(), "exp": now.as_second() + 60, "amr": ["pwd", "mfa"],
+                   "email": "a@example.com", "email_verified": "true"})
+        };
+        let tenant = "9188040d-6c67-4c5b-b112-36a304b66dad";
+        let ok = check_claims(
+            &c,
+            &m,
+            &claims(
+                &format!("https://login.microsoftonline.com/{tenant}/v2.0"),
+                tenant,
+            ),
+            "n",
+            now,
+        )
+        .unwrap();
+        assert!(ok.mfa && ok.email_verified);
+        assert_eq!(
+            ok.issuer,
+            format!("https://login.microsoftonline.com/{tenant}/v2.0")
+        );
+        let other = check_claims(
+            &c,
+            &m,
+            &claims("https://login.microsoftonline.com/another/v2.0", tenant),
+            "n",
+            now,
+        );
+        assert_eq!(other.unwrap_err(), OidcError::BadIssuer);
+    }
 }

@@ -334,8 +334,20 @@ pub async fn logout(
     form: Form,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
+    let mut to = "/".to_owned();
     if let Some(who) = signed_in(&state, &headers).await? {
         who.check(&form)?;
+        // A session from a provider with a logout endpoint (Cognito's hosted UI) ends there too.
+        if let Some(session) = state.store.session(&who.token_hash, state.now()).await? {
+            if let Some(url) = session
+                .auth_method
+                .strip_prefix("oidc:")
+                .and_then(|name| state.oidc.get(name))
+                .and_then(|p| p.config.logout_url.clone())
+            {
+                to = url;
+            }
+        }
         state.store.delete_session(&who.token_hash).await?;
     }
     let secure = if state.config.is_https() {
@@ -343,7 +355,7 @@ pub async fn logout(
     } else {
         ""
     };
-    let mut response = see_other("/");
+    let mut response = see_other(&to);
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);

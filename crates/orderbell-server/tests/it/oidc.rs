@@ -30,7 +30,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::pages_support::{PASSWORD, Page, browser};
+use crate::pages_support::{PASSWORD, Page, browser, english_only, korean_only};
 use crate::support::{As, TestApp, sqlite_config};
 
 const CLIENT_ID: &str = "orderbell-client";
@@ -176,6 +176,8 @@ struct Started {
     location: String,
     state: String,
     nonce: String,
+    /// The cookie that ties the sign-in to this browser.
+    binding: String,
 }
 
 async fn begin(app: &TestApp, name: &str, cookies: &[&str]) -> Started {
@@ -184,17 +186,26 @@ async fn begin(app: &TestApp, name: &str, cookies: &[&str]) -> Started {
         .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let location = page.location().to_owned();
+    let binding = page
+        .cookies()
+        .into_iter()
+        .find(|c| c.starts_with("orderbell_oidc="))
+        .expect("the binding cookie");
     Started {
+        binding,
         state: query_param(&location, "state"),
         nonce: query_param(&location, "nonce"),
         location,
     }
 }
 
-async fn callback(app: &TestApp, name: &str, state: &str) -> Page {
+async fn callback(app: &TestApp, name: &str, st: &Started) -> Page {
     app.page(
-        &format!("/login/oidc/{name}/callback?code=the-code&state={state}"),
-        &[],
+        &format!(
+            "/login/oidc/{name}/callback?code=the-code&state={}",
+            st.state
+        ),
+        &[&st.binding],
     )
     .await
 }
@@ -359,7 +370,7 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
     let mut st = st;
     for (code, make) in &bad {
         sp.with(|s| s.id_token = Some(make(&st)));
-        let page = callback(app, "acme", &st.state).await;
+        let page = callback(app, "acme", &st).await;
         refused(&page, code);
         st = begin(app, "acme", &[]).await;
     }
@@ -368,7 +379,13 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
     assert!(fetches <= 2, "{fetches}");
 
     // A state works once, and only a known one.
-    refused(&callback(app, "acme", "made-up").await, "oidc_state");
+    let made_up = Started {
+        location: String::new(),
+        state: "made-up".into(),
+        nonce: String::new(),
+        binding: "orderbell_oidc=made-up".into(),
+    };
+    refused(&callback(app, "acme", &made_up).await, "oidc_state");
     // The provider's error is a code, not its text.
     let page = app
         .page(
@@ -380,12 +397,23 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
         )
         .await;
     refused(&page, "oidc_provider_error:access_deniedb");
-    refused(&callback(app, "acme", &st.state).await, "oidc_state");
+    refused(&callback(app, "acme", &st).await, "oidc_state");
+    // Someone else's callback URL (its state without this browser's cookie) signs nobody in.
+    let st = begin(app, "acme", &[]).await;
+    sp.with(|s| s.id_token = Some(sign(&h1, &claims(issuer, &st.nonce, "sub-1", email), &k1)));
+    let elsewhere = app
+        .page(
+            &format!("/login/oidc/acme/callback?code=the-code&state={}", st.state),
+            &[],
+        )
+        .await;
+    refused(&elsewhere, "oidc_state");
+    sp.with(|s| s.id_token = None);
 
     // A good token: the account is made (verified e-mail), signed in, back to `next`.
     let st = begin(app, "acme", &[]).await;
     sp.with(|s| s.id_token = Some(sign(&h1, &claims(issuer, &st.nonce, "sub-1", email), &k1)));
-    let page = callback(app, "acme", &st.state).await;
+    let page = callback(app, "acme", &st).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/account");
     let cookie = session_of(&page).expect("a session");
@@ -449,12 +477,12 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
     let h2 = json!({"alg": "ES256", "kid": "k2"});
     let st = begin(app, "acme", &[]).await;
     sp.with(|s| s.id_token = Some(sign(&h2, &claims(issuer, &st.nonce, "sub-1", email), &k2)));
-    refused(&callback(app, "acme", &st.state).await, "oidc_unknown_key");
+    refused(&callback(app, "acme", &st).await, "oidc_unknown_key");
     app.clock.advance(jiff::SignedDuration::from_secs(31));
     let before = sp.with(|s| s.jwks_fetches);
     let st = begin(app, "acme", &[]).await;
     sp.with(|s| s.id_token = Some(sign(&h2, &claims(issuer, &st.nonce, "sub-1", email), &k2)));
-    let page = callback(app, "acme", &st.state).await;
+    let page = callback(app, "acme", &st).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert!(session_of(&page).is_some());
     assert_eq!(sp.with(|s| s.jwks_fetches), before + 1);
@@ -469,7 +497,7 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
             &k2,
         ))
     });
-    let page = callback(app, "acme", &st.state).await;
+    let page = callback(app, "acme", &st).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let cookie2 = session_of(&page).unwrap();
     let me = app.get("/api/v1/me", &As::Session(cookie2.clone())).await;
@@ -479,15 +507,12 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
     let mut c = claims(issuer, &st.nonce, "sub-3", "owner@example.com");
     c["email_verified"] = json!(false);
     sp.with(|s| s.id_token = Some(sign(&h2, &c, &k2)));
-    refused(
-        &callback(app, "acme", &st.state).await,
-        "oidc_email_unverified",
-    );
+    refused(&callback(app, "acme", &st).await, "oidc_email_unverified");
     // It can be linked by the signed-in owner, then unlinked (the account has a password).
     let st = begin(app, "acme", &[&format!("orderbell_session={cookie2}")]).await;
     c["nonce"] = json!(st.nonce);
     sp.with(|s| s.id_token = Some(sign(&h2, &c, &k2)));
-    let page = callback(app, "acme", &st.state).await;
+    let page = callback(app, "acme", &st).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let ids = app
         .get("/api/v1/me/identities", &As::Session(cookie2.clone()))
@@ -496,10 +521,7 @@ async fn id_token_story(app: &TestApp, sp: &StandIn, issuer: &str) {
     // The first user's identity cannot be linked to the owner.
     let st = begin(app, "acme", &[&format!("orderbell_session={cookie2}")]).await;
     sp.with(|s| s.id_token = Some(sign(&h2, &claims(issuer, &st.nonce, "sub-1", email), &k2)));
-    refused(
-        &callback(app, "acme", &st.state).await,
-        "oidc_identity_taken",
-    );
+    refused(&callback(app, "acme", &st).await, "oidc_identity_taken");
     for id in ids.body.as_array().unwrap() {
         let res = app
             .call(
@@ -563,7 +585,7 @@ async fn apple_form_post_and_its_client_secret() {
     let page = app
         .form_from(
             "/login/oidc/apple/callback",
-            &[],
+            &[&st.binding],
             &[
                 ("code", "apple-code"),
                 ("state", &st.state),
@@ -600,6 +622,71 @@ async fn apple_form_post_and_its_client_secret() {
         .verifying_key()
         .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig)
         .expect("signed with the team's key");
+}
+
+/// A Cognito user pool's session ends at its hosted UI's logout endpoint too.
+#[tokio::test]
+async fn cognito_sign_out_goes_to_its_logout_endpoint() {
+    let sp = stand_in(vec!["client_secret_basic"]).await;
+    let issuer = sp.with(|s| s.issuer.clone());
+    let k = key(5);
+    sp.with(|s| s.keys = vec![jwk("c1", &k)]);
+    let logout = format!(
+        "https://shop.auth.ap-northeast-2.amazoncognito.com/logout?client_id={CLIENT_ID}&logout_uri=http%3A%2F%2Forderbell.test%2F"
+    );
+    let extra = format!("client_secret = \"{SECRET}\"\nlogout_url = \"{logout}\"\n");
+    let app = app_with(&provider_toml("cognito", "cognito", &issuer, &extra)).await;
+    let login = app.page("/login", &["orderbell_lang=ko"]).await;
+    assert!(
+        login.body.contains("Amazon Cognito(으)로 로그인"),
+        "{}",
+        login.body
+    );
+    korean_only(&login.body, &["Amazon Cognito"]);
+    english_only(&app.page("/login", &["orderbell_lang=en"]).await.body, &[]);
+    // A refusal, in Korean and in English.
+    let refusal = app
+        .page(
+            "/login/oidc/cognito/callback?code=c&state=made-up",
+            &["orderbell_lang=ko"],
+        )
+        .await;
+    refused(&refusal, "oidc_state");
+    korean_only(&refusal.body, &["oidc_state"]);
+    let refusal = app
+        .page(
+            "/login/oidc/cognito/callback?code=c&state=made-up",
+            &["orderbell_lang=en"],
+        )
+        .await;
+    english_only(&refusal.body, &[]);
+    let st = begin(&app, "cognito", &[]).await;
+    let mut c = claims(&issuer, &st.nonce, "cognito-sub", "pool.user@example.com");
+    c["email_verified"] = json!("true");
+    sp.with(|s| s.id_token = Some(sign(&json!({"alg": "ES256", "kid": "c1"}), &c, &k)));
+    let page = callback(&app, "cognito", &st).await;
+    let cookie = format!("orderbell_session={}", session_of(&page).unwrap());
+    let account = app.page("/account", &[&cookie, "orderbell_lang=en"]).await;
+    assert!(account.body.contains("Amazon Cognito"), "{}", account.body);
+    english_only(&account.body, &[]);
+    let account_ko = app.page("/account", &[&cookie, "orderbell_lang=ko"]).await;
+    assert!(
+        account_ko.body.contains("외부 계정 로그인"),
+        "{}",
+        account_ko.body
+    );
+    korean_only(
+        &account_ko.body,
+        &["Amazon Cognito", "pool.user@example.com", "Stand In"],
+    );
+    let csrf = account.input("csrf");
+    let out = app.form("/logout", &[&cookie], &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), logout);
+    let me = app
+        .get("/api/v1/me", &As::Session(session_of(&page).unwrap()))
+        .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
 }
 
 /// Node and the pinned `oidc-provider`, or a loud skip (a failure with ORDERBELL_REQUIRE_OIDC=1).

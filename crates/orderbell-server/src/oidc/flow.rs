@@ -311,12 +311,10 @@ async fn finish(
         .await?;
     // Apple sends the name once, on the first sign-in, as a `user` form field.
     let apple_name = params.get("user").and_then(apple_user_name);
-    let (user, linked_now) =
-        resolve(state, &provider, &flow, &claims, apple_name.as_deref()).await?;
+    let user = resolve(state, &provider, &flow, &claims, apple_name.as_deref()).await?;
     if let Some(linker) = &flow.link_user_id {
         if *linker == user.id {
             // Linked from the account page: that session goes on.
-            let _ = linked_now;
             return Ok(see_other(&flow.next));
         }
     }
@@ -360,7 +358,7 @@ async fn resolve(
     flow: &OidcFlow,
     claims: &Claims,
     apple_name: Option<&str>,
-) -> Result<(User, bool), Finish> {
+) -> Result<User, Finish> {
     let now = state.now();
     let taken = || {
         failure(StatusCode::CONFLICT, "oidc_identity_taken", |t| {
@@ -375,7 +373,7 @@ async fn resolve(
         if flow.link_user_id.as_ref().is_some_and(|l| *l != user.id) {
             return Err(taken().into());
         }
-        return Ok((user, false));
+        return Ok(user);
     }
     let email = claims.email.as_deref().and_then(normalize_email);
     let identity = |user_id: UserId| NewIdentity {
@@ -387,9 +385,9 @@ async fn resolve(
         email: email.clone(),
         created_at: now,
     };
-    let link = async |user: User| -> Result<(User, bool), Finish> {
+    let link = async |user: User| -> Result<User, Finish> {
         match state.store.link_identity(identity(user.id.clone())).await {
-            Ok(_) => Ok((user, true)),
+            Ok(_) => Ok(user),
             Err(StoreError::Conflict(_)) => Err(taken().into()),
             Err(e) => Err(e.into()),
         }
@@ -442,7 +440,7 @@ async fn resolve(
         .create_user_with_identity(new, identity(id))
         .await
     {
-        Ok((user, _)) => Ok((user, true)),
+        Ok((user, _)) => Ok(user),
         Err(StoreError::Conflict(_)) => Err(taken().into()),
         Err(e) => Err(e.into()),
     }

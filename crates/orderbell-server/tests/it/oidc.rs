@@ -680,6 +680,28 @@ async fn cognito_sign_out_goes_to_its_logout_endpoint() {
         &["Amazon Cognito", "pool.user@example.com", "Stand In"],
     );
     let csrf = account.input("csrf");
+    // The account has no password: its only identity cannot be unlinked from the page either.
+    let ids = app
+        .get(
+            "/api/v1/me/identities",
+            &As::Session(session_of(&page).unwrap()),
+        )
+        .await;
+    let id = ids.body[0]["id"].as_str().unwrap().to_owned();
+    let unlink = app
+        .form(
+            "/account/identities/unlink",
+            &[&cookie, "orderbell_lang=en"],
+            &[("csrf", &csrf), ("id", &id)],
+        )
+        .await;
+    assert_eq!(unlink.status, StatusCode::CONFLICT, "{}", unlink.body);
+    assert!(
+        unlink.body.contains("id=\"identity-error\""),
+        "{}",
+        unlink.body
+    );
+    english_only(&unlink.body, &[]);
     let out = app.form("/logout", &[&cookie], &[("csrf", &csrf)]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.location(), logout);

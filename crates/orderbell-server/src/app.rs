@@ -30,6 +30,7 @@ pub async fn state(
     let notifier = crate::notifications::Notifier::build(&config.notifications)
         .map(Arc::new)
         .map_err(|e| format!("{e:#}"));
+    let oidc = crate::oidc::Providers::new(&config.oidc);
     Ok(AppState(Arc::new(Inner {
         notifier,
         limits: RateLimits::new(&config.limits),
@@ -41,6 +42,7 @@ pub async fn state(
         printers: crate::printers::connected::ConnectedPrinters::default(),
         listeners: crate::escalation::readiness::Listeners::default(),
         stopping: tokio::sync::watch::Sender::new(false),
+        oidc,
     })))
 }
 

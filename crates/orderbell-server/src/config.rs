@@ -77,6 +77,8 @@ pub struct Config {
     pub alerts: orderbell_core::alerts::AlertPolicy,
     /// How often the readiness watchdog looks at every shop.
     pub watchdog_interval: Duration,
+    /// OpenID providers people may sign in with (`[[oidc]]`).
+    pub oidc: Vec<crate::oidc::ProviderConfig>,
     /// `GET /metrics` (`[metrics]`, docs/operations.md).
     pub metrics: MetricsConfig,
 }
@@ -139,6 +141,7 @@ struct FileConfig {
     mail: Option<toml::Value>,
     #[serde(default)]
     metrics: MetricsSection,
+    oidc: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -330,8 +333,10 @@ impl Config {
                 token,
             }
         };
+        let oidc = crate::oidc::config::load(file.oidc.as_ref())?;
         Ok(Config {
             metrics,
+            oidc,
             alerts,
             watchdog_interval: Duration::from_secs(5),
             printing,
@@ -398,6 +403,7 @@ impl Config {
             alerts: orderbell_core::alerts::AlertPolicy::default(),
             watchdog_interval: Duration::from_secs(5),
             metrics: MetricsConfig::default(),
+            oidc: Vec::new(),
         }
     }
 }

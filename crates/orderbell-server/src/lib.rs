@@ -13,6 +13,7 @@ pub mod http;
 pub mod intake;
 pub mod metrics;
 pub mod notifications;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod photos;

@@ -22,6 +22,7 @@ use crate::{escalation, notifications, printers};
         mfa::start, mfa::confirm, mfa::remove, sessions::list, sessions::end, sessions::end_others,
         passkeys::start_registration, passkeys::add, passkeys::list, passkeys::rename, passkeys::remove,
         passkeys::sign_in_options, passkeys::sign_in,
+        crate::oidc::flow::list, crate::oidc::flow::unlink,
         shops::list, shops::create, shops::get, shops::update,
         shops::members, shops::set_member, shops::remove_member,
         invitations::create, invitations::list, invitations::revoke, invitations::preview, invitations::accept,

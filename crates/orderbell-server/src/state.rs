@@ -70,6 +70,8 @@ pub struct Inner {
     /// Becomes true when [`crate::app::serve`] starts to stop: long-lived streams end on it so the
     /// graceful shutdown does not wait for them.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// OpenID providers and their cached documents and keys.
+    pub oidc: crate::oidc::Providers,
 }
 
 impl std::ops::Deref for AppState {

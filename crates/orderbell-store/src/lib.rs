@@ -12,6 +12,7 @@ pub mod commit_stats;
 pub mod db;
 mod error;
 mod exec;
+pub mod identities;
 pub mod invitations;
 mod migrate;
 pub mod notifications;
@@ -22,6 +23,7 @@ mod queries;
 pub mod records;
 mod sql_alerts;
 mod sql_audit;
+mod sql_identities;
 mod sql_invitations;
 mod sql_notifications;
 mod sql_passkeys;
@@ -48,6 +50,7 @@ use orderbell_core::{
 pub use alerts::AlertStore;
 pub use audit::AuditStore;
 pub use error::{Result, StoreError, UnknownValue};
+pub use identities::{Identity, IdentityStore, NewIdentity, OidcFlow};
 pub use invitations::{Invitation, InvitationStore, NewInvitation};
 pub use notifications::NotificationStore;
 pub use passkeys::{ChallengePurpose, NewPasskey, Passkey, PasskeyStore};
@@ -65,6 +68,7 @@ pub trait Store:
     + AuditStore
     + InvitationStore
     + PasskeyStore
+    + IdentityStore
     + Send
     + Sync
     + 'static

@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passkeys",
         include_str!("../migrations/postgres/0010_passkeys.sql"),
     ),
+    (
+        11,
+        "oidc",
+        include_str!("../migrations/postgres/0011_oidc.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "passkeys",
         include_str!("../migrations/sqlite/0010_passkeys.sql"),
     ),
+    (
+        11,
+        "oidc",
+        include_str!("../migrations/sqlite/0011_oidc.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

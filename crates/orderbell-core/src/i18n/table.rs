@@ -54,6 +54,21 @@ texts! {
     error_internal: "Something went wrong on our side. Try again.", "서버에서 문제가 발생했습니다. 다시 시도하세요.";
     error_bad_request: "The request was not understood.", "요청을 이해할 수 없습니다.";
     error_sign_in: "Sign in to see this page.", "이 페이지를 보려면 로그인하세요.";
+    error_code: "Code", "코드";
+    // Sign-in with an OpenID provider.
+    oidc_sign_in_with: "Sign in with {label}", "{label}(으)로 로그인";
+    oidc_or: "or", "또는";
+    oidc_failed: "Signing in with the provider did not work. Try again, or sign in another way.", "외부 계정으로 로그인하지 못했습니다. 다시 시도하거나 다른 방법으로 로그인하세요.";
+    oidc_denied: "The provider did not sign you in.", "외부 계정 제공자가 로그인을 허락하지 않았습니다.";
+    oidc_state: "This sign-in has expired or was used already. Start again from the sign-in page.", "이 로그인 요청은 만료되었거나 이미 사용되었습니다. 로그인 페이지에서 다시 시작하세요.";
+    oidc_identity_taken: "This outside account is linked to another Orderbell account.", "이 외부 계정은 다른 Orderbell 계정에 연결되어 있습니다.";
+    oidc_email_unverified: "The provider did not confirm your e-mail address, so no account can be found or made with it. Sign in with your password, then link the provider on your account page.", "제공자가 이메일 주소를 확인해 주지 않아 계정을 찾거나 만들 수 없습니다. 비밀번호로 로그인한 뒤 계정 페이지에서 연결하세요.";
+    oidc_signup_closed: "There is no account with this e-mail address, and sign-up is closed on this server.", "이 이메일 주소의 계정이 없고, 이 서버는 가입을 받지 않습니다.";
+    oidc_mfa_required: "This account uses two-step sign-in, and the provider did not report one. Sign in with your password and code.", "이 계정은 2단계 로그인을 사용하는데 제공자가 2단계 인증을 알려 주지 않았습니다. 비밀번호와 코드로 로그인하세요.";
+    oidc_identities: "Sign-in with other accounts", "외부 계정 로그인";
+    oidc_unlink: "Unlink", "연결 해제";
+    oidc_link: "Link {label}", "{label} 연결";
+    oidc_last_sign_in: "This is your only way to sign in. Set a password first.", "유일한 로그인 방법입니다. 먼저 비밀번호를 설정하세요.";
     home: "Home", "홈";
     // Offline.
     offline_title: "You are offline", "오프라인 상태입니다";

@@ -52,21 +52,24 @@ fn session_cookie(state: &AppState, token: &str, max_age: u64) -> String {
 
 /// How a session was started, kept in `sessions.auth_method`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SignIn {
+pub enum SignIn<'a> {
     /// E-mail and password (and the second step when it is on).
     Password,
     /// A link mailed to the address (confirming it).
     EmailLink,
     /// A passkey alone (WebAuthn with user verification): counts as two-step sign-in.
     Passkey,
+    /// An OpenID provider of the configuration, by name: `oidc:{name}`.
+    Oidc(&'a str),
 }
 
-impl SignIn {
+impl SignIn<'_> {
     fn label(self) -> String {
         match self {
             SignIn::Password => "password".into(),
             SignIn::EmailLink => "email_link".into(),
             SignIn::Passkey => "passkey".into(),
+            SignIn::Oidc(name) => format!("oidc:{name}"),
         }
     }
 }
@@ -76,7 +79,7 @@ pub async fn start_session(
     state: &AppState,
     user: &orderbell_core::user::User,
     device: &Device,
-    how: SignIn,
+    how: SignIn<'_>,
 ) -> ApiResult<Response> {
     let token = token::new_token();
     let now = state.now();

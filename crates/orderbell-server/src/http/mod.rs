@@ -114,6 +114,11 @@ pub fn router(state: AppState) -> Router {
             get(sessions::list).delete(sessions::end_others),
         )
         .route("/me/sessions/{id}", axum::routing::delete(sessions::end))
+        .route("/me/identities", get(crate::oidc::flow::list))
+        .route(
+            "/me/identities/{id}",
+            axum::routing::delete(crate::oidc::flow::unlink),
+        )
         .route("/me", get(accounts::me).patch(accounts::update_me))
         .route(
             "/me/password",

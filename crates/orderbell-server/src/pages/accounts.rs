@@ -34,6 +34,24 @@ struct LoginPage {
     allow_signup: bool,
     /// Two-step sign-in asked for a code.
     need_code: bool,
+    /// A button per OpenID provider: (name, "Sign in with {label}").
+    providers: Vec<(String, String)>,
+}
+
+/// The OpenID providers' buttons, in the configuration's order.
+fn provider_buttons(state: &AppState, lang: Lang) -> Vec<(String, String)> {
+    state
+        .oidc
+        .all()
+        .iter()
+        .map(|p| {
+            let label: &dyn std::fmt::Display = &p.config.label;
+            (
+                p.config.name.clone(),
+                orderbell_core::i18n::fill(lang.texts().oidc_sign_in_with, &[("label", label)]),
+            )
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -110,6 +128,18 @@ struct AccountPage {
     phone_saved: bool,
     /// A sign-in from a new device is mailed (shown when the server sends mail).
     sign_in_mail: Option<bool>,
+    /// Identities at OpenID providers linked to the account.
+    identities: Vec<IdentityLine>,
+    /// Providers not linked yet: (name, "Link {label}").
+    can_link: Vec<(String, String)>,
+    identity_error: Option<&'static str>,
+}
+
+/// One linked identity on the account page.
+struct IdentityLine {
+    id: String,
+    label: String,
+    email: Option<String>,
 }
 
 fn next_of(uri: &Uri) -> String {
@@ -138,12 +168,13 @@ pub async fn login_form(
         error: None,
         allow_signup: state.config.allow_signup,
         need_code: false,
+        providers: provider_buttons(&state, lang),
     };
     render(&view, StatusCode::OK, Cache::Private)
 }
 
 /// Moves the session cookie of an API answer onto a redirect.
-pub(super) fn signed_in_redirect(session: &Response, to: &str) -> Response {
+pub(crate) fn signed_in_redirect(session: &Response, to: &str) -> Response {
     let mut response = see_other(to);
     if let Some(cookie) = session.headers().get(header::SET_COOKIE) {
         response
@@ -199,6 +230,7 @@ pub async fn login(
                     error: Some(error),
                     allow_signup: state.config.allow_signup,
                     need_code: true,
+                    providers: provider_buttons(&state, lang),
                 };
                 return render(&view, StatusCode::UNAUTHORIZED, Cache::Private);
             }
@@ -221,6 +253,7 @@ pub async fn login(
                 error: Some(t.login_failed),
                 allow_signup: state.config.allow_signup,
                 need_code: false,
+                providers: provider_buttons(&state, lang),
             };
             render(&view, StatusCode::UNAUTHORIZED, Cache::Private)
         }
@@ -316,8 +349,20 @@ pub async fn logout(
     form: Form,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
+    let mut to = "/".to_owned();
     if let Some(who) = signed_in(&state, &headers).await? {
         who.check(&form)?;
+        // A session from a provider with a logout endpoint (Cognito's hosted UI) ends there too.
+        if let Some(session) = state.store.session(&who.token_hash, state.now()).await? {
+            if let Some(url) = session
+                .auth_method
+                .strip_prefix("oidc:")
+                .and_then(|name| state.oidc.get(name))
+                .and_then(|p| p.config.logout_url.clone())
+            {
+                to = url;
+            }
+        }
         state.store.delete_session(&who.token_hash).await?;
     }
     let secure = if state.config.is_https() {
@@ -325,7 +370,7 @@ pub async fn logout(
     } else {
         ""
     };
-    let mut response = see_other("/");
+    let mut response = see_other(&to);
     let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, v);
@@ -455,7 +500,38 @@ async fn account_page(
                 .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string()),
         })
         .collect();
+    let linked = state.store.identities_of(&who.user.id).await?;
+    let label_of = |name: &str| {
+        state
+            .oidc
+            .get(name)
+            .map_or_else(|| name.to_owned(), |p| p.config.label.clone())
+    };
+    let can_link = state
+        .oidc
+        .all()
+        .iter()
+        .filter(|p| !linked.iter().any(|i| i.provider == p.config.name))
+        .map(|p| {
+            let label: &dyn std::fmt::Display = &p.config.label;
+            (
+                p.config.name.clone(),
+                orderbell_core::i18n::fill(lang.texts().oidc_link, &[("label", label)]),
+            )
+        })
+        .collect();
+    let identities = linked
+        .into_iter()
+        .map(|i| IdentityLine {
+            label: label_of(&i.provider),
+            id: i.id,
+            email: i.email,
+        })
+        .collect();
     Ok(AccountPage {
+        identities,
+        can_link,
+        identity_error: None,
         sessions,
         passkeys,
         passkey_added: false,
@@ -559,6 +635,26 @@ pub async fn passkey_remove(
         }
     }
     Ok(see_other("/account#passkeys"))
+}
+
+/// `POST /account/identities/unlink` (`id`): unlinks an identity at an OpenID provider,
+/// unless it is the only way into an account without a password.
+pub async fn unlink_identity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    form: Form,
+) -> Result<Response, PageError> {
+    let who = form_user(&state, &headers, &form, "/account").await?;
+    match crate::oidc::flow::unlink_identity(&state, &who.user, form.text("id")).await {
+        Ok(()) => Ok(see_other("/account#identities")),
+        Err(e) if e.code == "last_sign_in" => {
+            let lang = negotiate(&headers, None);
+            let mut view = account_page(&state, &who, lang).await?;
+            view.identity_error = Some(lang.texts().oidc_last_sign_in);
+            render(&view, StatusCode::CONFLICT, Cache::Private)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /account/sessions/end`: signs out one other device.

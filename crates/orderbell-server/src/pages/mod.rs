@@ -12,7 +12,7 @@
 //! - `assets`: `/static/{version}/…`
 //! - `render`, `error`, `session`, `form`, `i18n`, `views`, `qr`: what every page shares
 
-mod accounts;
+pub(crate) mod accounts;
 pub mod assets;
 mod cart;
 mod dashboard;
@@ -28,7 +28,7 @@ mod pwa;
 pub mod qr;
 mod recovery;
 pub mod render;
-mod session;
+pub(crate) mod session;
 mod settings;
 mod tracking;
 mod views;
@@ -58,6 +58,11 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(accounts::login_form).post(accounts::login))
         .route("/signup", get(accounts::signup_form).post(accounts::signup))
         .route("/logout", post(accounts::logout))
+        .route("/login/oidc/{name}", get(crate::oidc::flow::start))
+        .route(
+            "/login/oidc/{name}/callback",
+            get(crate::oidc::flow::callback).post(crate::oidc::flow::callback),
+        )
         .route(
             "/reset",
             get(recovery::request_form).post(recovery::request),
@@ -81,6 +86,10 @@ pub fn routes() -> Router<AppState> {
         .route("/account/totp/off", post(accounts::totp_off))
         .route("/account/passkeys/remove", post(accounts::passkey_remove))
         .route("/account/sessions/end", post(accounts::end_session))
+        .route(
+            "/account/identities/unlink",
+            post(accounts::unlink_identity),
+        )
         .route("/account/sign-in-mail", post(accounts::sign_in_mail))
         .route(
             "/account/sessions/end-others",

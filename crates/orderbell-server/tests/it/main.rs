@@ -17,6 +17,7 @@ mod listener;
 mod mail;
 mod mfa;
 mod notifications;
+mod oidc;
 mod pages;
 mod pages_channels;
 mod pages_escalation;

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod effects;
 pub mod gauges;
+pub mod identities;
 pub mod invitations;
 pub mod menu;
 pub mod notifications;

@@ -118,6 +118,7 @@ stories!(
     sign_in_devices_are_remembered,
     passkeys_belong_to_one_user,
     webauthn_challenges_are_single_use,
+    external_identities_and_oidc_flows,
     shops_and_members,
     api_keys,
     menu_editing,
@@ -1773,4 +1774,102 @@ async fn bad_urls_are_refused() {
         orderbell_store::open("sqlite://").await,
         Err(StoreError::Unavailable(_))
     ));
+}
+
+async fn external_identities_and_oidc_flows(store: Arc<dyn Store>) {
+    use orderbell_store::{NewIdentity, OidcFlow};
+    let t = now();
+    let later = t.checked_add(jiff::SignedDuration::from_mins(10)).unwrap();
+    let flow = |hash: &str, link: Option<UserId>| OidcFlow {
+        state_hash: hash.into(),
+        provider: "google".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        next: "/account".into(),
+        link_user_id: link,
+        created_at: t,
+        expires_at: later,
+    };
+    // A flow is taken once; an expired one is not given back.
+    let u = user(&store, "oidc@example.com").await;
+    store
+        .create_oidc_flow(flow("s1", Some(u.clone())))
+        .await
+        .unwrap();
+    let taken = store.take_oidc_flow("s1", t).await.unwrap().unwrap();
+    assert_eq!(taken, flow("s1", Some(u.clone())));
+    assert!(store.take_oidc_flow("s1", t).await.unwrap().is_none());
+    store.create_oidc_flow(flow("s2", None)).await.unwrap();
+    assert!(store.take_oidc_flow("s2", later).await.unwrap().is_none());
+
+    let identity = |id: &str, user: &UserId, sub: &str| NewIdentity {
+        id: id.into(),
+        user_id: user.clone(),
+        provider: "google".into(),
+        issuer: "https://accounts.google.com".into(),
+        subject: sub.into(),
+        email: Some("oidc@example.com".into()),
+        created_at: t,
+    };
+    assert!(
+        store
+            .identity_user("https://accounts.google.com", "1", t)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let linked = store.link_identity(identity("i1", &u, "1")).await.unwrap();
+    assert_eq!(linked.user_id, u);
+    assert_eq!(linked.last_used_at, t);
+    let found = store
+        .identity_user("https://accounts.google.com", "1", later)
+        .await
+        .unwrap();
+    assert_eq!(found.unwrap().id, u);
+    assert_eq!(
+        store.identities_of(&u).await.unwrap()[0].last_used_at,
+        later
+    );
+    // One account per identity.
+    let other = user(&store, "other@example.com").await;
+    assert!(matches!(
+        store.link_identity(identity("i2", &other, "1")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    // An account made with its identity, in one transaction: a taken e-mail makes neither.
+    let new = |email: &str| NewUser {
+        id: id(UserId::from_parts),
+        email: email.into(),
+        name: "New".into(),
+        password_hash: None,
+        created_at: t,
+        email_verified_at: Some(t),
+    };
+    let n = new("fresh@example.com");
+    let (made, ident) = store
+        .create_user_with_identity(n.clone(), identity("i3", &n.id, "3"))
+        .await
+        .unwrap();
+    assert_eq!(ident.user_id, made.id);
+    let n = new("other@example.com");
+    assert!(matches!(
+        store
+            .create_user_with_identity(n.clone(), identity("i4", &n.id, "4"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .identity_user("https://accounts.google.com", "4", t)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Unlinking: only one's own.
+    assert!(matches!(
+        store.unlink_identity(&other, "i1").await,
+        Err(StoreError::NotFound)
+    ));
+    store.unlink_identity(&u, "i1").await.unwrap();
+    assert!(store.identities_of(&u).await.unwrap().is_empty());
 }

@@ -159,12 +159,22 @@ impl TestApp {
         dir: Option<tempfile::TempDir>,
         pg: Option<PgGuard>,
     ) -> TestApp {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        TestApp::spawn_on(listener, config, dir, pg).await
+    }
+
+    /// [`TestApp::spawn_with`] on a listener bound already (its address can be the public URL).
+    pub async fn spawn_on(
+        listener: tokio::net::TcpListener,
+        config: Config,
+        dir: Option<tempfile::TempDir>,
+        pg: Option<PgGuard>,
+    ) -> TestApp {
         let store = orderbell_store::open(&config.database_url).await.unwrap();
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
         let state = orderbell_server::app::state(config, store, clock.clone())
             .await
             .unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let serving = state.clone();

@@ -60,6 +60,18 @@ pub struct ServingLock {
 /// Takes the shared lock a running server holds on its database file (created if missing,
 /// as the server is about to create it). Fails while a restore is replacing it.
 pub fn lock_for_serving(db: &Path) -> Result<ServingLock, StoreError> {
+    match try_lock(db, FlockOperation::NonBlockingLockShared)? {
+        Some(file) => Ok(ServingLock { _file: file }),
+        None => Err(StoreError::Unavailable(format!(
+            "{} is being restored: start the server when `orderbell restore` has finished",
+            db.display()
+        ))),
+    }
+}
+
+/// Opens (and creates, with its directory) the database file and tries `lock` on it without
+/// waiting: `None` when another process holds a conflicting lock.
+fn try_lock(db: &Path, lock: FlockOperation) -> Result<Option<File>, StoreError> {
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
     }
@@ -70,12 +82,9 @@ pub fn lock_for_serving(db: &Path) -> Result<ServingLock, StoreError> {
         .truncate(false)
         .open(db)
         .map_err(|e| io(db, &e))?;
-    match flock(&file, FlockOperation::NonBlockingLockShared) {
-        Ok(()) => Ok(ServingLock { _file: file }),
-        Err(Errno::WOULDBLOCK) => Err(StoreError::Unavailable(format!(
-            "{} is being restored: start the server when `orderbell restore` has finished",
-            db.display()
-        ))),
+    match flock(&file, lock) {
+        Ok(()) => Ok(Some(file)),
+        Err(Errno::WOULDBLOCK) => Ok(None),
         Err(e) => Err(io(db, &e.into())),
     }
 }
@@ -151,27 +160,13 @@ pub fn restore(
     now_unix: i64,
 ) -> Result<(CopyReport, Option<PathBuf>), StoreError> {
     let report = verify(from, Some(newest_schema))?;
-    if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, &e))?;
-    }
     // Held until the new file has its name: no server starts on a half-restored database.
-    let lock = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(db)
-        .map_err(|e| io(db, &e))?;
-    match flock(&lock, FlockOperation::NonBlockingLockExclusive) {
-        Ok(()) => {}
-        Err(Errno::WOULDBLOCK) => {
-            return Err(StoreError::Conflict(format!(
-                "a server is running on {}: stop it, then restore",
-                db.display()
-            )));
-        }
-        Err(e) => return Err(io(db, &e.into())),
-    }
+    let Some(lock) = try_lock(db, FlockOperation::NonBlockingLockExclusive)? else {
+        return Err(StoreError::Conflict(format!(
+            "a server is running on {}: stop it, then restore",
+            db.display()
+        )));
+    };
     let incoming = sibling(db, "restoring");
     std::fs::copy(from, &incoming).map_err(|e| io(&incoming, &e))?;
     sync(&incoming)?;

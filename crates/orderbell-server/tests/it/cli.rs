@@ -77,11 +77,17 @@ async fn serve_with(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
+        .stderr(Stdio::null());
+    listening(cmd).await
+}
+
+/// Spawns `cmd` (a `serve`) and waits for its "listening" line; returns the child, its base
+/// URL and what it printed before.
+async fn listening(mut cmd: Command) -> (Child, String, Vec<String>) {
+    let mut child = cmd
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -469,15 +475,11 @@ async fn serve_logged(
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .env("ORDERBELL_LOG_FORMAT", "json")
         .env("ORDERBELL_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let (mut child, base, _) = listening(cmd).await;
     let logs = Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
     let sink = logs.clone();
@@ -486,18 +488,7 @@ async fn serve_logged(
             sink.lock().unwrap().push(line);
         }
     });
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if let Some(addr) = line.strip_prefix("Orderbell is listening on ") {
-            let base = addr.to_owned();
-            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (child, base, logs);
-        }
-    }
-    panic!(
-        "the server stopped before listening: {:?}",
-        logs.lock().unwrap()
-    );
+    (child, base, logs)
 }
 
 /// Every order answered 201 is in the database after the server is killed with SIGKILL.

@@ -56,6 +56,10 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// WebSocket close code 1009 "message too big" (RFC 6455 §7.4.1).
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
 
+/// WebSocket close code 1001 "going away": the server instance is stopping; the client
+/// reconnects (with jitter), behind a load balancer to another instance.
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
 /// WebSocket close code 1008 "policy violation" (e.g. a device token revoked while connected).
 pub const CLOSE_POLICY_VIOLATION: u16 = 1008;
 

@@ -33,7 +33,11 @@ pub async fn state(
     let oidc = crate::oidc::Providers::new(&config.oidc);
     Ok(AppState(Arc::new(Inner {
         notifier,
-        limits: RateLimits::new(&config.limits),
+        // Several instances on PostgreSQL share the limits that protect people.
+        limits: RateLimits::new(
+            &config.limits,
+            (store.backend() == "postgres").then(|| store.clone()),
+        ),
         store,
         config,
         clock,
@@ -42,15 +46,20 @@ pub async fn state(
         printers: crate::printers::connected::ConnectedPrinters::default(),
         listeners: crate::escalation::readiness::Listeners::default(),
         stopping: tokio::sync::watch::Sender::new(false),
+        draining: tokio::sync::watch::Sender::new(false),
         oidc,
     })))
 }
 
-/// Periodic upkeep: expired sessions and idempotency keys, idle rate-limit buckets.
+/// Periodic upkeep: expired sessions and idempotency keys, idle rate-limit buckets (one
+/// instance at a time, [`crate::leases::UPKEEP`]; the in-memory buckets on every instance).
 async fn upkeep(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;
+        if !crate::leases::hold(&state, crate::leases::UPKEEP).await {
+            continue;
+        }
         let now = state.now();
         let keep = jiff::SignedDuration::try_from(state.config.idempotency_retention)
             .unwrap_or(jiff::SignedDuration::from_hours(24));
@@ -60,31 +69,59 @@ async fn upkeep(state: AppState) {
             Ok(n) => tracing::debug!(rows = n, "purged expired sessions and idempotency keys"),
             Err(e) => tracing::warn!(error = %e, "could not purge expired rows"),
         }
-        state.limits.prune();
+        state.limits.prune().await;
     }
 }
 
-/// Serves until `shutdown` completes, then finishes the requests in flight.
+/// How long stopping waits for printer sessions to say goodbye.
+const DEVICES_GOODBYE: Duration = Duration::from_secs(2);
+
+/// Serves until `shutdown` completes, then drains: `/readyz` answers 503 for
+/// `config.drain` while requests are still served (a load balancer moves clients away), then
+/// live streams end, printer sockets close with 1001 "going away" (the printers reconnect to
+/// another instance), the requests in flight finish, and the leases are given back.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    crate::relay::start(&state).await?;
     let upkeep = tokio::spawn(upkeep(state.clone()));
     crate::printers::spawn(&state);
     crate::notifications::spawn(&state);
     crate::escalation::spawn(&state);
-    let stopping = state.stopping.clone();
+    let (stopping, draining, drain) = (
+        state.stopping.clone(),
+        state.draining.clone(),
+        state.config.drain,
+    );
     let limits = state.config.http;
     let per_client_cap = state.config.client_ip_header.is_none();
-    let app = crate::http::router(state);
+    let app = crate::http::router(state.clone());
     crate::http::listener::serve(listener, app, limits, per_client_cap, async move {
         shutdown.await;
+        if !drain.is_zero() {
+            draining.send_replace(true);
+            tracing::info!(
+                seconds = drain.as_secs(),
+                "draining: /readyz answers 503, requests are still served"
+            );
+            tokio::select! {
+                () = tokio::time::sleep(drain) => {}
+                // A second signal stops at once.
+                () = shutdown_signal() => {}
+            }
+        }
         // Live streams end now instead of holding the graceful shutdown open.
         stopping.send_replace(true);
     })
     .await;
     upkeep.abort();
+    let goodbye = tokio::time::Instant::now() + DEVICES_GOODBYE;
+    while state.printers.connections() > 0 && tokio::time::Instant::now() < goodbye {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    crate::leases::release_all(&state).await;
     Ok(())
 }
 

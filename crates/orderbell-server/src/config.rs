@@ -49,6 +49,9 @@ impl Default for Limits {
     }
 }
 
+/// Seconds of draining on SIGTERM when several instances may share the database (PostgreSQL).
+pub const DEFAULT_DRAIN_SECONDS: u64 = 5;
+
 /// Everything the server runs with.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -81,6 +84,8 @@ pub struct Config {
     pub oidc: Vec<crate::oidc::ProviderConfig>,
     /// `GET /metrics` (`[metrics]`, docs/operations.md).
     pub metrics: MetricsConfig,
+    /// From SIGTERM to the end of serving, with /readyz answering 503 (docs/deploy.md).
+    pub drain: Duration,
 }
 
 /// Whether and where Prometheus metrics are served.
@@ -121,6 +126,7 @@ struct FileConfig {
     log: Option<String>,
     log_format: Option<LogFormat>,
     allow_signup: Option<bool>,
+    drain_seconds: Option<u64>,
     #[serde(default)]
     orders: OrdersSection,
     #[serde(default)]
@@ -220,6 +226,10 @@ pub struct Overrides {
     /// Serve Prometheus metrics at /metrics (`--metrics`, or `on`/`off`).
     #[arg(long, env = "ORDERBELL_METRICS", global = true, num_args = 0..=1, default_missing_value = "on")]
     pub metrics: Option<String>,
+    /// Seconds between SIGTERM and the end of serving, while /readyz answers 503 so a load
+    /// balancer moves clients away (default 5 on PostgreSQL, 0 on SQLite).
+    #[arg(long = "drain-seconds", env = "ORDERBELL_DRAIN_SECONDS", global = true)]
+    pub drain_seconds: Option<u64>,
 }
 
 /// Reads `ORDERBELL_<NAME>_FILE` when set: the secret is the file's content, trimmed.
@@ -334,7 +344,18 @@ impl Config {
             }
         };
         let oidc = crate::oidc::config::load(file.oidc.as_ref())?;
+        let drain = o.drain_seconds.or(file.drain_seconds).unwrap_or_else(|| {
+            if database_url.starts_with("sqlite:") {
+                0
+            } else {
+                DEFAULT_DRAIN_SECONDS
+            }
+        });
+        if drain > 600 {
+            bail!("drain_seconds must be at most 600");
+        }
         Ok(Config {
+            drain: Duration::from_secs(drain),
             metrics,
             oidc,
             alerts,
@@ -404,6 +425,7 @@ impl Config {
             watchdog_interval: Duration::from_secs(5),
             metrics: MetricsConfig::default(),
             oidc: Vec::new(),
+            drain: Duration::ZERO,
         }
     }
 }

@@ -1,17 +1,22 @@
-//! Live shop events inside this process: new and changed orders, printer status. Pages (the
-//! live dashboard), the printer sessions and the notification dispatcher subscribe. These are hints
-//! that something changed, published after commit; whoever receives one reads the store for the
-//! truth, so a missed event delays work, it never loses it.
+//! Live shop events: new and changed orders, printer status. Pages (the live dashboard), the
+//! printer sessions and the notification dispatcher subscribe. These are hints that something
+//! changed, published after commit; whoever receives one reads the store for the truth, so a
+//! missed event delays work, it never loses it.
+//!
+//! On PostgreSQL every event is also relayed to the other instances (`crate::relay`), which
+//! deliver it to their own subscribers; [`EventKind::Resync`] tells subscribers that events may
+//! have been missed (the relay's connection was lost), so they re-read everything.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use orderbell_core::order::OrderStatus;
 use orderbell_core::{OrderId, ShopId, Timestamp};
-use serde::Serialize;
+use orderbell_store::pg_events::Publisher;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 /// What happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     OrderCreated,
@@ -26,10 +31,13 @@ pub enum EventKind {
     Notifications,
     /// The shop's settings changed (opening hours, pause, alert policy).
     ShopUpdated,
+    /// Events of the shop may have been missed: re-read everything (pages), re-check what is
+    /// owed (printers, the dispatcher).
+    Resync,
 }
 
 /// One event of one shop.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ShopEvent {
     pub shop_id: ShopId,
     pub kind: EventKind,
@@ -83,10 +91,31 @@ impl ShopEvent {
     }
 }
 
-/// The in-process bus.
+/// An event as relayed between instances: who published it, so an instance skips its own.
+#[derive(Serialize)]
+struct Relaying<'a> {
+    #[serde(rename = "i")]
+    instance: &'a str,
+    #[serde(rename = "e")]
+    event: &'a ShopEvent,
+}
+
+/// [`Relaying`] as received.
+#[derive(Deserialize)]
+struct Relayed {
+    #[serde(rename = "i")]
+    instance: String,
+    #[serde(rename = "e")]
+    event: ShopEvent,
+}
+
+/// The bus of this process, relayed to the other instances once [`EventBus::relay_to`] is set.
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<ShopEvent>>,
+    /// This instance, as the relay names it.
+    instance: Arc<str>,
+    relay: Arc<OnceLock<Publisher>>,
 }
 
 impl Default for EventBus {
@@ -97,8 +126,48 @@ impl Default for EventBus {
 
 impl EventBus {
     pub fn new() -> EventBus {
+        EventBus::of_instance(format!(
+            "{}-{}",
+            std::process::id(),
+            hex::encode(crate::security::random_bytes::<4>())
+        ))
+    }
+
+    /// A bus for the instance named `instance` (unique among the instances on one database).
+    pub fn of_instance(instance: String) -> EventBus {
         let (tx, _) = broadcast::channel(4096);
-        EventBus { tx }
+        EventBus {
+            tx,
+            instance: instance.into(),
+            relay: Arc::new(OnceLock::new()),
+        }
+    }
+
+    /// This instance's name.
+    pub fn instance(&self) -> &str {
+        &self.instance
+    }
+
+    /// From now on every event published here is also sent through `publisher`.
+    pub fn relay_to(&self, publisher: Publisher) {
+        let _ = self.relay.set(publisher);
+    }
+
+    /// Delivers a relayed payload to this process's subscribers, unless it is this instance's
+    /// own or unreadable (an instance of another version: hints only, so it is skipped).
+    pub fn deliver_relayed(&self, payload: &str) {
+        match serde_json::from_str::<Relayed>(payload) {
+            Ok(r) if *r.instance == *self.instance => {}
+            Ok(r) => {
+                let _ = self.tx.send(Arc::new(r.event));
+            }
+            Err(e) => tracing::debug!(error = %e, "skipped an unreadable event hint"),
+        }
+    }
+
+    /// Tells this process's subscribers, and no other instance.
+    pub fn publish_here(&self, event: ShopEvent) {
+        let _ = self.tx.send(Arc::new(event));
     }
 
     /// Tells every subscriber; nobody listening is fine. Orders created and changed are also
@@ -122,6 +191,16 @@ impl EventBus {
                 "{}",
                 if event.kind == EventKind::OrderCreated { "order created" } else { "order changed" }
             );
+        }
+        if let Some(relay) = self.relay.get() {
+            let relayed = Relaying {
+                instance: &self.instance,
+                event: &event,
+            };
+            match serde_json::to_string(&relayed) {
+                Ok(payload) => relay.publish(payload),
+                Err(e) => tracing::warn!(error = %e, "could not encode an event for the relay"),
+            }
         }
         let _ = self.tx.send(Arc::new(event));
     }

@@ -118,13 +118,13 @@ pub async fn take(
     let started = std::time::Instant::now();
     let guest = intake.source == OrderSource::Guest;
     if guest {
-        state.limits.guest_order(intake.ip)?;
+        state.limits.guest_order(intake.ip).await?;
         guest_gate(state, shop)?;
     }
     let priced = price(state, shop, request, guest).await?;
     if guest {
         if let Some(phone) = &priced.customer.phone {
-            state.limits.order_phone(phone)?;
+            state.limits.order_phone(phone).await?;
         }
     }
     let new = NewOrder {

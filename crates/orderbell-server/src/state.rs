@@ -70,6 +70,9 @@ pub struct Inner {
     /// Becomes true when [`crate::app::serve`] starts to stop: long-lived streams end on it so the
     /// graceful shutdown does not wait for them.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Becomes true on SIGTERM, before `stopping`: `/readyz` answers 503 while requests are still
+    /// served, so a load balancer moves clients to other instances (docs/deploy.md).
+    pub draining: tokio::sync::watch::Sender<bool>,
     /// OpenID providers and their cached documents and keys.
     pub oidc: crate::oidc::Providers,
 }

@@ -9,6 +9,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod commit_stats;
+pub mod coordination;
 pub mod db;
 mod error;
 mod exec;
@@ -17,12 +18,14 @@ pub mod invitations;
 mod migrate;
 pub mod notifications;
 pub mod passkeys;
+pub mod pg_events;
 pub mod postgres;
 pub mod printing;
 mod queries;
 pub mod records;
 mod sql_alerts;
 mod sql_audit;
+mod sql_coordination;
 mod sql_identities;
 mod sql_invitations;
 mod sql_notifications;
@@ -49,6 +52,7 @@ use orderbell_core::{
 
 pub use alerts::AlertStore;
 pub use audit::AuditStore;
+pub use coordination::{Bucket, CoordinationStore};
 pub use error::{Result, StoreError, UnknownValue};
 pub use identities::{Identity, IdentityStore, NewIdentity, OidcFlow};
 pub use invitations::{Invitation, InvitationStore, NewInvitation};
@@ -69,6 +73,7 @@ pub trait Store:
     + InvitationStore
     + PasskeyStore
     + IdentityStore
+    + CoordinationStore
     + Send
     + Sync
     + 'static

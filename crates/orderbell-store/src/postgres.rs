@@ -73,6 +73,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "oidc",
         include_str!("../migrations/postgres/0011_oidc.sql"),
     ),
+    (
+        12,
+        "coordination",
+        include_str!("../migrations/postgres/0012_coordination.sql"),
+    ),
 ];
 
 /// Serialises concurrent migrations from several instances.
@@ -128,7 +133,7 @@ impl PgDb {
 }
 
 /// An error message without the password the URL may hold.
-fn redact(url: &str, e: &postgres::Error) -> String {
+pub(crate) fn redact(url: &str, e: &postgres::Error) -> String {
     let host = url.rsplit_once('@').map_or("the database", |(_, h)| h);
     format!("PostgreSQL at {host}: {e}")
 }

@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "oidc",
         include_str!("../migrations/sqlite/0011_oidc.sql"),
     ),
+    (
+        12,
+        "coordination",
+        include_str!("../migrations/sqlite/0012_coordination.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),

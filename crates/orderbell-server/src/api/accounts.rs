@@ -126,7 +126,7 @@ pub async fn login(
 ) -> ApiResult<Response> {
     let ip = device.ip;
     let email = normalize_email(&body.email).unwrap_or_else(|| body.email.trim().to_lowercase());
-    state.limits.login(ip, &email)?;
+    state.limits.login(ip, &email).await?;
     if body.password.chars().count() > PASSWORD_MAX_CHARS {
         return Err(ApiError::unauthenticated("wrong e-mail or password"));
     }
@@ -221,7 +221,7 @@ pub async fn register(state: &AppState, mut new: NewUser, lang: Lang) -> ApiResu
             other => Ok(Registered::Created(other?)),
         };
     }
-    state.limits.account_mail(&new.email)?;
+    state.limits.account_mail(&new.email).await?;
     new.email_verified_at = None;
     let email = new.email.clone();
     match state.store.create_user(new).await {
@@ -269,7 +269,7 @@ pub async fn signup(
             "sign-up is closed on this server; ask its operator for an account",
         ));
     }
-    state.limits.anonymous_post(device.ip)?;
+    state.limits.anonymous_post(device.ip).await?;
     let new = new_user(&state, &body.email, &body.name, &body.password).await?;
     let email = new.email.clone();
     match register(&state, new, negotiate(&headers, None)).await? {
@@ -326,7 +326,7 @@ pub async fn request_reset(
     if !crate::account_mail::enabled(&state) {
         return Err(mail_off());
     }
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     let email = normalize_email(&body.email)
         .ok_or_else(|| ApiError::field("email", "invalid", "email is not an e-mail address"))?;
     send_reset(&state, &email, negotiate(&headers, None)).await?;
@@ -341,7 +341,7 @@ pub async fn request_reset(
 
 /// Sends a reset link when the address has an account; the same limits either way.
 pub async fn send_reset(state: &AppState, email: &str, lang: Lang) -> ApiResult<()> {
-    state.limits.account_mail(email)?;
+    state.limits.account_mail(email).await?;
     if let Some(user) = state.store.user_by_email(email).await? {
         crate::account_mail::send_link(state, &user, TokenPurpose::ResetPassword, lang).await?;
     }
@@ -365,7 +365,7 @@ pub async fn reset_password(
     Path(token): Path<String>,
     ApiJson(body): ApiJson<NewPassword>,
 ) -> ApiResult<StatusCode> {
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     use_reset_link(&state, &token, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -408,7 +408,7 @@ pub async fn verify_email(
     device: Device,
     Path(token): Path<String>,
 ) -> ApiResult<Response> {
-    state.limits.anonymous_post(device.ip)?;
+    state.limits.anonymous_post(device.ip).await?;
     let user = use_verify_link(&state, &token).await?;
     start_session(&state, &user, &device, SignIn::EmailLink).await
 }
@@ -444,7 +444,7 @@ pub async fn resend_verification(
             "this address is confirmed already",
         ));
     }
-    state.limits.account_mail(&user.email)?;
+    state.limits.account_mail(&user.email).await?;
     crate::account_mail::send_link(
         &state,
         &user,
@@ -545,7 +545,7 @@ pub async fn change_password(
     let Caller::User { token_hash, .. } = &caller else {
         return Err(ApiError::unauthenticated("sign in first"));
     };
-    state.limits.login(ip, &user.email)?;
+    state.limits.login(ip, &user.email).await?;
     let stored = state
         .store
         .credentials(&user.email)

@@ -9,7 +9,7 @@ use crate::state::AppState;
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Health {
-    /// `ok` or `unavailable`.
+    /// `ok`, `unavailable` (the database does not answer) or `draining` (stopping).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<&'static str>,
@@ -24,10 +24,19 @@ pub async fn healthz() -> Json<Health> {
     })
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database answers, and it is not draining (after SIGTERM).
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    if *state.draining.borrow() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health {
+                status: "draining",
+                database: Some(state.store.backend()),
+            }),
+        );
+    }
     match state.store.ping().await {
         Ok(()) => (
             StatusCode::OK,

@@ -110,7 +110,7 @@ pub async fn invite(
         ));
     }
     if let Some(to) = &email {
-        state.limits.account_mail(to)?;
+        state.limits.account_mail(to).await?;
     }
     let secret = token::new_token();
     let now = state.now();

@@ -575,7 +575,7 @@ pub async fn sign_in_options(
     State(state): State<AppState>,
     device: Device,
 ) -> ApiResult<Json<SignInOptions>> {
-    state.limits.passkey_sign_in(device.ip)?;
+    state.limits.passkey_sign_in(device.ip).await?;
     let rp = relying_party(&state)?;
     let challenge = new_challenge(&state, None, ChallengePurpose::SignIn).await?;
     Ok(Json(SignInOptions {
@@ -602,7 +602,7 @@ pub async fn sign_in(
     device: Device,
     ApiJson(body): ApiJson<PasskeySignInRequest>,
 ) -> ApiResult<Response> {
-    state.limits.passkey_sign_in(device.ip)?;
+    state.limits.passkey_sign_in(device.ip).await?;
     let mut errors = ValidationErrors::new();
     check_challenge_id(&mut errors, &body.challenge_id);
     let cred = &body.credential;

@@ -121,6 +121,10 @@ async fn watchdog(state: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
+        // One instance at a time looks (else each would tell the owners).
+        if !crate::leases::hold(&state, crate::leases::WATCHDOG).await {
+            continue;
+        }
         if let Err(e) = readiness::watch_once(&state).await {
             tracing::warn!(error = %format!("{e:#}"), "the readiness watchdog could not look at the shops");
         }

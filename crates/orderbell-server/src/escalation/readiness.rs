@@ -1,5 +1,6 @@
 //! "Would anyone hear an order now?": who listens to each shop in this process (dashboards with
-//! their sound on), the readiness answer built from them, the shop's printers and its member
+//! their sound on; on PostgreSQL also those the other instances report, `crate::relay`), the
+//! readiness answer built from them, the shop's printers and its member
 //! channels, and the watchdog that tells the owners once per episode when nobody would.
 //!
 //! A dashboard counts while its live stream is open with `?sound=1` (the page reconnects with it
@@ -82,6 +83,16 @@ impl Listeners {
         self.lock().dashboards.get(shop).copied().unwrap_or(0)
     }
 
+    /// Dashboards with their sound on in this process, per shop (reported to the other
+    /// instances, `crate::relay`).
+    pub fn per_shop(&self) -> Vec<(ShopId, usize)> {
+        self.lock()
+            .dashboards
+            .iter()
+            .map(|(shop, n)| (shop.clone(), *n))
+            .collect()
+    }
+
     /// Whether the owners were told the shop is unheard and it still is.
     pub fn unheard_alerted(&self, shop: &ShopId) -> bool {
         self.lock().unheard.get(shop).is_some_and(|e| e.alerted)
@@ -132,7 +143,20 @@ pub struct Readiness {
 pub async fn readiness(state: &AppState, shop: &Shop) -> anyhow::Result<Readiness> {
     let now = state.now();
     let mut problems = Vec::new();
-    let dashboards = state.listeners.dashboards(&shop.id);
+    let mut dashboards = state.listeners.dashboards(&shop.id);
+    if crate::relay::shared(state) {
+        // Dashboards on the other instances, as they last reported.
+        let since = now
+            .checked_sub(jiff::SignedDuration::from_secs(
+                crate::relay::PRESENCE_FRESH.as_secs() as i64,
+            ))
+            .unwrap_or(now);
+        let elsewhere = state
+            .store
+            .dashboards_elsewhere(&shop.id, state.events.instance(), since)
+            .await?;
+        dashboards += usize::try_from(elsewhere).unwrap_or(0);
+    }
     if dashboards == 0 {
         problems.push(Problem {
             code: "no_dashboard_with_sound",

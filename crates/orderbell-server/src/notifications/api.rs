@@ -374,7 +374,7 @@ pub async fn add_customer_webpush(
     ClientIp(ip): ClientIp,
     ApiJson(body): ApiJson<WebPushBody>,
 ) -> ApiResult<StatusCode> {
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     let id = state
         .tracking
         .order_id(&token)

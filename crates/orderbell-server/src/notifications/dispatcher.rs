@@ -42,7 +42,7 @@ pub fn spawn(state: &AppState, notifier: Arc<Notifier>) {
     tokio::spawn(run(state.clone(), notifier, done_tx));
 }
 
-/// Rings the dispatcher on every order event of this process.
+/// Rings the dispatcher on every order event (of this instance or relayed from another).
 async fn listen(state: AppState, notifier: Arc<Notifier>) {
     let mut events = state.events.subscribe();
     loop {
@@ -50,7 +50,10 @@ async fn listen(state: AppState, notifier: Arc<Notifier>) {
             Ok(e) => {
                 if matches!(
                     e.kind,
-                    EventKind::OrderCreated | EventKind::OrderUpdated | EventKind::Notifications
+                    EventKind::OrderCreated
+                        | EventKind::OrderUpdated
+                        | EventKind::Notifications
+                        | EventKind::Resync
                 ) {
                     notifier.wake.notify_one();
                 }

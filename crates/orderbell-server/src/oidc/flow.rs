@@ -98,7 +98,7 @@ pub async fn start(
     let Some(provider) = state.oidc.get(&name).cloned() else {
         return Err(PageError::not_found());
     };
-    state.limits.anonymous_post(device.ip)?;
+    state.limits.anonymous_post(device.ip).await?;
     let next = uri
         .query()
         .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
@@ -189,7 +189,7 @@ pub async fn callback(
     body: Bytes,
 ) -> Result<Response, PageError> {
     let lang = negotiate(&headers, None);
-    state.limits.anonymous_post(device.ip)?;
+    state.limits.anonymous_post(device.ip).await?;
     let raw = if method == Method::POST {
         String::from_utf8_lossy(&body).into_owned()
     } else {

@@ -201,7 +201,7 @@ pub async fn login(
     let next = local_path(form.text("next"))
         .unwrap_or("/dashboard")
         .to_owned();
-    state.limits.login(ip, &email)?;
+    state.limits.login(ip, &email).await?;
     let creds = if pw.chars().count() > orderbell_core::user::PASSWORD_MAX_CHARS {
         None
     } else {
@@ -302,7 +302,7 @@ pub async fn signup(
     if view.closed {
         return render(&view, StatusCode::FORBIDDEN, Cache::Private);
     }
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     let new = match new_user(&state, &view.email, &view.name, form.text("password")).await {
         Ok(new) => new,
         Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => {
@@ -403,7 +403,7 @@ pub async fn change_password(
     let who = form_user(&state, &headers, &form, "/account").await?;
     let lang = negotiate(&headers, None);
     let t = lang.texts();
-    state.limits.login(ip, &who.user.email)?;
+    state.limits.login(ip, &who.user.email).await?;
     let stored = state
         .store
         .credentials(&who.user.email)

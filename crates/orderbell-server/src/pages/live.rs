@@ -25,7 +25,7 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use super::error::PageError;
 use super::session::{member_of, require};
 use crate::escalation::readiness::DashboardGuard;
-use crate::events::ShopEvent;
+use crate::events::{EventKind, ShopEvent};
 use crate::state::AppState;
 
 /// How long one stream lives before the browser is asked to reconnect.
@@ -77,6 +77,10 @@ fn sse(
     let events = BroadcastStream::new(state.events.subscribe()).filter_map(
         move |item: Result<Arc<ShopEvent>, BroadcastStreamRecvError>| {
             let out = match item {
+                // Events may have been missed (the relay between instances reconnected).
+                Ok(event) if event.kind == EventKind::Resync && keep(&event) => {
+                    Some(Event::default().event("resync").data("{}"))
+                }
                 Ok(event) if keep(&event) => Some(
                     Event::default()
                         .event("change")
@@ -115,8 +119,10 @@ fn for_shop(shop: ShopId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
     move |e| e.shop_id == shop
 }
 
+/// The order's own events, and every resync (a tracking stream does not know its shop; a resync
+/// is rare and costs the page one read).
 fn for_order(order: OrderId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
-    move |e| e.order_id.as_ref() == Some(&order)
+    move |e| e.order_id.as_ref() == Some(&order) || e.kind == EventKind::Resync
 }
 
 /// `?sound=1`: the page's alarm is armed (it reconnects with this once sound is on).

@@ -133,7 +133,7 @@ pub async fn request(
     if !crate::account_mail::enabled(&state) {
         return mail_off(&headers);
     }
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     let lang = negotiate(&headers, None);
     let typed = form.text("email");
     let Some(email) = normalize_email(typed) else {
@@ -217,7 +217,7 @@ pub async fn reset(
     form: Form,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    state.limits.anonymous_post(ip)?;
+    state.limits.anonymous_post(ip).await?;
     let lang = negotiate(&headers, None);
     let t = lang.texts();
     let new = form.text("password");
@@ -283,7 +283,7 @@ pub async fn verify(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     check_origin(&state, &headers)?;
-    state.limits.anonymous_post(device.ip)?;
+    state.limits.anonymous_post(device.ip).await?;
     match use_verify_link(&state, &secret).await {
         Ok(user) => {
             let session = start_session(&state, &user, &device, SignIn::EmailLink).await?;

@@ -116,7 +116,8 @@ async fn route_events(state: AppState) {
                     {
                         Some(&[AutoPrint::OnAccept])
                     }
-                    EventKind::PrintJobsQueued => None,
+                    // Jobs queued outside an order change, or events that may have been missed.
+                    EventKind::PrintJobsQueued | EventKind::Resync => None,
                     _ => continue,
                 };
                 state.printers.wake_shop(&event.shop_id, modes);
@@ -136,6 +137,7 @@ async fn expire_jobs(state: AppState) {
     loop {
         tick.tick().await;
         let now = state.now();
+        let held = crate::leases::hold(&state, crate::leases::EXPIRE_JOBS).await;
         if let Some(step) = jumps.observe(std::time::Instant::now(), now) {
             tracing::warn!(
                 step_seconds = step.as_secs(),
@@ -145,7 +147,8 @@ async fn expire_jobs(state: AppState) {
         let Ok(age) = jiff::SignedDuration::try_from(state.config.printing.job_expiry) else {
             continue;
         };
-        let Some(before) = jumps.cutoff(now, age) else {
+        // Every instance watches its clock; the one holding the lease expires the jobs.
+        let Some(before) = jumps.cutoff(now, age).filter(|_| held) else {
             continue;
         };
         match state.store.expire_jobs(before, now).await {

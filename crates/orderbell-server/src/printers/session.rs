@@ -204,6 +204,8 @@ impl Session {
         let dead_after = self.state.config.printing.dead_after;
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
         let mut nonce = 0u64;
+        let mut stopping = self.state.stopping.subscribe();
+        let mut recorded = false;
         let mut alive = self.send_owed(&mut socket).await;
         while alive {
             // A state change that had to wait for STATUS_MIN_GAP is recorded when it is up.
@@ -251,6 +253,14 @@ impl Session {
                     close(&mut socket, orderbell_protocol::CLOSE_POLICY_VIOLATION, "printer removed").await;
                     break;
                 }
+                () = async { let _ = stopping.wait_for(|s| *s).await; } => {
+                    // The disconnection is recorded before the printer can reconnect to another
+                    // instance, so it never overwrites that instance's "connected".
+                    self.disconnected().await;
+                    recorded = true;
+                    close(&mut socket, orderbell_protocol::CLOSE_GOING_AWAY, "server stopping").await;
+                    break;
+                }
                 _ = tick.tick() => {
                     if self.last_heard.elapsed() > dead_after {
                         tracing::info!(printer = %self.printer.name, "printer silent too long; closing");
@@ -258,23 +268,35 @@ impl Session {
                     }
                     nonce += 1;
                     alive = send(&mut socket, &ServerFrame::Ping(orderbell_protocol::Ping { nonce: Some(nonce) })).await;
+                    // A wake-up lost between instances (one killed between its commit and its
+                    // hint) is caught here, one heartbeat later at most.
+                    if alive {
+                        alive = self.send_owed(&mut socket).await;
+                    }
                     self.save_last_seen().await;
                     self.record_status().await;
                 }
             }
         }
         self.state.printers.unregister(&self.shop.id, reg.id);
+        if !recorded {
+            self.disconnected().await;
+        }
+        tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer disconnected");
+    }
+
+    /// Records and publishes that the printer is no longer connected here.
+    async fn disconnected(&self) {
         let now = self.state.now();
         if let Err(e) = self
             .state
             .store
-            .printer_connection(&printer_id, false, None, now)
+            .printer_connection(&self.printer.id, false, None, now)
             .await
         {
             tracing::warn!(error = %e, "could not record a printer disconnection");
         }
         self.publish_status();
-        tracing::info!(printer = %self.printer.name, shop = %self.shop.slug, "printer disconnected");
     }
 
     /// The first frame must be `hello` (within the heartbeat window).

@@ -1072,3 +1072,94 @@ async fn metrics_are_scraped_by_prometheus() {
     assert_eq!(own.status(), 200);
     server.kill().await.unwrap();
 }
+
+/// SIGTERM drains: `/readyz` answers 503 `draining` at once while requests are still served, a
+/// connected printer is told "going away" (1001) when serving ends, and the process exits 0.
+#[tokio::test]
+async fn sigterm_drains_then_closes_printers_with_going_away() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    shop_with_key(d, "drain").await;
+    let (ok, token, err) = admin(
+        d,
+        &["printer", "add", "--shop", "drain", "--name", "Counter"],
+        None,
+    )
+    .await;
+    assert!(ok, "{err}");
+    let (mut server, base, _) = serve(d, &["--drain-seconds", "2"]).await;
+    let http = reqwest::Client::new();
+    let ready = http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let mut request = format!("{}/api/v1/devices/ws", base.replace("http://", "ws://"))
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", token.trim()).parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let hello = json!({"type":"hello","protocol":1,"client_version":"test/1","capabilities":{"paper":"80mm","text_mode":"ks_x_1001","cutter":true,"drawer":false}});
+    socket
+        .send(Message::Text(hello.to_string().into()))
+        .await
+        .unwrap();
+
+    let pid = server.id().unwrap().to_string();
+    let sent = tokio::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    // Draining: not ready, still serving.
+    let mut seen_draining = false;
+    for _ in 0..50 {
+        let r = http.get(format!("{base}/readyz")).send().await.unwrap();
+        if r.status() == 503 {
+            let body: Value = r.json().await.unwrap();
+            assert_eq!(body["status"], "draining");
+            seen_draining = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(seen_draining, "/readyz never answered 503 while draining");
+    let health = http.get(format!("{base}/healthz")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        200,
+        "requests are still served while draining"
+    );
+
+    // Then the printer is told to go elsewhere.
+    let close = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        while let Some(message) = socket.next().await {
+            if let Ok(Message::Close(frame)) = message {
+                return frame;
+            }
+        }
+        None
+    })
+    .await
+    .expect("the socket closes in time")
+    .expect("a close frame");
+    assert_eq!(u16::from(close.code), 1001, "{close:?}");
+    assert!(
+        sent.elapsed() >= std::time::Duration::from_secs(2),
+        "the printer was kept through the drain"
+    );
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), server.wait())
+        .await
+        .expect("the server exits")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+}

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod coordination;
 pub mod effects;
 pub mod gauges;
 pub mod identities;

@@ -7,6 +7,7 @@
 mod support;
 
 mod conformance;
+mod coordination;
 mod escalation;
 mod notifications;
 mod printing;

@@ -10,7 +10,7 @@
 use std::sync::{Arc, OnceLock};
 
 use orderbell_core::order::OrderStatus;
-use orderbell_core::{OrderId, ShopId, Timestamp};
+use orderbell_core::{OrderId, PrinterId, ShopId, Timestamp};
 use orderbell_store::pg_events::Publisher;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
@@ -31,6 +31,9 @@ pub enum EventKind {
     Notifications,
     /// The shop's settings changed (opening hours, pause, alert policy).
     ShopUpdated,
+    /// A printer's settings changed or it was revoked: the instance it is connected to re-reads
+    /// it (its auto-print mode) or disconnects it.
+    PrinterUpdated,
     /// Events of the shop may have been missed: re-read everything (pages), re-check what is
     /// owed (printers, the dispatcher).
     Resync,
@@ -47,6 +50,9 @@ pub struct ShopEvent {
     pub number: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
+    /// The printer of a [`EventKind::PrinterUpdated`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub printer_id: Option<PrinterId>,
     pub at: Timestamp,
 }
 
@@ -59,6 +65,7 @@ impl ShopEvent {
             order_id: Some(order.id.clone()),
             number: Some(order.number),
             status: Some(order.status),
+            printer_id: None,
             at: order.updated_at,
         }
     }
@@ -73,6 +80,7 @@ impl ShopEvent {
             order_id: None,
             number: None,
             status: None,
+            printer_id: None,
             at,
         }
     }

@@ -73,6 +73,7 @@ pub async fn fire_due(state: &AppState) -> anyhow::Result<usize> {
                 order_id: Some(f.order_id.clone()),
                 number: Some(f.number),
                 status: f.missed.as_ref().map(|o| o.status),
+                printer_id: None,
                 at: now,
             });
             if let Some(until) = f.paused_until {

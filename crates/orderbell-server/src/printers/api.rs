@@ -256,6 +256,7 @@ pub async fn update(
     let change = check(&body, false)?;
     let printer = state.store.update_printer(&shop.id, &id, change).await?;
     state.printers.set_mode(&printer.id, printer.auto_print);
+    super::changed(&state, &shop.id, &printer.id);
     Ok(Json(PrinterView::new(&state, printer)))
 }
 
@@ -275,6 +276,7 @@ pub async fn revoke(
         .revoke_printer(&shop.id, &id, state.now())
         .await?;
     state.printers.disconnect(&id);
+    super::changed(&state, &shop.id, &id);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -107,6 +107,11 @@ async fn route_events(state: AppState) {
     let mut events = state.events.subscribe();
     loop {
         match events.recv().await {
+            Ok(event) if event.kind == EventKind::PrinterUpdated => {
+                if let Some(printer) = event.printer_id.clone() {
+                    tokio::spawn(reread(state.clone(), event.shop_id.clone(), printer));
+                }
+            }
             Ok(event) => {
                 // Only printers that can be owed a job by this event look at the store.
                 let modes: Option<&[AutoPrint]> = match event.kind {
@@ -125,6 +130,32 @@ async fn route_events(state: AppState) {
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => state.printers.wake_all(),
             Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
         }
+    }
+}
+
+/// Tells every instance that a printer changed (settings, revocation): the one it is connected
+/// to re-reads it ([`reread`]).
+pub fn changed(
+    state: &AppState,
+    shop: &orderbell_core::ShopId,
+    printer: &orderbell_core::PrinterId,
+) {
+    state.events.publish(ShopEvent {
+        printer_id: Some(printer.clone()),
+        ..ShopEvent::of_shop(shop.clone(), EventKind::PrinterUpdated, state.now())
+    });
+}
+
+/// A printer connected here changed: a revoked or deleted one is disconnected, else its
+/// auto-print mode is brought up to date and it looks for jobs.
+async fn reread(state: AppState, shop: orderbell_core::ShopId, id: orderbell_core::PrinterId) {
+    match state.store.printer(&shop, &id).await {
+        Ok(Some(p)) if p.revoked_at.is_none() => {
+            state.printers.set_mode(&p.id, p.auto_print);
+            state.printers.wake_shop(&shop, None);
+        }
+        Ok(_) => state.printers.disconnect(&id),
+        Err(e) => tracing::warn!(error = %e, "could not re-read a changed printer"),
     }
 }
 

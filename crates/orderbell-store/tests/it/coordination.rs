@@ -257,12 +257,14 @@ async fn postgres_relays_hints_between_instances_and_survives_a_lost_listener() 
     }
     for i in 0..300 {
         assert_eq!(next_hint(&mut one.incoming).await, format!("n{i}"));
+        assert_eq!(next_hint(&mut two.incoming).await, format!("n{i}"));
     }
     // Too long for NOTIFY: dropped, and what follows still goes.
     one.publisher
         .publish("x".repeat(pg_events::MAX_PAYLOAD + 1));
     one.publisher.publish("after".into());
     assert_eq!(next_hint(&mut two.incoming).await, "after");
+    assert_eq!(next_hint(&mut one.incoming).await, "after");
 
     // PostgreSQL ends the listening connections of this database.
     let db = with_database(&admin, &name);

@@ -105,6 +105,7 @@ pub async fn save_api_keys(
             .await?;
         for printer in &printers {
             state.printers.disconnect(printer);
+            crate::printers::changed(&state, &shop.id, printer);
         }
         return Ok(see_other(&path));
     }

@@ -118,6 +118,7 @@ pub async fn save_printers(
             .revoke_printer(&shop.id, &id, state.now())
             .await?;
         state.printers.disconnect(&id);
+        crate::printers::changed(&state, &shop.id, &id);
         return Ok(see_other(&path));
     }
     let request = crate::printers::api::PrinterRequest {

@@ -1006,7 +1006,12 @@ async fn an_instance_killed_under_load_loses_nothing() {
             }
         }));
     }
+    // The kill comes after 8 s and at least 50 answered orders (a busy machine can be slow to
+    // start), at the latest 4 s before the load ends.
     tokio::time::sleep(Duration::from_secs(8)).await;
+    while answered.lock().unwrap().len() < 50 && Instant::now() + Duration::from_secs(4) < end {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let before_kill = answered.lock().unwrap().len();
     cluster.kill(victim).await;
     eprintln!("killed instance {victim} after {before_kill} orders");

@@ -1348,17 +1348,25 @@ async fn a_stopping_instance_drains_without_dropping_anyone() {
         .status()
         .unwrap();
     assert!(term.success());
-    let readyz = cluster
-        .http
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .map(|r| r.status().as_u16());
-    assert_eq!(
-        readyz.ok(),
-        Some(503),
-        "a stopping instance answers /readyz 503 at once, while it still serves"
-    );
+    // 503 as soon as the signal is handled, while the instance still answers.
+    let until = Instant::now() + Duration::from_secs(2);
+    loop {
+        let readyz = cluster
+            .http
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16());
+        match readyz {
+            Ok(503) => break,
+            Ok(200) if Instant::now() < until => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => panic!(
+                "a stopping instance answers /readyz 503 at once, while it still serves: {other:?}"
+            ),
+        }
+    }
     let exit = tokio::time::timeout(
         WAIT,
         cluster.instances[holder].as_mut().unwrap().child.wait(),

@@ -57,6 +57,15 @@ pub struct PrintingArgs {
     /// Seconds of posting.
     #[arg(long, short = 'd', default_value_t = 30)]
     pub duration: u64,
+    /// Start a second instance of the same binary on the same database (PostgreSQL) and
+    /// connect the printers to it, while orders are posted to the first: the job frame then
+    /// crosses instances (docs/deploy.md).
+    #[arg(long, requires = "database")]
+    pub cross_instance: bool,
+    /// Connect the printers to this base URL (an instance on the same database, or a load
+    /// balancer in front of several) instead of the instance orders are posted to.
+    #[arg(long, conflicts_with = "cross_instance")]
+    pub devices_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -90,13 +90,25 @@ pub async fn spawn_server(
         None,
     )
     .await?;
+    let (child, url) = spawn_instance(bin, &database).await?;
+    Ok(Server {
+        child,
+        url,
+        key,
+        _dir: dir,
+    })
+}
+
+/// Starts one more `orderbell serve` of `bin` on `database` (already set up); returns the
+/// process and its base URL once it listens.
+pub async fn spawn_instance(bin: &PathBuf, database: &str) -> anyhow::Result<(Child, String)> {
     let mut child = Command::new(bin)
         .args([
             "serve",
             "--listen",
             "127.0.0.1:0",
             "--database",
-            &database,
+            database,
             "--log",
             "warn",
         ])
@@ -110,12 +122,7 @@ pub async fn spawn_server(
         if let Some(addr) = line.strip_prefix("Orderbell is listening on ") {
             let url = addr.to_owned();
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return Ok(Server {
-                child,
-                url,
-                key,
-                _dir: dir,
-            });
+            return Ok((child, url));
         }
     }
     bail!("the server exited before listening")

@@ -88,6 +88,31 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
         .build()?;
     let base = server.url.clone();
     let healthz = crate::orders::healthz_rate(&http, &base, 64, 5).await;
+    // Where the printers connect: the same instance, a second one on the same database, or
+    // a URL given.
+    let mut second = None;
+    let devices = if args.cross_instance {
+        let database = args
+            .database
+            .as_deref()
+            .context("--cross-instance needs --database")?;
+        if !database.starts_with("postgres") {
+            bail!("--cross-instance needs a PostgreSQL --database that both instances share");
+        }
+        let (child, url) = crate::orders::spawn_instance(&args.spawn, database).await?;
+        second = Some(child);
+        url
+    } else {
+        args.devices_url.clone().unwrap_or_else(|| base.clone())
+    };
+    if devices != base {
+        println!("printers on {devices}, orders posted to {base}");
+    }
+    // The memory figures are of the instance that holds the printers, when the bench started it.
+    let pid = match &second {
+        Some(child) => child.id(),
+        None => pid,
+    };
 
     // The printer whose latency is measured.
     let token = add_printer(&http, &base, "bench", &server.key, "Counter", "on_create").await?;
@@ -113,9 +138,9 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut connecting = tokio::task::JoinSet::new();
     for token in tokens {
-        let (base, connected) = (base.clone(), connected.clone());
+        let (devices, connected) = (devices.clone(), connected.clone());
         connecting.spawn(async move {
-            match connect(&base, &token).await {
+            match connect(&devices, &token).await {
                 Ok(socket) => {
                     connected.fetch_add(1, Ordering::Relaxed);
                     tokio::spawn(idle(socket));
@@ -134,7 +159,7 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
     let rss_idle = pid.and_then(rss_kib);
 
     // The measured printer: receives jobs, acknowledges them, notes when each arrived.
-    let mut socket = connect(&base, &token).await?;
+    let mut socket = connect(&devices, &token).await?;
     let arrivals: Arc<Mutex<HashMap<i64, Instant>>> = Arc::new(Mutex::new(HashMap::new()));
     let seen = arrivals.clone();
     let receiver = tokio::spawn(async move {
@@ -267,6 +292,9 @@ pub async fn run(args: PrintingArgs) -> anyhow::Result<()> {
             per,
             c as f64 / 1024.0
         );
+    }
+    if let Some(mut child) = second {
+        let _ = child.kill().await;
     }
     let mut server = server;
     let _ = server.child.kill().await;

@@ -16,6 +16,7 @@ mod faults;
 mod listener;
 mod mail;
 mod mfa;
+mod multi_instance;
 mod notifications;
 mod oidc;
 mod pages;

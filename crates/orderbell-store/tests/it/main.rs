@@ -8,5 +8,6 @@ mod support;
 
 mod conformance;
 mod escalation;
+mod lookup_cache;
 mod notifications;
 mod printing;

@@ -70,11 +70,12 @@ async fn shop_changes_are_seen(backend: Backend) {
     };
     let two = second(&guard).await;
     let owner = user(&one, "o@example.com").await;
+    // The fixture's slugs start with `shop-`.
     let s = shop(&one, "kept", &owner).await;
     for store in [&one, &two] {
         assert!(
             store
-                .shop_by_slug("kept")
+                .shop_by_slug("shop-kept")
                 .await
                 .unwrap()
                 .unwrap()
@@ -88,7 +89,7 @@ async fn shop_changes_are_seen(backend: Backend) {
     one.update_shop(&s, closed, now()).await.unwrap();
     // At once through the store that changed it, within a second through the other.
     assert!(
-        !one.shop_by_slug("kept")
+        !one.shop_by_slug("shop-kept")
             .await
             .unwrap()
             .unwrap()
@@ -96,16 +97,16 @@ async fn shop_changes_are_seen(backend: Backend) {
     );
     tokio::time::sleep(AFTER_THE_CACHE_PERIOD).await;
     assert!(
-        !two.shop_by_slug("kept")
+        !two.shop_by_slug("shop-kept")
             .await
             .unwrap()
             .unwrap()
             .accepting_orders
     );
     // An unknown slug is not remembered as unknown.
-    assert!(one.shop_by_slug("later").await.unwrap().is_none());
+    assert!(one.shop_by_slug("shop-later").await.unwrap().is_none());
     shop(&two, "later", &owner).await;
-    assert!(one.shop_by_slug("later").await.unwrap().is_some());
+    assert!(one.shop_by_slug("shop-later").await.unwrap().is_some());
 }
 
 mod sqlite {

@@ -15,6 +15,7 @@ mod error;
 mod exec;
 pub mod identities;
 pub mod invitations;
+mod lookup_cache;
 mod migrate;
 pub mod notifications;
 pub mod passkeys;

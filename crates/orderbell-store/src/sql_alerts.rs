@@ -12,8 +12,14 @@ use crate::{Result, SqlStore};
 #[async_trait]
 impl AlertStore for SqlStore {
     async fn fire_due_alerts(&self, now: Timestamp, limit: i64, calls: bool) -> Result<Vec<Fired>> {
-        self.write(move |db| q::fire_due(db, now, limit, calls))
-            .await
+        let fired = self
+            .write(move |db| q::fire_due(db, now, limit, calls))
+            .await?;
+        if fired.iter().any(|f| f.paused_until.is_some()) {
+            // A shop paused itself: guests must see it closed now, not a second later.
+            self.shops_by_slug.changed();
+        }
+        Ok(fired)
     }
 
     async fn next_alert_at(&self) -> Result<Option<Timestamp>> {

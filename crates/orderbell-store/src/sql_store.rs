@@ -15,6 +15,7 @@ use orderbell_core::{
 
 use crate::db::Db;
 use crate::exec::{Dialect, Readers, Writer};
+use crate::lookup_cache::Lookups;
 use crate::notifications::NewNotification;
 use crate::postgres::{self as pg, PgDb};
 use crate::queries::{
@@ -31,6 +32,10 @@ pub struct SqlStore {
     backend: &'static str,
     writer: Writer,
     readers: Readers,
+    /// Shops by slug, read within the last second (see `lookup_cache`).
+    pub(crate) shops_by_slug: Lookups<Shop>,
+    /// API keys by token hash, read within the last second.
+    api_keys_by_hash: Lookups<ApiKey>,
 }
 
 enum Backend {
@@ -126,6 +131,8 @@ impl SqlStore {
             backend: name,
             writer,
             readers,
+            shops_by_slug: Lookups::new(),
+            api_keys_by_hash: Lookups::new(),
         })
     }
 
@@ -418,14 +425,25 @@ impl Store for SqlStore {
     }
 
     async fn shop_by_slug(&self, slug: &str) -> Result<Option<Shop>> {
-        let slug = slug.to_owned();
-        self.read(move |db| shops::shop_by_slug(db, &slug)).await
+        let miss = match self.shops_by_slug.get(slug) {
+            Ok(shop) => return Ok(Some(shop)),
+            Err(miss) => miss,
+        };
+        let owned = slug.to_owned();
+        let found = self.read(move |db| shops::shop_by_slug(db, &owned)).await?;
+        if let Some(shop) = &found {
+            self.shops_by_slug.put(slug, miss, shop);
+        }
+        Ok(found)
     }
 
     async fn update_shop(&self, id: &ShopId, patch: ShopPatch, now: Timestamp) -> Result<Shop> {
         let id = id.clone();
-        self.write(move |db| shops::update_shop(db, &id, &patch, now))
-            .await
+        let result = self
+            .write(move |db| shops::update_shop(db, &id, &patch, now))
+            .await;
+        self.shops_by_slug.changed();
+        result
     }
 
     async fn shops_of(&self, user: &UserId) -> Result<Vec<(Shop, Role)>> {
@@ -466,8 +484,16 @@ impl Store for SqlStore {
     }
 
     async fn api_key(&self, token_hash: &str) -> Result<Option<ApiKey>> {
+        let miss = match self.api_keys_by_hash.get(token_hash) {
+            Ok(key) => return Ok(Some(key)),
+            Err(miss) => miss,
+        };
         let hash = token_hash.to_owned();
-        self.read(move |db| api_keys::by_hash(db, &hash)).await
+        let found = self.read(move |db| api_keys::by_hash(db, &hash)).await?;
+        if let Some(key) = &found {
+            self.api_keys_by_hash.put(token_hash, miss, key);
+        }
+        Ok(found)
     }
 
     async fn api_keys(&self, shop: &ShopId) -> Result<Vec<ApiKey>> {
@@ -482,11 +508,23 @@ impl Store for SqlStore {
         now: Timestamp,
     ) -> Result<Vec<orderbell_core::PrinterId>> {
         let (shop, id) = (shop.clone(), id.clone());
-        self.write(move |db| api_keys::revoke(db, &shop, &id, now))
-            .await
+        let result = self
+            .write(move |db| api_keys::revoke(db, &shop, &id, now))
+            .await;
+        // Dropped once the revocation is committed (or has failed): a read that began before
+        // it cannot put the key back for another second.
+        self.api_keys_by_hash.changed();
+        result
     }
 
     async fn touch_api_key(&self, id: &ApiKeyId, now: Timestamp) -> Result<()> {
+        // The kept key shows the use at once, so the requests of the next second do not each
+        // decide that the key's use is still unrecorded.
+        self.api_keys_by_hash.update(|key| {
+            if key.id == *id {
+                key.last_used_at = Some(now);
+            }
+        });
         let id = id.clone();
         self.write(move |db| api_keys::touch(db, &id, now)).await
     }

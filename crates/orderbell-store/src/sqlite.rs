@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::types::{Value as SqlValue, ValueRef};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::StoreError;
@@ -89,6 +89,8 @@ pub fn path_from_url(url: &str) -> Option<PathBuf> {
 
 pub struct SqliteDb {
     conn: Connection,
+    /// The last statement's text in SQLite's placeholders (reused, see [`rewrite_into`]).
+    sql: String,
 }
 
 impl SqliteDb {
@@ -109,7 +111,10 @@ impl SqliteDb {
         )
         .map_err(|e| unavailable(path, &e))?;
         conn.set_prepared_statement_cache_capacity(128);
-        Ok(SqliteDb { conn })
+        Ok(SqliteDb {
+            conn,
+            sql: String::new(),
+        })
     }
 
     /// Opens a read-only connection to an existing database file.
@@ -121,7 +126,10 @@ impl SqliteDb {
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8000;")
             .map_err(|e| unavailable(path, &e))?;
         conn.set_prepared_statement_cache_capacity(128);
-        Ok(SqliteDb { conn })
+        Ok(SqliteDb {
+            conn,
+            sql: String::new(),
+        })
     }
 }
 
@@ -129,29 +137,38 @@ fn unavailable(path: &Path, e: &rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("{}: {e}", path.display()))
 }
 
-/// Rewrites `$1` placeholders to SQLite's `?1`.
-fn rewrite(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+/// Writes `sql` with its `$1` placeholders as SQLite's `?1` into `out` (emptied first). The
+/// connection keeps one such buffer, so asking the statement cache costs no allocation.
+fn rewrite_into(sql: &str, out: &mut String) {
+    out.clear();
+    let bytes = sql.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            out.push_str(&sql[start..i]);
             out.push('?');
-        } else {
-            out.push(c);
+            start = i + 1;
         }
     }
-    out
+    out.push_str(&sql[start..]);
 }
 
-fn to_sql(v: &Value) -> SqlValue {
-    match v {
-        Value::Null => SqlValue::Null,
-        Value::Int(i) => SqlValue::Integer(*i),
-        Value::Text(s) => SqlValue::Text(s.clone()),
-        Value::Bool(b) => SqlValue::Integer(i64::from(*b)),
-        Value::Time(t) => SqlValue::Integer(t.as_millisecond()),
-        Value::Bytes(b) => SqlValue::Blob(b.clone()),
+/// Binds `params` in order, borrowed: SQLite copies text and blobs itself, so a Rust copy
+/// first would be one more allocation per value.
+fn bind(stmt: &mut rusqlite::Statement<'_>, params: &[Value]) -> Result<(), StoreError> {
+    for (i, value) in params.iter().enumerate() {
+        let index = i + 1;
+        let bound = match value {
+            Value::Null => stmt.raw_bind_parameter(index, rusqlite::types::Null),
+            Value::Int(v) => stmt.raw_bind_parameter(index, v),
+            Value::Text(s) => stmt.raw_bind_parameter(index, s.as_str()),
+            Value::Bool(b) => stmt.raw_bind_parameter(index, i64::from(*b)),
+            Value::Time(t) => stmt.raw_bind_parameter(index, t.as_millisecond()),
+            Value::Bytes(b) => stmt.raw_bind_parameter(index, b.as_slice()),
+        };
+        bound.map_err(map_err)?;
     }
+    Ok(())
 }
 
 fn map_err(e: rusqlite::Error) -> StoreError {
@@ -179,19 +196,17 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 
 impl Db for SqliteDb {
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&rewrite(sql)).map_err(map_err)?;
-        for (i, p) in params.iter().enumerate() {
-            stmt.raw_bind_parameter(i + 1, to_sql(p)).map_err(map_err)?;
-        }
+        rewrite_into(sql, &mut self.sql);
+        let mut stmt = self.conn.prepare_cached(&self.sql).map_err(map_err)?;
+        bind(&mut stmt, params)?;
         let changed = stmt.raw_execute().map_err(map_err)?;
         Ok(u64::try_from(changed).unwrap_or(u64::MAX))
     }
 
     fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(&rewrite(sql)).map_err(map_err)?;
-        for (i, p) in params.iter().enumerate() {
-            stmt.raw_bind_parameter(i + 1, to_sql(p)).map_err(map_err)?;
-        }
+        rewrite_into(sql, &mut self.sql);
+        let mut stmt = self.conn.prepare_cached(&self.sql).map_err(map_err)?;
+        bind(&mut stmt, params)?;
         let columns = stmt.column_count();
         let mut rows = stmt.raw_query();
         let mut out = Vec::new();
@@ -217,6 +232,12 @@ impl Db for SqliteDb {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        // The writer runs BEGIN, SAVEPOINT, RELEASE and COMMIT around every batch: one
+        // statement each, kept prepared instead of parsed again every time.
+        if !sql.contains(';') {
+            let mut stmt = self.conn.prepare_cached(sql).map_err(map_err)?;
+            return stmt.raw_execute().map(|_| ()).map_err(map_err);
+        }
         self.conn.execute_batch(sql).map_err(map_err)
     }
 }
@@ -245,9 +266,10 @@ mod tests {
 
     #[test]
     fn placeholders() {
-        assert_eq!(
-            rewrite("SELECT $1, $12 WHERE a = '$'"),
-            "SELECT ?1, ?12 WHERE a = '$'"
-        );
+        let mut out = "left over".to_owned();
+        rewrite_into("SELECT $1, $12 WHERE a = '$'", &mut out);
+        assert_eq!(out, "SELECT ?1, ?12 WHERE a = '$'");
+        rewrite_into("$2$", &mut out);
+        assert_eq!(out, "?2$");
     }
 }

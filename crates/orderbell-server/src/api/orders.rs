@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::views::{OrderPageView, OrderView, order_with_jobs, orders_with_jobs};
 use crate::events::{EventKind, ShopEvent};
-use crate::http::auth::{Caller, Need, shop_access};
+use crate::http::auth::{Caller, Need, access, shop_access};
 use crate::http::client::ClientIp;
 use crate::http::error::{ApiError, ApiResult, ErrorBody};
 use crate::http::json::{ApiJson, ApiJsonWithBytes, ApiQuery, OptionalJson};
@@ -76,12 +76,9 @@ pub async fn create(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let (source, scope) = match &caller {
-        Caller::ApiKey(_) => {
-            shop_access(&state, &caller, &slug, Need::WriteOrders).await?;
-            (
-                OrderSource::Api,
-                format!("api:{}", caller.actor().id.unwrap_or_default()),
-            )
+        Caller::ApiKey(key) => {
+            access(&state, &caller, &shop, Need::WriteOrders).await?;
+            (OrderSource::Api, format!("api:{}", key.id))
         }
         Caller::User { user, .. } if state.store.role(&shop.id, &user.id).await?.is_some() => {
             (OrderSource::Staff, format!("user:{}", user.id))

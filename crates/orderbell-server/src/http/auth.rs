@@ -260,6 +260,18 @@ pub async fn shop_role(
             _ => ApiError::not_found(),
         });
     };
+    let role = access(state, caller, &shop, need).await?;
+    Ok((shop, role))
+}
+
+/// Whether the caller may do `need` in `shop` (already read); the member's role (`None` for an
+/// API key).
+pub async fn access(
+    state: &AppState,
+    caller: &Caller,
+    shop: &Shop,
+    need: Need,
+) -> Result<Option<Role>, ApiError> {
     match caller {
         Caller::Anonymous => Err(ApiError::unauthenticated("sign in or send an API key")),
         Caller::User { user, .. } => {
@@ -277,7 +289,7 @@ pub async fn shop_role(
             {
                 return Err(crate::api::mfa::not_set_up());
             }
-            Ok((shop, Some(role)))
+            Ok(Some(role))
         }
         Caller::ApiKey(key) => {
             if key.shop_id != shop.id {
@@ -296,7 +308,7 @@ pub async fn shop_role(
                 ));
             }
             match scopes.iter().find(|s| !key.scopes.contains(s)) {
-                None => Ok((shop, None)),
+                None => Ok(None),
                 Some(scope) => Err(ApiError::forbidden(format!(
                     "the API key lacks the {} scope",
                     scope.as_str()

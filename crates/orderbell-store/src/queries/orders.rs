@@ -242,15 +242,24 @@ fn event_values(order: &OrderId, event: &OrderEvent, out: &mut Vec<Value>) {
     ]);
 }
 
-/// `($1, $2), ($3, $4)` for `rows` rows of `cols` placeholders.
+/// `($1, $2), ($3, $4)` for `rows` rows of `cols` placeholders, written into one string (a
+/// batch of 64 orders has 1,536 of them).
 fn placeholders(rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(rows * cols * 7);
+    for r in 0..rows {
+        out.push_str(if r == 0 { "(" } else { "), (" });
+        for c in 1..=cols {
+            if c > 1 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "${}", r * cols + c);
+        }
+    }
+    if rows > 0 {
+        out.push(')');
+    }
+    out
 }
 
 /// Inserts rows with multi-row statements. Chunks are powers of two (at most 64 rows), so
@@ -645,4 +654,14 @@ pub fn events(db: &mut dyn Db, shop: &ShopId, id: &OrderId) -> Result<Vec<OrderE
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders() {
+        assert_eq!(super::placeholders(0, 3), "");
+        assert_eq!(super::placeholders(1, 1), "($1)");
+        assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }

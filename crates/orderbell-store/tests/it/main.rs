@@ -9,5 +9,6 @@ mod support;
 mod conformance;
 mod coordination;
 mod escalation;
+mod lookup_cache;
 mod notifications;
 mod printing;

@@ -1,3 +1,11 @@
+"""Load for bench/callgrind-intake.sh: N requests from C keep-alive clients.
+
+    callgrind_load.py HOST PORT API_KEY orders|healthz N C
+
+`orders` posts the bench's order (three lines, one with an option, a customer with a phone,
+pickup) to shop `bench` with the API key and expects 201; `healthz` expects 200. Prints how many
+answers were not the expected status.
+"""
 import http.client, json, sys, threading
 host, port, key, path, n, conc = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
 lock = threading.Lock(); counter = [0]; errors = [0]

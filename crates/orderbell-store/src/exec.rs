@@ -222,19 +222,17 @@ fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
         match job {
             WriteJob::Order(order, reply) => orders.push((*order, reply)),
             WriteJob::Run(job) => {
-                // Keep the callers' order: orders queued before this job go first.
-                all_ok &= run_orders(
-                    db,
-                    std::mem::take(&mut orders),
-                    savepoints,
-                    &mut completions,
-                );
                 let (ok, completion) = job(db, savepoints);
                 all_ok &= ok;
                 completions.push(completion);
             }
         }
     }
+    // New orders go last, right before the commit. Every job of a batch was sent without
+    // waiting for another's answer, so any order among them is one the callers could have
+    // seen; this one keeps the shop's number counter (one row, locked from its update to the
+    // commit) held for as short a time as possible, which is what instances sharing one
+    // PostgreSQL wait on (docs/ARCHITECTURE.md, "Store, group commit").
     all_ok &= run_orders(db, orders, savepoints, &mut completions);
     let outcome = if !savepoints && !all_ok {
         db.batch("ROLLBACK").map_err(|e| e.to_string())

@@ -246,7 +246,20 @@ pub trait PrintingStore: Send + Sync {
         job: &PrintJobId,
         ack: JobAck,
         now: Timestamp,
-    ) -> Result<Option<PrintJob>>;
+    ) -> Result<Option<PrintJob>> {
+        let mut answers = self
+            .ack_jobs(printer, vec![(job.clone(), ack)], now)
+            .await?;
+        Ok(answers.pop().flatten())
+    }
+    /// Applies a client's acknowledgements in the order they came, in one write: one answer
+    /// each, as [`PrintingStore::ack_job`] gives it.
+    async fn ack_jobs(
+        &self,
+        printer: &PrinterId,
+        acks: Vec<(PrintJobId, JobAck)>,
+        now: Timestamp,
+    ) -> Result<Vec<Option<PrintJob>>>;
     /// Queues one ticket marked REPRINT on every active printer of the shop (or the one given).
     async fn reprint(
         &self,

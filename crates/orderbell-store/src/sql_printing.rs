@@ -87,15 +87,14 @@ impl PrintingStore for SqlStore {
             .await
     }
 
-    async fn ack_job(
+    async fn ack_jobs(
         &self,
         printer: &PrinterId,
-        job: &PrintJobId,
-        ack: JobAck,
+        acks: Vec<(PrintJobId, JobAck)>,
         now: Timestamp,
-    ) -> Result<Option<PrintJob>> {
-        let (printer, job) = (printer.clone(), job.clone());
-        self.write(move |db| q::ack_job(db, &printer, &job, &ack, now))
+    ) -> Result<Vec<Option<PrintJob>>> {
+        let printer = printer.clone();
+        self.write(move |db| q::ack_jobs(db, &printer, &acks, now))
             .await
     }
 

@@ -5,6 +5,7 @@
 //! sends it, oldest first. [`connected::ConnectedPrinters`] only knows which printers are connected to this
 //! process, to wake or disconnect them.
 
+mod acks;
 pub mod api;
 pub mod connected;
 pub mod receipt;

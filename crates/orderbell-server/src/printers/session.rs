@@ -23,6 +23,7 @@ use orderbell_protocol::{
 use orderbell_store::printing::{DeviceHello, JobAck, PrintJob, Printer};
 use tokio::sync::mpsc;
 
+use super::acks::Acks;
 use crate::events::{EventKind, ShopEvent};
 use crate::http::error::ApiError;
 use crate::security::token;
@@ -116,8 +117,8 @@ struct Session {
     /// [`STATUS_MIN_GAP`] (a newer one waits for the next frame or heartbeat).
     status: Option<((PrinterState, Option<String>), Instant)>,
     status_waiting: Option<(PrinterState, Option<String>)>,
-    /// Frames that background work (acknowledgements) wants sent on this connection.
-    notices: mpsc::UnboundedSender<ServerFrame>,
+    /// Acknowledgements on their way into the store; sent jobs not final yet.
+    acks: Acks,
 }
 
 enum Next {
@@ -125,7 +126,7 @@ enum Next {
     Close(Option<(u16, &'static str)>),
 }
 
-fn error_frame(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+pub(super) fn error_frame(code: ErrorCode, message: impl Into<String>) -> ServerFrame {
     ServerFrame::Error(ErrorFrame {
         code,
         message: message.into(),
@@ -161,6 +162,7 @@ impl Session {
         shop: Shop,
         notices: mpsc::UnboundedSender<ServerFrame>,
     ) -> Session {
+        let acks = Acks::start(state.clone(), printer.id.clone(), notices);
         Session {
             state,
             printer,
@@ -172,7 +174,7 @@ impl Session {
             last_seen_saved: Instant::now(),
             status: None,
             status_waiting: None,
-            notices,
+            acks,
         }
     }
 
@@ -392,7 +394,6 @@ impl Session {
                 return Next::Continue;
             }
         };
-        let now = self.state.now();
         match frame {
             ClientFrame::Ack(ack) => {
                 let Some(job_id) = PrintJobId::parse(&ack.job_id) else {
@@ -415,28 +416,7 @@ impl Session {
                     ),
                     AckStage::Unconfirmed => JobAck::Unconfirmed,
                 };
-                // Recorded off the connection's loop: the writer batches acknowledgements with
-                // everything else, and the printer's next frames are read meanwhile. A late
-                // `received` after `printed` changes nothing, so their order does not matter.
-                let (state, printer, notices) = (
-                    self.state.clone(),
-                    self.printer.id.clone(),
-                    self.notices.clone(),
-                );
-                tokio::spawn(async move {
-                    match state.store.ack_job(&printer, &job_id, stage, now).await {
-                        Ok(Some(job)) => publish_job(&state, &job),
-                        Ok(None) => {
-                            let _ = notices.send(error_frame(
-                                ErrorCode::Other("unknown_job".into()),
-                                "no such job for this printer",
-                            ));
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "could not record a print acknowledgement")
-                        }
-                    }
-                });
+                self.acks.push(job_id, stage);
             }
             ClientFrame::Status(report) => {
                 let detail: Option<String> = report.detail.map(|d| d.chars().take(300).collect());
@@ -465,13 +445,18 @@ impl Session {
     /// connection is gone.
     async fn send_owed(&mut self, socket: &mut WebSocket) -> bool {
         loop {
-            let owed = match self.state.store.owed_jobs(&self.printer.id, BATCH).await {
+            // Jobs sent and not final yet come first in the list: read past them.
+            let limit = BATCH + i64::try_from(self.acks.unfinished()).unwrap_or(i64::MAX / 2);
+            let owed = match self.state.store.owed_jobs(&self.printer.id, limit).await {
                 Ok(jobs) => jobs,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read owed print jobs");
                     return true;
                 }
             };
+            if i64::try_from(owed.len()).unwrap_or(i64::MAX) < limit {
+                self.acks.keep_owed(&owed);
+            }
             let fresh: Vec<PrintJob> = owed
                 .into_iter()
                 .filter(|j| !self.sent.contains(&j.id))
@@ -497,6 +482,7 @@ impl Session {
                 self.sent.insert(job.id.clone());
                 sent_now.push(job.id);
             }
+            self.acks.sent(&sent_now);
             let (state, printer, now) = (
                 self.state.clone(),
                 self.printer.id.clone(),
@@ -618,14 +604,4 @@ impl Session {
             self.state.now(),
         ));
     }
-}
-
-/// Tells the shop's dashboards that a print job moved.
-fn publish_job(state: &AppState, job: &PrintJob) {
-    state.events.publish(ShopEvent::of_print_jobs(
-        job.shop_id.clone(),
-        EventKind::PrintJobs,
-        job.order_id.clone(),
-        state.now(),
-    ));
 }

@@ -135,7 +135,12 @@ pub fn status_of(db: &mut dyn Db, order: &OrderId) -> Result<OrderStatus> {
 fn insert_event(db: &mut dyn Db, order: &OrderId, event: &OrderEvent) -> Result<()> {
     let mut values = Vec::with_capacity(8);
     event_values(order, event, &mut values);
-    insert_rows(db, EVENT_INSERT, 8, &values)
+    insert_event_rows(db, &values)
+}
+
+/// Inserts order events whose values [`event_values`] wrote, many rows per statement.
+pub(crate) fn insert_event_rows(db: &mut dyn Db, values: &[Value]) -> Result<()> {
+    insert_rows(db, EVENT_INSERT, 8, values)
 }
 
 /// Looks an idempotency key up: `Some` answers the request (a replay or a conflict).
@@ -229,7 +234,7 @@ fn created_event(o: &NewOrder) -> OrderEvent {
     }
 }
 
-fn event_values(order: &OrderId, event: &OrderEvent, out: &mut Vec<Value>) {
+pub(crate) fn event_values(order: &OrderId, event: &OrderEvent, out: &mut Vec<Value>) {
     out.extend([
         order.as_str().into(),
         event.at.into(),

@@ -232,13 +232,42 @@ pub fn jobs_sent(
     jobs: &[PrintJobId],
     now: Timestamp,
 ) -> Result<()> {
-    for job in jobs {
+    for chunk in id_chunks(jobs) {
+        let mut values = vec![Value::from(now), Value::from(printer.as_str())];
+        values.extend(chunk.iter().map(|id| Value::from(id.as_str())));
         db.execute(
-            "UPDATE print_jobs SET attempts = attempts + 1, updated_at = $1 WHERE printer_id = $2 AND id = $3",
-            params![now, printer.as_str(), job.as_str()],
+            &format!(
+                "UPDATE print_jobs SET attempts = attempts + 1, updated_at = $1 WHERE printer_id = $2 AND id IN ({})",
+                marks(3, chunk.len())
+            ),
+            &values,
         )?;
     }
     Ok(())
+}
+
+/// Ids in chunks of a power of two (at most 64), the last one padded with its last id: a
+/// handful of distinct `IN (…)` statements, each prepared once. A repeated id in `IN` changes
+/// nothing.
+fn id_chunks(ids: &[PrintJobId]) -> Vec<Vec<&PrintJobId>> {
+    ids.chunks(64)
+        .map(|chunk| {
+            let mut out: Vec<&PrintJobId> = chunk.iter().collect();
+            let size = chunk.len().next_power_of_two();
+            if let Some(last) = chunk.last() {
+                out.resize(size, last);
+            }
+            out
+        })
+        .collect()
+}
+
+/// `$first, $first+1, …` for `n` values.
+fn marks(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn job(db: &mut dyn Db, printer: &PrinterId, id: &PrintJobId) -> Result<Option<PrintJob>> {
@@ -248,52 +277,84 @@ fn job(db: &mut dyn Db, printer: &PrinterId, id: &PrintJobId) -> Result<Option<P
         .transpose()
 }
 
-pub fn ack_job(
+/// Applies a printer's acknowledgements in the order they came, with one read of the jobs (and
+/// their orders' status), one update per job that moves and one insert of the order events:
+/// one answer per acknowledgement, `None` for a job that is not this printer's. Final states
+/// never go back; `received` after `printed` (a late duplicate) changes nothing.
+pub fn ack_jobs(
     db: &mut dyn Db,
     printer: &PrinterId,
-    id: &PrintJobId,
-    ack: &JobAck,
+    acks: &[(PrintJobId, JobAck)],
     now: Timestamp,
-) -> Result<Option<PrintJob>> {
-    let Some(mut current) = job(db, printer, id)? else {
-        return Ok(None);
-    };
-    let (next, error) = match ack {
-        JobAck::Received => (JobStatus::Delivered, None),
-        JobAck::Printed => (JobStatus::Printed, None),
-        JobAck::Failed(reason) => (JobStatus::Failed, Some(reason.clone())),
-        JobAck::Unconfirmed => (JobStatus::Unconfirmed, None),
-    };
-    // Final states never go back; `received` after `printed` (a late duplicate) changes nothing.
-    let moves = match (current.status, next) {
-        (from, _) if from.is_final() => false,
-        (JobStatus::Delivered, JobStatus::Delivered) => false,
-        _ => true,
-    };
-    if moves {
-        db.execute(
-            "UPDATE print_jobs SET status = $1, error = $2, updated_at = $3 WHERE id = $4",
-            params![next.as_str(), error.clone(), now, id.as_str()],
-        )?;
-        current.status = next;
-        current.error = error;
-        current.updated_at = now;
-        if next.is_final() {
-            let event = OrderEvent {
-                at: now,
-                kind: format!("print_{}", next.as_str()),
-                actor: Actor {
-                    kind: "printer".into(),
-                    id: Some(printer.to_string()),
-                    name: Some(current.printer_name.clone()),
-                },
-                status: super::orders::status_of(db, &current.order_id)?,
-                detail: current.error.clone(),
-            };
-            super::orders::record_event(db, &current.order_id, &event)?;
+) -> Result<Vec<Option<PrintJob>>> {
+    let ids: Vec<PrintJobId> = acks.iter().map(|(id, _)| id.clone()).collect();
+    let mut current: HashMap<PrintJobId, (PrintJob, String)> = HashMap::new();
+    for chunk in id_chunks(&ids) {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS}, o.status {JOB_FROM} JOIN orders o ON o.id = j.order_id
+             WHERE j.printer_id = $1 AND j.id IN ({})",
+            marks(2, chunk.len())
+        );
+        let mut values = vec![Value::from(printer.as_str())];
+        values.extend(chunk.iter().map(|id| Value::from(id.as_str())));
+        for r in db.query(&sql, &values)? {
+            let job = job_from(&r)?;
+            current.insert(job.id.clone(), (job, r.text(13)?));
         }
     }
-    Ok(Some(current))
+    let mut answers = Vec::with_capacity(acks.len());
+    let mut moved: Vec<PrintJobId> = vec![];
+    let mut events = vec![];
+    for (id, ack) in acks {
+        let Some((job, order_status)) = current.get_mut(id) else {
+            answers.push(None);
+            continue;
+        };
+        let (next, error) = match ack {
+            JobAck::Received => (JobStatus::Delivered, None),
+            JobAck::Printed => (JobStatus::Printed, None),
+            JobAck::Failed(reason) => (JobStatus::Failed, Some(reason.clone())),
+            JobAck::Unconfirmed => (JobStatus::Unconfirmed, None),
+        };
+        let moves = match (job.status, next) {
+            (from, _) if from.is_final() => false,
+            (JobStatus::Delivered, JobStatus::Delivered) => false,
+            _ => true,
+        };
+        if moves {
+            job.status = next;
+            job.error = error;
+            job.updated_at = now;
+            if !moved.contains(id) {
+                moved.push(id.clone());
+            }
+            if next.is_final() {
+                let event = OrderEvent {
+                    at: now,
+                    kind: format!("print_{}", next.as_str()),
+                    actor: Actor {
+                        kind: "printer".into(),
+                        id: Some(printer.to_string()),
+                        name: Some(job.printer_name.clone()),
+                    },
+                    status: order_status.parse().map_err(|e| bad("order status", e))?,
+                    detail: job.error.clone(),
+                };
+                super::orders::event_values(&job.order_id, &event, &mut events);
+            }
+        }
+        answers.push(Some(job.clone()));
+    }
+    for id in &moved {
+        if let Some((job, _)) = current.get(id) {
+            db.execute(
+                "UPDATE print_jobs SET status = $1, error = $2, updated_at = $3 WHERE id = $4",
+                params![job.status.as_str(), job.error.clone(), now, id.as_str()],
+            )?;
+        }
+    }
+    super::orders::insert_event_rows(db, &events)?;
+    Ok(answers)
 }
 
 /// Writes `copies` jobs of an order for a printer.

@@ -17,7 +17,7 @@ use orderbell_core::order::{
 use orderbell_core::pricing::PricedOrder;
 use orderbell_core::shop::NewShopRequest;
 use orderbell_core::{
-    CategoryId, Currency, CustomerId, MenuItemId, OrderId, PrinterId, ShopId, UserId,
+    CategoryId, Currency, CustomerId, MenuItemId, OrderId, PrintJobId, PrinterId, ShopId, UserId,
 };
 use orderbell_store::printing::{AutoPrint, JobAck, JobStatus, NewPrinter, PrinterChange};
 use orderbell_store::{CreatedOrder, NewOrder, NewUser, Store};
@@ -114,6 +114,7 @@ async fn place(store: &Arc<dyn Store>, o: NewOrder) -> orderbell_core::order::Or
 
 stories!(
     jobs_follow_the_order_and_its_acknowledgements,
+    acknowledgements_recorded_together,
     auto_print_modes_and_categories,
     batches_queue_jobs_too,
     revoke_and_expire
@@ -224,6 +225,77 @@ async fn jobs_follow_the_order_and_its_acknowledgements(store: Arc<dyn Store>) {
     let events = store.order_events(&s, &o.id).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["created", "print_printed", "print_failed"]);
+}
+
+/// What a fast printer's session records in one write: more jobs than one statement names
+/// (64), each `received` then `printed`, a late duplicate, a job of another printer and an
+/// unknown id: one answer per acknowledgement, in order, and one event per final job.
+async fn acknowledgements_recorded_together(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let counter = printer(&store, &s, "Counter", AutoPrint::OnCreate, 1, None).await;
+    let other = printer(&store, &s, "Other", AutoPrint::Manual, 1, None).await;
+    let mut orders = vec![];
+    for _ in 0..70 {
+        orders.push(place(&store, order(&s, None)).await);
+    }
+    let foreign = store
+        .reprint(&s, &orders[0].id, Some(other.clone()), now())
+        .await
+        .unwrap();
+    let owed = store.owed_jobs(&counter, 100).await.unwrap();
+    assert_eq!(owed.len(), 70);
+    let ids: Vec<PrintJobId> = owed.iter().map(|j| j.id.clone()).collect();
+    store.jobs_sent(&counter, ids.clone(), now()).await.unwrap();
+
+    let mut acks = vec![];
+    for id in &ids[..69] {
+        acks.push((id.clone(), JobAck::Received));
+        acks.push((id.clone(), JobAck::Printed));
+    }
+    acks.push((ids[0].clone(), JobAck::Received));
+    acks.push((ids[69].clone(), JobAck::Failed("paper out".into())));
+    acks.push((foreign[0].id.clone(), JobAck::Printed));
+    acks.push((id(PrintJobId::from_parts), JobAck::Printed));
+    let answers = store.ack_jobs(&counter, acks, now()).await.unwrap();
+    assert_eq!(answers.len(), 2 * 69 + 4);
+    let status = |i: usize| answers[i].as_ref().map(|j| (j.status, j.attempts));
+    assert_eq!(
+        status(0),
+        Some((JobStatus::Delivered, 1)),
+        "in the order they came"
+    );
+    assert_eq!(status(1), Some((JobStatus::Printed, 1)));
+    assert_eq!(
+        status(138),
+        Some((JobStatus::Printed, 1)),
+        "a late received changes nothing"
+    );
+    assert_eq!(status(139), Some((JobStatus::Failed, 1)));
+    assert_eq!(
+        answers[139].as_ref().unwrap().error.as_deref(),
+        Some("paper out")
+    );
+    assert!(answers[140].is_none(), "another printer's job");
+    assert!(answers[141].is_none(), "an unknown job");
+    assert!(store.owed_jobs(&counter, 100).await.unwrap().is_empty());
+    assert_eq!(store.owed_jobs(&other, 10).await.unwrap().len(), 1);
+
+    for (i, o) in orders.iter().enumerate() {
+        let kinds: Vec<String> = store
+            .order_events(&s, &o.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .filter(|k| k.starts_with("print_"))
+            .collect();
+        let want = if owed[69].order_id == o.id {
+            "print_failed"
+        } else {
+            "print_printed"
+        };
+        assert_eq!(kinds, [want], "order {i}");
+    }
 }
 
 async fn auto_print_modes_and_categories(store: Arc<dyn Store>) {

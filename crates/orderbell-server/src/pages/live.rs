@@ -119,10 +119,12 @@ fn for_shop(shop: ShopId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
     move |e| e.shop_id == shop
 }
 
-/// The order's own events, and every resync (a tracking stream does not know its shop; a resync
-/// is rare and costs the page one read).
-fn for_order(order: OrderId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
-    move |e| e.order_id.as_ref() == Some(&order) || e.kind == EventKind::Resync
+/// The order's own events, and the resyncs of its shop (they come one per shop when the relay
+/// between instances reconnected).
+fn for_order(order: OrderId, shop: ShopId) -> impl Fn(&ShopEvent) -> bool + Send + 'static {
+    move |e| {
+        e.order_id.as_ref() == Some(&order) || (e.kind == EventKind::Resync && e.shop_id == shop)
+    }
 }
 
 /// `?sound=1`: the page's alarm is armed (it reconnects with this once sound is on).
@@ -160,6 +162,17 @@ pub async fn tracking(
         .tracking
         .order_id(&token)
         .ok_or_else(PageError::not_found)?;
+    let order = state
+        .store
+        .order_by_id(&id)
+        .await
+        .map_err(PageError::from)?
+        .ok_or_else(PageError::not_found)?;
     // The tracking link is the access: it does not end.
-    Ok(sse(&state, for_order(id), None, std::future::pending()))
+    Ok(sse(
+        &state,
+        for_order(id, order.shop_id),
+        None,
+        std::future::pending(),
+    ))
 }

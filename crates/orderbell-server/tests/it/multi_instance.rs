@@ -703,15 +703,21 @@ impl Drop for Stream {
 }
 
 impl Stream {
-    /// Opens the stream on `base` with the session `cookie`; returns once `hello` arrived.
+    /// Opens the shop's dashboard stream on `base` with the session `cookie`; returns once
+    /// `hello` arrived.
     async fn open(base: &str, cookie: &str) -> Stream {
+        Stream::open_url(&format!("{base}/dashboard/{SLUG}/live"), Some(cookie)).await
+    }
+
+    /// Opens the stream at `url` (a dashboard's with a session cookie, an order's tracking
+    /// stream without).
+    async fn open_url(url: &str, cookie: Option<&str>) -> Stream {
         let http = reqwest::Client::new();
-        let mut res = http
-            .get(format!("{base}/dashboard/{SLUG}/live"))
-            .header("cookie", format!("orderbell_session={cookie}"))
-            .send()
-            .await
-            .unwrap();
+        let mut request = http.get(url);
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", format!("orderbell_session={cookie}"));
+        }
+        let mut res = request.send().await.unwrap();
         assert_eq!(res.status(), 200);
         let events: Arc<Mutex<Vec<(String, Value)>>> = Arc::default();
         let ended = Arc::new(AtomicBool::new(false));
@@ -1201,6 +1207,67 @@ async fn a_lost_listen_connection_loses_nothing() {
     let cookie = cluster.login(&cluster.base(holder)).await;
     let board = Stream::open(&cluster.base(holder), &cookie).await;
     let db = cluster.db.name.clone();
+    // Customers follow an order of this shop and one of another shop on the same instance.
+    let other_key = {
+        let (url, dir) = (&cluster.db.url, cluster.dir.path());
+        admin(
+            url,
+            dir,
+            &[
+                "shop",
+                "add",
+                "--slug",
+                "elsewhere",
+                "--name",
+                "Elsewhere",
+                "--owner",
+                OWNER,
+            ],
+            None,
+        )
+        .await;
+        admin(
+            url,
+            dir,
+            &[
+                "apikey",
+                "add",
+                "--shop",
+                "elsewhere",
+                "--name",
+                "till",
+                "--scope",
+                "orders:write",
+            ],
+            None,
+        )
+        .await
+    };
+    let mut tracked = vec![];
+    for (slug, key) in [(SLUG, &cluster.key), ("elsewhere", &other_key)] {
+        let order: Value = cluster
+            .http
+            .post(format!(
+                "{}/api/v1/shops/{slug}/orders",
+                cluster.base(other)
+            ))
+            .bearer_auth(key)
+            .json(&json!({"items":[{"name":"Tea","quantity":1,"unit_price":3000}]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let path = order["tracking_url"]
+            .as_str()
+            .unwrap()
+            .strip_prefix(cluster.front.as_str())
+            .unwrap()
+            .to_owned();
+        let url = format!("{}{path}/live", cluster.base(holder));
+        tracked.push(Stream::open_url(&url, None).await);
+    }
 
     let listeners = |only: Option<Vec<u16>>| {
         let ports = only.map_or(String::new(), |p| {
@@ -1242,6 +1309,30 @@ async fn a_lost_listen_connection_loses_nothing() {
         vec!["true".to_owned()],
         "its listener was terminated"
     );
+
+    // Each is told once to re-read, for its own shop (the relay resyncs every shop; before,
+    // every tracking stream heard every shop's).
+    for stream in &tracked {
+        assert!(
+            stream
+                .wait(
+                    "resync",
+                    |(name, _)| name == "resync",
+                    Duration::from_secs(10)
+                )
+                .await,
+            "a tracking stream was not told to re-read"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for stream in &tracked {
+        assert_eq!(
+            stream.resyncs(),
+            1,
+            "a tracking stream heard other shops' resyncs: {:?}",
+            stream.events.lock().unwrap()
+        );
+    }
 
     for what in ["its own listener lost", "every listener lost"] {
         let (status, order) = cluster

@@ -306,6 +306,9 @@ pub trait Store:
     async fn order(&self, shop: &ShopId, id: &OrderId) -> Result<Option<Order>>;
     /// An order by id alone (guest tracking, after the token was checked).
     async fn order_by_id(&self, id: &OrderId) -> Result<Option<Order>>;
+    /// Orders by id in one read (a printer session's batch of jobs); ids not found are left
+    /// out, the rest come in no particular order.
+    async fn orders_by_ids(&self, ids: Vec<OrderId>) -> Result<Vec<Order>>;
     async fn orders(&self, shop: &ShopId, filter: OrderFilter) -> Result<OrderPage>;
     /// Applies an action under the lifecycle rules and records who did it.
     async fn apply_order_action(

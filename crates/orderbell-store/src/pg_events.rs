@@ -170,6 +170,8 @@ fn pump(client: &mut Client, tx: &mpsc::UnboundedSender<Incoming>) -> Result<(),
 /// Publishes what this instance sends, many payloads per statement, until the sending side is
 /// dropped. A batch that fails is tried once more on a new connection, then dropped (hints).
 fn send(url: &str, mut client: Client, rx: &crossbeam_channel::Receiver<String>) {
+    let text = format!("SELECT pg_notify('{CHANNEL}', p) FROM unnest($1::text[]) AS p");
+    let mut prepared: Option<postgres::Statement> = None;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -188,13 +190,22 @@ fn send(url: &str, mut client: Client, rx: &crossbeam_channel::Receiver<String>)
             }
             fits
         });
-        let statement = format!("SELECT pg_notify('{CHANNEL}', p) FROM unnest($1::text[]) AS p");
-        if let Err(e) = client.execute(&statement, &[&batch]) {
+        // Prepared once per connection: a batch is then one round trip.
+        let sent = match &prepared {
+            Some(statement) => client.execute(statement, &[&batch]),
+            None => client.prepare(&text).and_then(|statement| {
+                let sent = client.execute(&statement, &[&batch]);
+                prepared = Some(statement);
+                sent
+            }),
+        };
+        if let Err(e) = sent {
             tracing::warn!(error = %redact(url, &e), "could not publish event hints; reconnecting");
+            prepared = None;
             match connect(url, NOTIFY_APPLICATION_NAME) {
                 Ok(c) => {
                     client = c;
-                    if let Err(e) = client.execute(&statement, &[&batch]) {
+                    if let Err(e) = client.execute(&text, &[&batch]) {
                         tracing::warn!(error = %redact(url, &e), hints = batch.len(), "event hints dropped");
                     }
                 }

@@ -688,6 +688,10 @@ impl Store for SqlStore {
         self.read(move |db| orders::order_by_id(db, &id)).await
     }
 
+    async fn orders_by_ids(&self, ids: Vec<OrderId>) -> Result<Vec<Order>> {
+        self.read(move |db| orders::orders_by_ids(db, &ids)).await
+    }
+
     async fn orders(&self, shop: &ShopId, filter: OrderFilter) -> Result<OrderPage> {
         let shop = shop.clone();
         self.read(move |db| orders::orders(db, &shop, &filter))

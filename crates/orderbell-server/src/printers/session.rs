@@ -34,6 +34,8 @@ pub const DEVICE_TOKEN_PREFIX: &str = "obd_";
 
 /// Jobs sent per look at the store.
 const BATCH: i64 = 500;
+/// Orders a session keeps for the tickets of their jobs (more: it forgets them all).
+const ORDERS_HELD: usize = 1000;
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
@@ -471,6 +473,7 @@ impl Session {
                 Ok(None) => return false,
                 Err(e) => tracing::warn!(error = %e, "could not re-read the shop for tickets"),
             }
+            self.read_orders(&fresh).await;
             let mut sent_now = vec![];
             for job in fresh {
                 let Some(frame) = self.job_frame(&job).await else {
@@ -496,13 +499,35 @@ impl Session {
         }
     }
 
+    /// Reads the orders of these jobs that the session does not hold yet, in one read (it
+    /// keeps at most [`ORDERS_HELD`]).
+    async fn read_orders(&mut self, jobs: &[PrintJob]) {
+        let missing: HashSet<&OrderId> = jobs
+            .iter()
+            .map(|j| &j.order_id)
+            .filter(|id| !self.orders.contains_key(*id))
+            .collect();
+        if missing.is_empty() {
+            return;
+        }
+        let ids = missing.into_iter().cloned().collect();
+        match self.state.store.orders_by_ids(ids).await {
+            Ok(found) => {
+                if self.orders.len() + found.len() > ORDERS_HELD {
+                    self.orders.clear();
+                }
+                self.orders
+                    .extend(found.into_iter().map(|o| (o.id.clone(), o)));
+            }
+            // Each job's frame reads its order on its own below.
+            Err(e) => tracing::warn!(error = %e, "could not read the orders of print jobs"),
+        }
+    }
+
     async fn job_frame(&mut self, job: &PrintJob) -> Option<Job> {
         if !self.orders.contains_key(&job.order_id) {
             match self.state.store.order_by_id(&job.order_id).await {
                 Ok(Some(order)) => {
-                    if self.orders.len() > 1000 {
-                        self.orders.clear();
-                    }
                     self.orders.insert(job.order_id.clone(), order);
                 }
                 Ok(None) => return None,

@@ -72,6 +72,22 @@ pub fn order_by_id(db: &mut dyn Db, id: &OrderId) -> Result<Option<Order>> {
         .transpose()
 }
 
+/// Orders by id, in no particular order; ids not found are left out.
+pub fn orders_by_ids(db: &mut dyn Db, ids: &[OrderId]) -> Result<Vec<Order>> {
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in super::padded_chunks(ids) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM orders WHERE id IN ({})",
+            super::marks(1, chunk.len())
+        );
+        let values: Vec<Value> = chunk.iter().map(|id| Value::from(id.as_str())).collect();
+        for r in db.query(&sql, &values)? {
+            found.push(order_from(&r)?);
+        }
+    }
+    Ok(found)
+}
+
 /// Finds the shop's customer by phone (or e-mail), creating or updating them.
 fn upsert_customer(db: &mut dyn Db, o: &NewOrder) -> Result<Option<CustomerId>> {
     let c = &o.priced.customer;

@@ -232,42 +232,18 @@ pub fn jobs_sent(
     jobs: &[PrintJobId],
     now: Timestamp,
 ) -> Result<()> {
-    for chunk in id_chunks(jobs) {
+    for chunk in super::padded_chunks(jobs) {
         let mut values = vec![Value::from(now), Value::from(printer.as_str())];
         values.extend(chunk.iter().map(|id| Value::from(id.as_str())));
         db.execute(
             &format!(
                 "UPDATE print_jobs SET attempts = attempts + 1, updated_at = $1 WHERE printer_id = $2 AND id IN ({})",
-                marks(3, chunk.len())
+                super::marks(3, chunk.len())
             ),
             &values,
         )?;
     }
     Ok(())
-}
-
-/// Ids in chunks of a power of two (at most 64), the last one padded with its last id: a
-/// handful of distinct `IN (…)` statements, each prepared once. A repeated id in `IN` changes
-/// nothing.
-fn id_chunks(ids: &[PrintJobId]) -> Vec<Vec<&PrintJobId>> {
-    ids.chunks(64)
-        .map(|chunk| {
-            let mut out: Vec<&PrintJobId> = chunk.iter().collect();
-            let size = chunk.len().next_power_of_two();
-            if let Some(last) = chunk.last() {
-                out.resize(size, last);
-            }
-            out
-        })
-        .collect()
-}
-
-/// `$first, $first+1, …` for `n` values.
-fn marks(first: usize, n: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn job(db: &mut dyn Db, printer: &PrinterId, id: &PrintJobId) -> Result<Option<PrintJob>> {
@@ -289,11 +265,11 @@ pub fn ack_jobs(
 ) -> Result<Vec<Option<PrintJob>>> {
     let ids: Vec<PrintJobId> = acks.iter().map(|(id, _)| id.clone()).collect();
     let mut current: HashMap<PrintJobId, (PrintJob, String)> = HashMap::new();
-    for chunk in id_chunks(&ids) {
+    for chunk in super::padded_chunks(&ids) {
         let sql = format!(
             "SELECT {JOB_COLUMNS}, o.status {JOB_FROM} JOIN orders o ON o.id = j.order_id
              WHERE j.printer_id = $1 AND j.id IN ({})",
-            marks(2, chunk.len())
+            super::marks(2, chunk.len())
         );
         let mut values = vec![Value::from(printer.as_str())];
         values.extend(chunk.iter().map(|id| Value::from(id.as_str())));

@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use orderbell_core::{Currency, CustomerId, OrderId, ShopId, Timestamp};
 
 use crate::db::{Db, Row, Value};
-use crate::printing::PrintJob;
 use crate::records::{CreatedOrder, NewOrder, OrderFilter, OrderPage};
 use crate::{Result, StoreError, params};
 
@@ -324,7 +323,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
     order_values(&order, &mut values)?;
     insert_rows(db, &format!("INSERT INTO orders ({COLUMNS})"), 24, &values)?;
     insert_event(db, &order.id, &created_event(o))?;
-    let jobs = super::effects::orders_created(db, &[&order])?;
+    super::effects::orders_created(db, &[&order])?;
     if let Some(key) = &o.idempotency {
         db.execute(
             &format!("{KEY_INSERT} VALUES ($1, $2, $3, $4, $5)"),
@@ -337,7 +336,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
             ],
         )?;
     }
-    Ok(CreatedOrder::New(order, jobs))
+    Ok(CreatedOrder::New(order))
 }
 
 /// Stores many new orders at once (group commit): one counter update per shop, one customer
@@ -351,8 +350,8 @@ pub fn create_orders(db: &mut dyn Db, orders: &[NewOrder]) -> Result<Vec<Result<
     let numbers = number_orders(db, &mut batch)?;
     let todo = batch.fresh();
     let customer_ids = upsert_batch_customers(db, orders, &todo)?;
-    let (built, jobs) = insert_orders(db, orders, &todo, &numbers, customer_ids)?;
-    Ok(batch.answers(built, jobs))
+    let built = insert_orders(db, orders, &todo, &numbers, customer_ids)?;
+    Ok(batch.answers(built))
 }
 
 /// A batch on its way through [`create_orders`]: each request's answer once it is known before
@@ -381,15 +380,7 @@ impl<'a> Batch<'a> {
     }
 
     /// One answer per request, in order, from the orders built for the fresh ones.
-    fn answers(
-        mut self,
-        built: Vec<Option<Order>>,
-        jobs: Vec<PrintJob>,
-    ) -> Vec<Result<CreatedOrder>> {
-        let mut jobs_of: HashMap<OrderId, Vec<PrintJob>> = HashMap::new();
-        for job in jobs {
-            jobs_of.entry(job.order_id.clone()).or_default().push(job);
-        }
+    fn answers(mut self, built: Vec<Option<Order>>) -> Vec<Result<CreatedOrder>> {
         (0..self.orders.len())
             .map(|i| {
                 if let Some(result) = self.answered[i].take() {
@@ -397,10 +388,7 @@ impl<'a> Batch<'a> {
                 }
                 let source = self.replay_of[i].unwrap_or(i);
                 match &built[source] {
-                    Some(order) if source == i => Ok(CreatedOrder::New(
-                        order.clone(),
-                        jobs_of.remove(&order.id).unwrap_or_default(),
-                    )),
+                    Some(order) if source == i => Ok(CreatedOrder::New(order.clone())),
                     Some(order) => Ok(CreatedOrder::Replayed(order.clone())),
                     None => Err(StoreError::NotFound),
                 }
@@ -540,15 +528,14 @@ fn upsert_batch_customers(
 }
 
 /// The orders of the requests `todo`, their first events, their effects, their keys: built,
-/// inserted with multi-row statements, and returned by request index (with the print jobs
-/// queued for them).
+/// inserted with multi-row statements, and returned by request index.
 fn insert_orders(
     db: &mut dyn Db,
     orders: &[NewOrder],
     todo: &[usize],
     numbers: &[i64],
     mut customer_ids: Vec<Option<CustomerId>>,
-) -> Result<(Vec<Option<Order>>, Vec<PrintJob>)> {
+) -> Result<Vec<Option<Order>>> {
     let mut built: Vec<Option<Order>> = (0..orders.len()).map(|_| None).collect();
     let mut order_rows = Vec::with_capacity(todo.len() * 24);
     let mut event_rows = Vec::with_capacity(todo.len() * 8);
@@ -577,9 +564,9 @@ fn insert_orders(
     )?;
     insert_rows(db, EVENT_INSERT, 8, &event_rows)?;
     let new_orders: Vec<&Order> = built.iter().flatten().collect();
-    let jobs = super::effects::orders_created(db, &new_orders)?;
+    super::effects::orders_created(db, &new_orders)?;
     insert_rows(db, KEY_INSERT, 5, &key_rows)?;
-    Ok((built, jobs))
+    Ok(built)
 }
 
 pub fn orders(db: &mut dyn Db, shop: &ShopId, f: &OrderFilter) -> Result<OrderPage> {

@@ -340,13 +340,13 @@ fn queue(
     printer: &Printer,
     reprint: bool,
     now: Timestamp,
-) -> Result<Vec<PrintJob>> {
+) -> Result<Vec<PrintJobId>> {
     let copies = if reprint {
         1
     } else {
         printer.copies.clamp(1, 5)
     };
-    let mut jobs = vec![];
+    let mut ids = vec![];
     for copy in 1..=copies {
         let id = new_job_id(now)?;
         db.execute(
@@ -363,23 +363,9 @@ fn queue(
                 now
             ],
         )?;
-        jobs.push(PrintJob {
-            id,
-            shop_id: order.shop_id.clone(),
-            printer_id: printer.id.clone(),
-            printer_name: printer.name.clone(),
-            order_id: order.id.clone(),
-            copy,
-            copies,
-            reprint,
-            status: JobStatus::Queued,
-            attempts: 0,
-            error: None,
-            created_at: now,
-            updated_at: now,
-        });
+        ids.push(id);
     }
-    Ok(jobs)
+    Ok(ids)
 }
 
 /// Menu item → category, for printers that print some categories only.
@@ -408,7 +394,7 @@ fn auto_printers(db: &mut dyn Db, shop: &ShopId, mode: AutoPrint) -> Result<Vec<
 /// A shop's auto-printing printers, and its menu items' categories when a printer filters.
 type ShopPrinters = (Vec<Printer>, Option<ItemCategories>);
 
-fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<Vec<PrintJob>> {
+fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()> {
     let mut shops: Vec<&ShopId> = orders.iter().map(|o| &o.shop_id).collect();
     shops.dedup();
     let mut printers_of: HashMap<&ShopId, ShopPrinters> = HashMap::new();
@@ -425,7 +411,6 @@ fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<Vec
         printers_of.insert(shop, (printers, categories));
     }
     let empty = ItemCategories::default();
-    let mut jobs = vec![];
     for order in orders {
         let Some((printers, categories)) = printers_of.get(&order.shop_id) else {
             continue;
@@ -436,15 +421,15 @@ fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<Vec
                 categories.as_ref().unwrap_or(&empty),
             );
             if filter.prints_any(order) {
-                jobs.extend(queue(db, order, printer, false, order.updated_at)?);
+                queue(db, order, printer, false, order.updated_at)?;
             }
         }
     }
-    Ok(jobs)
+    Ok(())
 }
 
-/// Queues print jobs for new orders on the shops' `on_create` printers; returns them.
-pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<Vec<PrintJob>> {
+/// Queues print jobs for new orders on the shops' `on_create` printers.
+pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
     queue_auto(db, orders, AutoPrint::OnCreate)
 }
 
@@ -481,8 +466,8 @@ pub fn reprint(
     }
     let mut jobs = vec![];
     for printer in &printers {
-        for queued in queue(db, &order, printer, true, now)? {
-            jobs.extend(job(db, &printer.id, &queued.id)?);
+        for id in queue(db, &order, printer, true, now)? {
+            jobs.extend(job(db, &printer.id, &id)?);
         }
     }
     Ok(jobs)

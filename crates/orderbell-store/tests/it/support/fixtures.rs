@@ -71,7 +71,7 @@ pub async fn order(store: &Arc<dyn Store>, shop: &ShopId, at: Timestamp) -> Orde
         idempotency: None,
     };
     match store.create_order(new).await.unwrap() {
-        CreatedOrder::New(o, _) => o,
+        CreatedOrder::New(o) => o,
         CreatedOrder::Replayed(_) => panic!("replayed"),
     }
 }

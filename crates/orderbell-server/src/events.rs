@@ -117,6 +117,13 @@ struct Relayed {
     event: ShopEvent,
 }
 
+/// `event` as relayed by `instance`.
+fn relay_payload(instance: &str, event: &ShopEvent) -> Option<String> {
+    serde_json::to_string(&Relaying { instance, event })
+        .map_err(|e| tracing::warn!(error = %e, "could not encode an event for the relay"))
+        .ok()
+}
+
 /// The bus of this process, relayed to the other instances once [`EventBus::relay_to`] is set.
 #[derive(Clone)]
 pub struct EventBus {
@@ -124,6 +131,10 @@ pub struct EventBus {
     /// This instance, as the relay names it.
     instance: Arc<str>,
     relay: Arc<OnceLock<Publisher>>,
+    /// Whether the store announces new orders to the other instances itself, in the order's
+    /// transaction (`Store::announce_new_orders`): then [`EventKind::OrderCreated`] is not
+    /// relayed again after the commit.
+    orders_announced: Arc<OnceLock<bool>>,
 }
 
 impl Default for EventBus {
@@ -148,6 +159,7 @@ impl EventBus {
             tx,
             instance: instance.into(),
             relay: Arc::new(OnceLock::new()),
+            orders_announced: Arc::new(OnceLock::new()),
         }
     }
 
@@ -156,9 +168,24 @@ impl EventBus {
         &self.instance
     }
 
-    /// From now on every event published here is also sent through `publisher`.
-    pub fn relay_to(&self, publisher: Publisher) {
+    /// From now on every event published here is also sent through `publisher`, except new
+    /// orders when `orders_announced` (the store sends those, see [`EventBus::announcer`]).
+    pub fn relay_to(&self, publisher: Publisher, orders_announced: bool) {
+        let _ = self.orders_announced.set(orders_announced);
         let _ = self.relay.set(publisher);
+    }
+
+    /// The hint of a new order as the other instances receive it: what [`EventBus::publish`]
+    /// would relay for its [`EventKind::OrderCreated`], made by the store inside the order's
+    /// transaction so it reaches them exactly when the order is committed.
+    pub fn announcer(&self) -> orderbell_store::pg_events::Announcer {
+        let instance = self.instance.clone();
+        Arc::new(move |order: &orderbell_core::order::Order| {
+            relay_payload(
+                &instance,
+                &ShopEvent::of_order(EventKind::OrderCreated, order),
+            )
+        })
     }
 
     /// Delivers a relayed payload to this process's subscribers, unless it is this instance's
@@ -200,14 +227,11 @@ impl EventBus {
                 if event.kind == EventKind::OrderCreated { "order created" } else { "order changed" }
             );
         }
-        if let Some(relay) = self.relay.get() {
-            let relayed = Relaying {
-                instance: &self.instance,
-                event: &event,
-            };
-            match serde_json::to_string(&relayed) {
-                Ok(payload) => relay.publish(payload),
-                Err(e) => tracing::warn!(error = %e, "could not encode an event for the relay"),
+        let announced = event.kind == EventKind::OrderCreated
+            && self.orders_announced.get().copied().unwrap_or(false);
+        if let (Some(relay), false) = (self.relay.get(), announced) {
+            if let Some(payload) = relay_payload(&self.instance, &event) {
+                relay.publish(payload);
             }
         }
         let _ = self.tx.send(Arc::new(event));

@@ -34,7 +34,10 @@ pub async fn start(state: &AppState) -> anyhow::Result<()> {
         .await
         .context("starting the event relay")?
         .context("connecting the event relay")?;
-    state.events.relay_to(events.publisher);
+    // New orders are announced by the store in their own transaction, so an instance killed
+    // between its commit and its answer cannot leave the others unaware (docs/deploy.md).
+    let announced = state.store.announce_new_orders(state.events.announcer());
+    state.events.relay_to(events.publisher, announced);
     tokio::spawn(receive(state.clone(), events.incoming));
     tokio::spawn(report_presence(state.clone()));
     tracing::info!(

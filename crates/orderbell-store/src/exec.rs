@@ -9,12 +9,14 @@
 //! - [`Readers`]: a few threads with one connection each, sharing a queue of read jobs.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use tokio::sync::{mpsc, oneshot};
 
 use crate::StoreError;
 use crate::db::Db;
+use crate::pg_events::{self, Announcer};
 use crate::queries::orders;
 use crate::records::{CreatedOrder, NewOrder};
 
@@ -46,6 +48,9 @@ pub struct Dialect {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<WriteJob>,
+    /// Set on PostgreSQL when other instances listen: new orders are announced in their
+    /// transaction ([`pg_events::notify_in_transaction`]).
+    announcer: Arc<OnceLock<Announcer>>,
 }
 
 impl Writer {
@@ -56,6 +61,8 @@ impl Writer {
         dialect: Dialect,
     ) -> std::io::Result<Writer> {
         let (tx, mut rx) = mpsc::channel::<WriteJob>(4 * MAX_BATCH);
+        let announcer = Arc::new(OnceLock::<Announcer>::new());
+        let announce = announcer.clone();
         thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
@@ -67,10 +74,19 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    run_batch(db.as_mut(), dialect, jobs);
+                    run_batch(db.as_mut(), dialect, jobs, announce.get());
                 }
             })?;
-        Ok(Writer { jobs: tx })
+        Ok(Writer {
+            jobs: tx,
+            announcer,
+        })
+    }
+
+    /// From now on every new order is announced with the hint `announcer` makes for it, in
+    /// the order's own transaction. Set once; later calls change nothing.
+    pub fn announce_new_orders(&self, announcer: Announcer) {
+        let _ = self.announcer.set(announcer);
     }
 
     /// Runs `f` in a write transaction; answers after it is committed.
@@ -114,7 +130,16 @@ impl Writer {
     }
 }
 
-fn order_completion(reply: OrderReply, result: Result<CreatedOrder, StoreError>) -> Completion {
+/// Keeps the announcement of `result` when it is a new order.
+fn order_completion(
+    reply: OrderReply,
+    result: Result<CreatedOrder, StoreError>,
+    announcer: Option<&Announcer>,
+    hints: &mut Vec<String>,
+) -> Completion {
+    if let (Some(announce), Ok(CreatedOrder::New(order))) = (announcer, &result) {
+        hints.extend(announce(order));
+    }
     Box::new(move |commit: Result<(), String>| {
         let outcome = match commit {
             Ok(()) => result,
@@ -125,22 +150,40 @@ fn order_completion(reply: OrderReply, result: Result<CreatedOrder, StoreError>)
 }
 
 /// Stores the orders waiting together; falls back to one by one if the batch as a whole fails.
+/// The new ones are announced before the commit when an announcer is set.
 fn run_orders(
     db: &mut dyn Db,
     orders: Vec<(NewOrder, OrderReply)>,
     savepoint: bool,
+    announcer: Option<&Announcer>,
     completions: &mut Vec<Completion>,
 ) -> bool {
     if orders.is_empty() {
         return true;
     }
+    let mut hints = Vec::new();
+    let all_ok = store_orders(db, orders, savepoint, announcer, &mut hints, completions);
+    if all_ok && !hints.is_empty() {
+        pg_events::notify_in_transaction(db, &hints);
+    }
+    all_ok
+}
+
+fn store_orders(
+    db: &mut dyn Db,
+    orders: Vec<(NewOrder, OrderReply)>,
+    savepoint: bool,
+    announcer: Option<&Announcer>,
+    hints: &mut Vec<String>,
+    completions: &mut Vec<Completion>,
+) -> bool {
     if !savepoint {
         // The only job of its transaction.
         let mut all_ok = true;
         for (order, reply) in orders {
             let result = run_job(db, false, |db| orders::create_order(db, &order));
             all_ok &= result.is_ok();
-            completions.push(order_completion(reply, result));
+            completions.push(order_completion(reply, result, announcer, hints));
         }
         return all_ok;
     }
@@ -157,7 +200,7 @@ fn run_orders(
     match together {
         Ok(results) if db.batch("RELEASE orders").is_ok() => {
             for (reply, result) in replies.into_iter().zip(results) {
-                completions.push(order_completion(reply, result));
+                completions.push(order_completion(reply, result, announcer, hints));
             }
         }
         other => {
@@ -167,7 +210,7 @@ fn run_orders(
             let _ = db.batch("ROLLBACK TO orders; RELEASE orders");
             for (order, reply) in batch.iter().zip(replies) {
                 let result = run_job(db, true, |db| orders::create_order(db, order));
-                completions.push(order_completion(reply, result));
+                completions.push(order_completion(reply, result, announcer, hints));
             }
         }
     }
@@ -193,7 +236,12 @@ fn run_job<T>(
     result
 }
 
-fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
+fn run_batch(
+    db: &mut dyn Db,
+    dialect: Dialect,
+    jobs: Vec<WriteJob>,
+    announcer: Option<&Announcer>,
+) {
     let started = std::time::Instant::now();
     let count = jobs.len();
     if let Err(e) = db.batch(dialect.begin_write) {
@@ -233,7 +281,7 @@ fn run_batch(db: &mut dyn Db, dialect: Dialect, jobs: Vec<WriteJob>) {
     // seen; this one keeps the shop's number counter (one row, locked from its update to the
     // commit) held for as short a time as possible, which is what instances sharing one
     // PostgreSQL wait on (docs/ARCHITECTURE.md, "Store, group commit").
-    all_ok &= run_orders(db, orders, savepoints, &mut completions);
+    all_ok &= run_orders(db, orders, savepoints, announcer, &mut completions);
     let outcome = if !savepoints && !all_ok {
         db.batch("ROLLBACK").map_err(|e| e.to_string())
     } else {

@@ -83,6 +83,10 @@ pub trait Store:
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.
     async fn ping(&self) -> Result<()>;
+    /// On PostgreSQL, announces every new order to the other instances from inside its own
+    /// transaction with the hint `announcer` makes (`pg_events::Announcer`); whether it will.
+    /// SQLite has one instance and nobody to announce to.
+    fn announce_new_orders(&self, announcer: pg_events::Announcer) -> bool;
     /// What the metrics endpoint samples at each scrape: the outbox, open print jobs, printers
     /// out of paper. Indexed reads of waiting rows only.
     async fn gauges(&self, now: Timestamp) -> Result<Gauges>;

@@ -37,6 +37,52 @@ const LOOK: Duration = Duration::from_secs(1);
 /// is noticed.
 const PROBE: Duration = Duration::from_secs(15);
 
+/// Makes the hint announcing a new order (`None`: none for this one). The writer calls it for
+/// every order it stores and sends the hints with [`notify_in_transaction`] inside the order's
+/// transaction, so the other instances hear of an order exactly when it is committed: an
+/// instance that dies between its commit and its answer cannot leave them unaware.
+pub type Announcer =
+    std::sync::Arc<dyn Fn(&orderbell_core::order::Order) -> Option<String> + Send + Sync>;
+
+/// Sends `payloads` on [`CHANNEL`] from inside the open transaction: PostgreSQL delivers them
+/// when, and only if, it commits. Inside a savepoint of its own, so a refusal loses the hints
+/// (logged) and never the orders. Payloads over [`MAX_PAYLOAD`] are left out. Identical
+/// payloads in one transaction reach a listener once, which is what lets the statement be
+/// padded to one of a few shapes.
+pub(crate) fn notify_in_transaction(db: &mut dyn crate::db::Db, payloads: &[String]) {
+    let fitting: Vec<&String> = payloads.iter().filter(|p| p.len() <= MAX_PAYLOAD).collect();
+    if fitting.len() < payloads.len() {
+        tracing::warn!(
+            dropped = payloads.len() - fitting.len(),
+            "an order's event hint is too long for NOTIFY; dropped"
+        );
+    }
+    if fitting.is_empty() {
+        return;
+    }
+    let sent = db.batch("SAVEPOINT hints").and_then(|()| {
+        for chunk in crate::queries::padded_chunks(&fitting) {
+            let rows = (1..=chunk.len())
+                .map(|i| format!("(${i}::text)"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let values: Vec<crate::db::Value> = chunk
+                .iter()
+                .map(|p| crate::db::Value::from(p.as_str()))
+                .collect();
+            db.execute(
+                &format!("SELECT pg_notify('{CHANNEL}', p) FROM (VALUES {rows}) AS v(p)"),
+                &values,
+            )?;
+        }
+        db.batch("RELEASE hints")
+    });
+    if let Err(e) = sent {
+        tracing::warn!(error = %e, hints = fitting.len(), "could not announce new orders to the other instances");
+        let _ = db.batch("ROLLBACK TO hints; RELEASE hints");
+    }
+}
+
 /// What the listener hands over.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {

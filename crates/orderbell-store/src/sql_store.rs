@@ -174,6 +174,14 @@ impl Store for SqlStore {
         self.backend
     }
 
+    fn announce_new_orders(&self, announcer: crate::pg_events::Announcer) -> bool {
+        if self.backend != "postgres" {
+            return false;
+        }
+        self.writer.announce_new_orders(announcer);
+        true
+    }
+
     async fn ping(&self) -> Result<()> {
         self.read(|db| db.query_one("SELECT 1", &[]).map(|_| ()))
             .await

@@ -293,3 +293,67 @@ async fn postgres_relays_hints_between_instances_and_survives_a_lost_listener() 
     assert_eq!(next_hint(&mut two.incoming).await, "back");
     drop((one, two));
 }
+
+/// New orders are announced from inside their own transaction: every order committed is
+/// heard once, an order that failed never is, and SQLite declines (one instance).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_announces_new_orders_with_their_commit() {
+    let (lite, _lite_guard) = fresh(Backend::Sqlite).await.unwrap();
+    assert!(!lite.announce_new_orders(Arc::new(|_| None)));
+
+    let Some((store, guard)) = fresh(Backend::Postgres).await else {
+        return;
+    };
+    let Guard::Postgres { admin_url, name } = &guard else {
+        unreachable!()
+    };
+    let url = with_database(admin_url, name);
+    let mut events = tokio::task::spawn_blocking(move || pg_events::start(&url).unwrap())
+        .await
+        .unwrap();
+    assert!(store.announce_new_orders(Arc::new(|order| {
+        Some(format!("order {} {}", order.id, order.number))
+    })));
+    let owner = crate::support::fixtures::user(&store, "kim@example.com").await;
+    let shop = crate::support::fixtures::shop(&store, "cafe", &owner).await;
+    let nowhere = id(ShopId::from_parts);
+
+    // Orders taken together (one batch, or a few) and one for a shop that does not exist.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        let shop = if i == 17 {
+            nowhere.clone()
+        } else {
+            shop.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            let new = crate::support::fixtures::new_order(&shop, now());
+            store.create_order(new).await
+        }));
+    }
+    let mut expected = std::collections::BTreeSet::new();
+    let mut failed = 0;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(orderbell_store::CreatedOrder::New(order)) => {
+                expected.insert(format!("order {} {}", order.id, order.number));
+            }
+            Ok(other) => panic!("not a new order: {other:?}"),
+            Err(_) => failed += 1,
+        }
+    }
+    assert_eq!((expected.len(), failed), (39, 1));
+    // A hint published after every answer arrives after every announcement.
+    events.publisher.publish("end".into());
+    let mut heard = std::collections::BTreeSet::new();
+    loop {
+        let hint = next_hint(&mut events.incoming).await;
+        if hint == "end" {
+            break;
+        }
+        assert!(heard.insert(hint.clone()), "heard twice: {hint}");
+    }
+    assert_eq!(heard, expected);
+    drop(events);
+}

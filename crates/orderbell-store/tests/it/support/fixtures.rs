@@ -45,7 +45,15 @@ pub async fn shop(store: &Arc<dyn Store>, slug: &str, owner: &UserId) -> ShopId 
 }
 
 pub async fn order(store: &Arc<dyn Store>, shop: &ShopId, at: Timestamp) -> Order {
-    let new = NewOrder {
+    match store.create_order(new_order(shop, at)).await.unwrap() {
+        CreatedOrder::New(o) => o,
+        CreatedOrder::Replayed(_) => panic!("replayed"),
+    }
+}
+
+/// A guest's order of two coffees at `at`, not stored yet.
+pub fn new_order(shop: &ShopId, at: Timestamp) -> NewOrder {
+    NewOrder {
         id: id(OrderId::from_parts),
         shop_id: shop.clone(),
         currency: Currency::KRW,
@@ -69,10 +77,6 @@ pub async fn order(store: &Arc<dyn Store>, shop: &ShopId, at: Timestamp) -> Orde
         new_customer_id: id(CustomerId::from_parts),
         created_at: at,
         idempotency: None,
-    };
-    match store.create_order(new).await.unwrap() {
-        CreatedOrder::New(o) => o,
-        CreatedOrder::Replayed(_) => panic!("replayed"),
     }
 }
 

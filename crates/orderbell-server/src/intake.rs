@@ -13,6 +13,7 @@ use orderbell_core::order::{Actor, Order, OrderSource};
 use orderbell_core::pricing::{OrderRequest, PricedOrder, PricingRules, price_order};
 use orderbell_core::shop::{Ordering, Shop};
 use orderbell_core::{CustomerId, OrderId, ValidationErrors};
+use orderbell_store::printing::PrintJob;
 use orderbell_store::{CreatedOrder, IdempotencyKey, NewOrder, StoreError};
 
 use crate::events::{EventKind, ShopEvent};
@@ -33,7 +34,8 @@ pub struct Intake {
 /// The order taken, or the one an idempotency key already took.
 #[derive(Debug, Clone)]
 pub enum Taken {
-    New(Order),
+    /// Stored now, with the print jobs queued for it.
+    New(Order, Vec<PrintJob>),
     Replayed(Order),
 }
 
@@ -146,14 +148,14 @@ pub async fn take(
         other => other?,
     };
     Ok(match created {
-        CreatedOrder::New(order) => {
+        CreatedOrder::New(order, jobs) => {
             if let Some(m) = crate::metrics::get() {
                 m.order_taken(order.source, started.elapsed());
             }
             state
                 .events
                 .publish(ShopEvent::of_order(EventKind::OrderCreated, &order));
-            Taken::New(order)
+            Taken::New(order, jobs)
         }
         CreatedOrder::Replayed(order) => Taken::Replayed(order),
     })

@@ -137,7 +137,7 @@ fn order_completion(
     announcer: Option<&Announcer>,
     hints: &mut Vec<String>,
 ) -> Completion {
-    if let (Some(announce), Ok(CreatedOrder::New(order))) = (announcer, &result) {
+    if let (Some(announce), Ok(CreatedOrder::New(order, _))) = (announcer, &result) {
         hints.extend(announce(order));
     }
     Box::new(move |commit: Result<(), String>| {

@@ -168,8 +168,8 @@ pub struct IdempotencyKey {
 /// The answer to storing an order.
 #[derive(Debug, Clone)]
 pub enum CreatedOrder {
-    /// Stored now.
-    New(orderbell_core::order::Order),
+    /// Stored now, with the print jobs queued for it in the same transaction.
+    New(orderbell_core::order::Order, Vec<crate::printing::PrintJob>),
     /// The idempotency key was seen with the same request: the order stored then.
     Replayed(orderbell_core::order::Order),
 }

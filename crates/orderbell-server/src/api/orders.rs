@@ -104,12 +104,20 @@ pub async fn create(
         }),
     };
     let created = take(&state, &shop, intake, &request).await?;
-    let (status, order, replayed) = match created {
-        Taken::New(o) => (StatusCode::CREATED, o, false),
-        Taken::Replayed(o) => (StatusCode::OK, o, true),
+    let (status, view, replayed) = match created {
+        // The jobs were written with the order: nothing to read back.
+        Taken::New(o, jobs) => (
+            StatusCode::CREATED,
+            OrderView::with_jobs(&state, &shop.slug, o, jobs),
+            false,
+        ),
+        Taken::Replayed(o) => (
+            StatusCode::OK,
+            order_with_jobs(&state, &shop.slug, o).await?,
+            true,
+        ),
     };
-    let location = format!("/api/v1/shops/{}/orders/{}", shop.slug, order.id);
-    let view = order_with_jobs(&state, &shop.slug, order).await?;
+    let location = format!("/api/v1/shops/{}/orders/{}", shop.slug, view.id);
     let mut response = (status, Json(view)).into_response();
     if let Ok(v) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header::LOCATION, v);

@@ -10,6 +10,7 @@ use orderbell_core::order::{
 use orderbell_core::shop::{Ordering, OrderingOptions, ReceiptText, Shop};
 use orderbell_core::user::{Role, User};
 use orderbell_store::ApiKey;
+use orderbell_store::printing::PrintJob;
 use serde::Serialize;
 
 use crate::state::AppState;
@@ -72,6 +73,18 @@ pub struct PrintJobView {
 }
 
 impl OrderView {
+    /// The order with these print jobs (its own, oldest first).
+    pub fn with_jobs(
+        state: &AppState,
+        shop_slug: &str,
+        o: Order,
+        jobs: Vec<PrintJob>,
+    ) -> OrderView {
+        let mut view = OrderView::new(state, shop_slug, o);
+        view.print_jobs = jobs.into_iter().map(PrintJobView::from).collect();
+        view
+    }
+
     pub fn new(state: &AppState, shop_slug: &str, o: Order) -> OrderView {
         OrderView {
             tracking_url: format!(
@@ -117,11 +130,9 @@ pub async fn orders_with_jobs(
         .into_iter()
         .map(|o| {
             let id = o.id.clone();
-            let mut view = OrderView::new(state, shop_slug, o);
             let (mine, rest): (Vec<_>, Vec<_>) = jobs.drain(..).partition(|j| j.order_id == id);
             jobs = rest;
-            view.print_jobs = mine.into_iter().map(PrintJobView::from).collect();
-            view
+            OrderView::with_jobs(state, shop_slug, o, mine)
         })
         .collect())
 }

@@ -83,6 +83,6 @@ pub async fn take_guest_order(
         }),
     };
     Ok(match intake::take(state, shop, intake, &request).await? {
-        Taken::New(order) | Taken::Replayed(order) => order,
+        Taken::New(order, _) | Taken::Replayed(order) => order,
     })
 }

@@ -6,14 +6,17 @@ use orderbell_core::order::{Actor, Order, OrderAction};
 
 use crate::Result;
 use crate::db::Db;
+use crate::printing::PrintJob;
 
-/// Called for new orders (a group-commit batch, or one), inside the transaction that stores them.
-pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
-    super::printing::orders_created(db, orders)?;
+/// Called for new orders (a group-commit batch, or one), inside the transaction that stores
+/// them; returns the print jobs queued for them (the 201 shows them without reading them back).
+pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<Vec<PrintJob>> {
+    let jobs = super::printing::orders_created(db, orders)?;
     for order in orders {
         super::notifications::order_created(db, order)?;
     }
-    super::alerts::orders_created(db, orders)
+    super::alerts::orders_created(db, orders)?;
+    Ok(jobs)
 }
 
 /// Called after an action changed an order, inside the same transaction.

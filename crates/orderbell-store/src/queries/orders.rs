@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use orderbell_core::{Currency, CustomerId, OrderId, ShopId, Timestamp};
 
 use crate::db::{Db, Row, Value};
+use crate::printing::PrintJob;
 use crate::records::{CreatedOrder, NewOrder, OrderFilter, OrderPage};
 use crate::{Result, StoreError, params};
 
@@ -323,7 +324,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
     order_values(&order, &mut values)?;
     insert_rows(db, &format!("INSERT INTO orders ({COLUMNS})"), 24, &values)?;
     insert_event(db, &order.id, &created_event(o))?;
-    super::effects::orders_created(db, &[&order])?;
+    let jobs = super::effects::orders_created(db, &[&order])?;
     if let Some(key) = &o.idempotency {
         db.execute(
             &format!("{KEY_INSERT} VALUES ($1, $2, $3, $4, $5)"),
@@ -336,7 +337,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
             ],
         )?;
     }
-    Ok(CreatedOrder::New(order))
+    Ok(CreatedOrder::New(order, jobs))
 }
 
 /// Stores many new orders at once (group commit): one counter update per shop, one customer
@@ -350,8 +351,8 @@ pub fn create_orders(db: &mut dyn Db, orders: &[NewOrder]) -> Result<Vec<Result<
     let numbers = number_orders(db, &mut batch)?;
     let todo = batch.fresh();
     let customer_ids = upsert_batch_customers(db, orders, &todo)?;
-    let built = insert_orders(db, orders, &todo, &numbers, customer_ids)?;
-    Ok(batch.answers(built))
+    let (built, jobs) = insert_orders(db, orders, &todo, &numbers, customer_ids)?;
+    Ok(batch.answers(built, jobs))
 }
 
 /// A batch on its way through [`create_orders`]: each request's answer once it is known before
@@ -380,7 +381,15 @@ impl<'a> Batch<'a> {
     }
 
     /// One answer per request, in order, from the orders built for the fresh ones.
-    fn answers(mut self, built: Vec<Option<Order>>) -> Vec<Result<CreatedOrder>> {
+    fn answers(
+        mut self,
+        built: Vec<Option<Order>>,
+        jobs: Vec<PrintJob>,
+    ) -> Vec<Result<CreatedOrder>> {
+        let mut jobs_of: HashMap<OrderId, Vec<PrintJob>> = HashMap::new();
+        for job in jobs {
+            jobs_of.entry(job.order_id.clone()).or_default().push(job);
+        }
         (0..self.orders.len())
             .map(|i| {
                 if let Some(result) = self.answered[i].take() {
@@ -388,7 +397,10 @@ impl<'a> Batch<'a> {
                 }
                 let source = self.replay_of[i].unwrap_or(i);
                 match &built[source] {
-                    Some(order) if source == i => Ok(CreatedOrder::New(order.clone())),
+                    Some(order) if source == i => Ok(CreatedOrder::New(
+                        order.clone(),
+                        jobs_of.remove(&order.id).unwrap_or_default(),
+                    )),
                     Some(order) => Ok(CreatedOrder::Replayed(order.clone())),
                     None => Err(StoreError::NotFound),
                 }
@@ -528,14 +540,15 @@ fn upsert_batch_customers(
 }
 
 /// The orders of the requests `todo`, their first events, their effects, their keys: built,
-/// inserted with multi-row statements, and returned by request index.
+/// inserted with multi-row statements, and returned by request index (with the print jobs
+/// queued for them).
 fn insert_orders(
     db: &mut dyn Db,
     orders: &[NewOrder],
     todo: &[usize],
     numbers: &[i64],
     mut customer_ids: Vec<Option<CustomerId>>,
-) -> Result<Vec<Option<Order>>> {
+) -> Result<(Vec<Option<Order>>, Vec<PrintJob>)> {
     let mut built: Vec<Option<Order>> = (0..orders.len()).map(|_| None).collect();
     let mut order_rows = Vec::with_capacity(todo.len() * 24);
     let mut event_rows = Vec::with_capacity(todo.len() * 8);
@@ -564,9 +577,9 @@ fn insert_orders(
     )?;
     insert_rows(db, EVENT_INSERT, 8, &event_rows)?;
     let new_orders: Vec<&Order> = built.iter().flatten().collect();
-    super::effects::orders_created(db, &new_orders)?;
+    let jobs = super::effects::orders_created(db, &new_orders)?;
     insert_rows(db, KEY_INSERT, 5, &key_rows)?;
-    Ok(built)
+    Ok((built, jobs))
 }
 
 pub fn orders(db: &mut dyn Db, shop: &ShopId, f: &OrderFilter) -> Result<OrderPage> {

@@ -340,13 +340,13 @@ fn queue(
     printer: &Printer,
     reprint: bool,
     now: Timestamp,
-) -> Result<Vec<PrintJobId>> {
+) -> Result<Vec<PrintJob>> {
     let copies = if reprint {
         1
     } else {
         printer.copies.clamp(1, 5)
     };
-    let mut ids = vec![];
+    let mut jobs = vec![];
     for copy in 1..=copies {
         let id = new_job_id(now)?;
         db.execute(
@@ -363,9 +363,23 @@ fn queue(
                 now
             ],
         )?;
-        ids.push(id);
+        jobs.push(PrintJob {
+            id,
+            shop_id: order.shop_id.clone(),
+            printer_id: printer.id.clone(),
+            printer_name: printer.name.clone(),
+            order_id: order.id.clone(),
+            copy,
+            copies,
+            reprint,
+            status: JobStatus::Queued,
+            attempts: 0,
+            error: None,
+            created_at: now,
+            updated_at: now,
+        });
     }
-    Ok(ids)
+    Ok(jobs)
 }
 
 /// Menu item → category, for printers that print some categories only.
@@ -394,7 +408,7 @@ fn auto_printers(db: &mut dyn Db, shop: &ShopId, mode: AutoPrint) -> Result<Vec<
 /// A shop's auto-printing printers, and its menu items' categories when a printer filters.
 type ShopPrinters = (Vec<Printer>, Option<ItemCategories>);
 
-fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()> {
+fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<Vec<PrintJob>> {
     let mut shops: Vec<&ShopId> = orders.iter().map(|o| &o.shop_id).collect();
     shops.dedup();
     let mut printers_of: HashMap<&ShopId, ShopPrinters> = HashMap::new();
@@ -411,6 +425,7 @@ fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()>
         printers_of.insert(shop, (printers, categories));
     }
     let empty = ItemCategories::default();
+    let mut jobs = vec![];
     for order in orders {
         let Some((printers, categories)) = printers_of.get(&order.shop_id) else {
             continue;
@@ -421,15 +436,15 @@ fn queue_auto(db: &mut dyn Db, orders: &[&Order], mode: AutoPrint) -> Result<()>
                 categories.as_ref().unwrap_or(&empty),
             );
             if filter.prints_any(order) {
-                queue(db, order, printer, false, order.updated_at)?;
+                jobs.extend(queue(db, order, printer, false, order.updated_at)?);
             }
         }
     }
-    Ok(())
+    Ok(jobs)
 }
 
-/// Queues print jobs for new orders on the shops' `on_create` printers.
-pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
+/// Queues print jobs for new orders on the shops' `on_create` printers; returns them.
+pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<Vec<PrintJob>> {
     queue_auto(db, orders, AutoPrint::OnCreate)
 }
 
@@ -466,8 +481,8 @@ pub fn reprint(
     }
     let mut jobs = vec![];
     for printer in &printers {
-        for id in queue(db, &order, printer, true, now)? {
-            jobs.extend(job(db, &printer.id, &id)?);
+        for queued in queue(db, &order, printer, true, now)? {
+            jobs.extend(job(db, &printer.id, &queued.id)?);
         }
     }
     Ok(jobs)

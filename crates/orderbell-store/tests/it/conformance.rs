@@ -106,7 +106,7 @@ fn new_order(shop: &ShopId, phone: Option<&str>, key: Option<(&str, &str)>) -> N
 
 fn created(c: CreatedOrder) -> orderbell_core::order::Order {
     match c {
-        CreatedOrder::New(o) => o,
+        CreatedOrder::New(o, _) => o,
         CreatedOrder::Replayed(o) => panic!("unexpected replay of #{}", o.number),
     }
 }
@@ -1525,7 +1525,7 @@ async fn idempotency_keys(store: Arc<dyn Store>) {
         .unwrap()
     {
         CreatedOrder::Replayed(o) => assert_eq!(o, first),
-        CreatedOrder::New(o) => panic!("a second order #{} was stored", o.number),
+        CreatedOrder::New(o, _) => panic!("a second order #{} was stored", o.number),
     }
     let conflict = store
         .create_order(new_order(&a, None, Some(("k1", "hash-2"))))
@@ -1609,7 +1609,7 @@ async fn concurrent_retries_with_one_key_make_one_order(store: Arc<dyn Store>) {
     let mut replayed = vec![];
     for t in tasks {
         match t.await.unwrap() {
-            CreatedOrder::New(o) => new.push(o),
+            CreatedOrder::New(o, _) => new.push(o),
             CreatedOrder::Replayed(o) => replayed.push(o),
         }
     }

@@ -336,7 +336,7 @@ async fn postgres_announces_new_orders_with_their_commit() {
     let mut failed = 0;
     for task in tasks {
         match task.await.unwrap() {
-            Ok(orderbell_store::CreatedOrder::New(order)) => {
+            Ok(orderbell_store::CreatedOrder::New(order, _)) => {
                 expected.insert(format!("order {} {}", order.id, order.number));
             }
             Ok(other) => panic!("not a new order: {other:?}"),

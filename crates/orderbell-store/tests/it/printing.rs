@@ -105,11 +105,34 @@ fn order(shop: &ShopId, menu_item: Option<&MenuItemId>) -> NewOrder {
     }
 }
 
+/// Places an order; the print jobs it answers with are the ones stored (one order alone, or
+/// in a batch of many).
 async fn place(store: &Arc<dyn Store>, o: NewOrder) -> orderbell_core::order::Order {
-    match store.create_order(o).await.unwrap() {
-        CreatedOrder::New(o) => o,
+    let (order, jobs) = match store.create_order(o).await.unwrap() {
+        CreatedOrder::New(o, jobs) => (o, jobs),
         CreatedOrder::Replayed(_) => panic!("replayed"),
-    }
+    };
+    let key = |j: &orderbell_store::printing::PrintJob| {
+        (
+            j.id.clone(),
+            j.order_id.clone(),
+            j.printer_id.clone(),
+            j.printer_name.clone(),
+            (j.copy, j.copies, j.reprint, j.status.as_str(), j.attempts),
+        )
+    };
+    let mut answered: Vec<_> = jobs.iter().map(key).collect();
+    let mut stored: Vec<_> = store
+        .print_jobs_of(vec![order.id.clone()])
+        .await
+        .unwrap()
+        .iter()
+        .map(key)
+        .collect();
+    answered.sort();
+    stored.sort();
+    assert_eq!(answered, stored, "the jobs answered are the jobs stored");
+    order
 }
 
 stories!(

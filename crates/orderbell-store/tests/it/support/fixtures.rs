@@ -46,7 +46,7 @@ pub async fn shop(store: &Arc<dyn Store>, slug: &str, owner: &UserId) -> ShopId 
 
 pub async fn order(store: &Arc<dyn Store>, shop: &ShopId, at: Timestamp) -> Order {
     match store.create_order(new_order(shop, at)).await.unwrap() {
-        CreatedOrder::New(o) => o,
+        CreatedOrder::New(o, _) => o,
         CreatedOrder::Replayed(_) => panic!("replayed"),
     }
 }

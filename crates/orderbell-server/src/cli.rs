@@ -130,6 +130,33 @@ pub enum ApiKeyCommand {
     },
 }
 
+/// The whole of the `orderbell` binary's `main`: parses the arguments, runs them on a tokio
+/// runtime and turns the result into the exit code. It lives here, not in `main.rs`, because
+/// what a binary's `main` instantiates (the runtime's `block_on` over the whole program's
+/// future, clap's parser) is compiled again, alone, in the binary's crate: with `#[tokio::main]`
+/// in `main.rs` that crate took half a minute of a cold release build (docs/benchmarks.md,
+/// "Cold release build").
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the command line; the process exit code follows the result.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(&cli.overrides)?;

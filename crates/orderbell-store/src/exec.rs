@@ -108,22 +108,24 @@ impl Writer {
             });
             (ok, completion)
         });
-        self.jobs
-            .send(WriteJob::Run(job))
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        self.submit(WriteJob::Run(job)).await?;
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
     }
 
+    /// Queues a job; not generic, so compiled once (see `Readers::submit`).
+    async fn submit(&self, job: WriteJob) -> Result<(), StoreError> {
+        self.jobs
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))
+    }
+
     /// Stores a new order; answers after it is committed.
     pub async fn create_order(&self, order: NewOrder) -> Result<CreatedOrder, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(WriteJob::Order(Box::new(order), reply))
-            .await
-            .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?;
+        self.submit(WriteJob::Order(Box::new(order), reply)).await?;
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the writer has stopped".into()))?
@@ -364,22 +366,28 @@ impl Readers {
             .unwrap_or_else(|_| Err(StoreError::Backend("a read job panicked".into())));
             let _ = reply.send(result);
         });
+        self.submit(job).await?;
+        answer
+            .await
+            .map_err(|_| StoreError::Unavailable("a reader has stopped".into()))?
+    }
+
+    /// Queues a read job. Not generic, so it is compiled once rather than once for every kind
+    /// of read (`run` is instantiated for each of the store's reads).
+    async fn submit(&self, job: ReadJob) -> Result<(), StoreError> {
         let sender = self.jobs.clone();
         // The queue is bounded; waiting for room must not block the async runtime.
         match sender.try_send(job) {
-            Ok(()) => {}
+            Ok(()) => Ok(()),
             Err(crossbeam_channel::TrySendError::Full(job)) => {
                 tokio::task::spawn_blocking(move || sender.send(job))
                     .await
                     .map_err(|_| StoreError::Unavailable("readers are busy".into()))?
-                    .map_err(|_| StoreError::Unavailable("readers have stopped".into()))?;
+                    .map_err(|_| StoreError::Unavailable("readers have stopped".into()))
             }
             Err(crossbeam_channel::TrySendError::Disconnected(_)) => {
-                return Err(StoreError::Unavailable("readers have stopped".into()));
+                Err(StoreError::Unavailable("readers have stopped".into()))
             }
         }
-        answer
-            .await
-            .map_err(|_| StoreError::Unavailable("a reader has stopped".into()))?
     }
 }

@@ -142,29 +142,36 @@ impl SqlStore {
         blocking(move || open_writer(&backend).map(|(_, _, ran)| ran)).await
     }
 
-    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
+    // `write`, `read` and `read_snapshot` hand back the writer's and readers' own futures
+    // rather than wrapping each in one more `async fn` state machine: there is one
+    // instantiation of each per kind of query, and together they were a good part of this
+    // crate's build time (docs/benchmarks.md, "Cold release build").
+    pub(crate) fn write<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + use<'_, T, F>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     {
-        self.writer.run(f).await
+        self.writer.run(f)
     }
 
-    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(crate) fn read<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + use<'_, T, F>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     {
-        self.readers.run(false, f).await
+        self.readers.run(false, f)
     }
 
     /// A read whose queries all see one snapshot.
-    pub(crate) async fn read_snapshot<T, F>(&self, f: F) -> Result<T>
+    pub(crate) fn read_snapshot<T, F>(
+        &self,
+        f: F,
+    ) -> impl Future<Output = Result<T>> + use<'_, T, F>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     {
-        self.readers.run(true, f).await
+        self.readers.run(true, f)
     }
 }
 

@@ -132,16 +132,28 @@ impl Writer {
     }
 }
 
-/// Keeps the announcement of `result` when it is a new order.
+/// The hints announcing the new orders of one transaction, sent right before its commit.
+struct Announcements<'a> {
+    announcer: Option<&'a Announcer>,
+    hints: Vec<String>,
+}
+
+impl Announcements<'_> {
+    /// Keeps the announcement of `result` when it is a new order.
+    fn note(&mut self, result: &Result<CreatedOrder, StoreError>) {
+        if let (Some(announce), Ok(CreatedOrder::New(order, _))) = (self.announcer, result) {
+            self.hints.extend(announce(order));
+        }
+    }
+}
+
+/// Answers `reply` with `result` once the transaction is over; announces it if it is new.
 fn order_completion(
     reply: OrderReply,
     result: Result<CreatedOrder, StoreError>,
-    announcer: Option<&Announcer>,
-    hints: &mut Vec<String>,
+    announcements: &mut Announcements<'_>,
 ) -> Completion {
-    if let (Some(announce), Ok(CreatedOrder::New(order, _))) = (announcer, &result) {
-        hints.extend(announce(order));
-    }
+    announcements.note(&result);
     Box::new(move |commit: Result<(), String>| {
         let outcome = match commit {
             Ok(()) => result,
@@ -163,10 +175,13 @@ fn run_orders(
     if orders.is_empty() {
         return true;
     }
-    let mut hints = Vec::new();
-    let all_ok = store_orders(db, orders, savepoint, announcer, &mut hints, completions);
-    if all_ok && !hints.is_empty() {
-        pg_events::notify_in_transaction(db, &hints);
+    let mut announcements = Announcements {
+        announcer,
+        hints: Vec::new(),
+    };
+    let all_ok = store_orders(db, orders, savepoint, &mut announcements, completions);
+    if all_ok && !announcements.hints.is_empty() {
+        pg_events::notify_in_transaction(db, &announcements.hints);
     }
     all_ok
 }
@@ -175,8 +190,7 @@ fn store_orders(
     db: &mut dyn Db,
     orders: Vec<(NewOrder, OrderReply)>,
     savepoint: bool,
-    announcer: Option<&Announcer>,
-    hints: &mut Vec<String>,
+    announcements: &mut Announcements<'_>,
     completions: &mut Vec<Completion>,
 ) -> bool {
     if !savepoint {
@@ -185,7 +199,7 @@ fn store_orders(
         for (order, reply) in orders {
             let result = run_job(db, false, |db| orders::create_order(db, &order));
             all_ok &= result.is_ok();
-            completions.push(order_completion(reply, result, announcer, hints));
+            completions.push(order_completion(reply, result, announcements));
         }
         return all_ok;
     }
@@ -202,7 +216,7 @@ fn store_orders(
     match together {
         Ok(results) if db.batch("RELEASE orders").is_ok() => {
             for (reply, result) in replies.into_iter().zip(results) {
-                completions.push(order_completion(reply, result, announcer, hints));
+                completions.push(order_completion(reply, result, announcements));
             }
         }
         other => {
@@ -212,7 +226,7 @@ fn store_orders(
             let _ = db.batch("ROLLBACK TO orders; RELEASE orders");
             for (order, reply) in batch.iter().zip(replies) {
                 let result = run_job(db, true, |db| orders::create_order(db, order));
-                completions.push(order_completion(reply, result, announcer, hints));
+                completions.push(order_completion(reply, result, announcements));
             }
         }
     }

@@ -10,6 +10,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use orderbell_core::order::Order;
+use orderbell_core::shop::Shop;
 use orderbell_core::{CategoryId, OrderId, PrintJobId, PrinterId, ShopId, Timestamp};
 
 use crate::Result;
@@ -187,6 +189,18 @@ pub struct PrintJob {
     pub updated_at: Timestamp,
 }
 
+/// What [`PrintingStore::owed_work`] reads.
+#[derive(Debug, Clone, Default)]
+pub struct OwedWork {
+    /// Owed jobs, oldest first.
+    pub jobs: Vec<PrintJob>,
+    /// The shop, read only when `jobs` is not empty (`None` then: the shop is gone).
+    pub shop: Option<Shop>,
+    /// The orders of the jobs never sent to any client yet (`attempts == 0`): the others'
+    /// orders are usually held by the session already.
+    pub orders: Vec<Order>,
+}
+
 /// A client's acknowledgement of a job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobAck {
@@ -231,6 +245,10 @@ pub trait PrintingStore: Send + Sync {
     ) -> Result<()>;
     /// Jobs owed to a printer (queued or delivered, not yet final), oldest first.
     async fn owed_jobs(&self, printer: &PrinterId, limit: i64) -> Result<Vec<PrintJob>>;
+    /// What a connected printer's session reads when it wakes, in one trip to the store: the
+    /// jobs of [`owed_jobs`](Self::owed_jobs), and when there are any, the shop as it is now
+    /// and the orders of the jobs never sent yet.
+    async fn owed_work(&self, shop: &ShopId, printer: &PrinterId, limit: i64) -> Result<OwedWork>;
     /// Counts a delivery attempt of these jobs.
     async fn jobs_sent(
         &self,

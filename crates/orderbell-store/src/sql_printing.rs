@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use orderbell_core::{OrderId, PrintJobId, PrinterId, ShopId, Timestamp};
 
 use crate::printing::{
-    DeviceHello, JobAck, NewPrinter, PrintJob, Printer, PrinterChange, PrintingStore,
+    DeviceHello, JobAck, NewPrinter, OwedWork, PrintJob, Printer, PrinterChange, PrintingStore,
 };
 use crate::queries::printing as q;
 use crate::{Result, SqlStore};
@@ -74,6 +74,12 @@ impl PrintingStore for SqlStore {
     async fn owed_jobs(&self, printer: &PrinterId, limit: i64) -> Result<Vec<PrintJob>> {
         let printer = printer.clone();
         self.read(move |db| q::owed_jobs(db, &printer, limit)).await
+    }
+
+    async fn owed_work(&self, shop: &ShopId, printer: &PrinterId, limit: i64) -> Result<OwedWork> {
+        let (shop, printer) = (shop.clone(), printer.clone());
+        self.read(move |db| q::owed_work(db, &shop, &printer, limit))
+            .await
     }
 
     async fn jobs_sent(

@@ -449,13 +449,22 @@ impl Session {
         loop {
             // Jobs sent and not final yet come first in the list: read past them.
             let limit = BATCH + i64::try_from(self.acks.unfinished()).unwrap_or(i64::MAX / 2);
-            let owed = match self.state.store.owed_jobs(&self.printer.id, limit).await {
-                Ok(jobs) => jobs,
+            // One trip to the store: the owed jobs, the shop as it is now (its name, language
+            // and ticket lines may have changed since the printer connected) and the orders of
+            // the jobs never sent.
+            let work = match self
+                .state
+                .store
+                .owed_work(&self.shop.id, &self.printer.id, limit)
+                .await
+            {
+                Ok(work) => work,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not read owed print jobs");
                     return true;
                 }
             };
+            let owed = work.jobs;
             if i64::try_from(owed.len()).unwrap_or(i64::MAX) < limit {
                 self.acks.keep_owed(&owed);
             }
@@ -466,13 +475,11 @@ impl Session {
             if fresh.is_empty() {
                 return true;
             }
-            // The shop as it is now: its name, language and ticket lines may have changed since
-            // the printer connected (one read per batch of jobs).
-            match self.state.store.shop(&self.shop.id).await {
-                Ok(Some(shop)) => self.shop = shop,
-                Ok(None) => return false,
-                Err(e) => tracing::warn!(error = %e, "could not re-read the shop for tickets"),
+            match work.shop {
+                Some(shop) => self.shop = shop,
+                None => return false,
             }
+            self.hold_orders(work.orders);
             self.read_orders(&fresh).await;
             let mut sent_now = vec![];
             for job in fresh {
@@ -512,16 +519,19 @@ impl Session {
         }
         let ids = missing.into_iter().cloned().collect();
         match self.state.store.orders_by_ids(ids).await {
-            Ok(found) => {
-                if self.orders.len() + found.len() > ORDERS_HELD {
-                    self.orders.clear();
-                }
-                self.orders
-                    .extend(found.into_iter().map(|o| (o.id.clone(), o)));
-            }
+            Ok(found) => self.hold_orders(found),
             // Each job's frame reads its order on its own below.
             Err(e) => tracing::warn!(error = %e, "could not read the orders of print jobs"),
         }
+    }
+
+    /// Keeps these orders for the frames of their jobs (at most [`ORDERS_HELD`]).
+    fn hold_orders(&mut self, found: Vec<Order>) {
+        if self.orders.len() + found.len() > ORDERS_HELD {
+            self.orders.clear();
+        }
+        self.orders
+            .extend(found.into_iter().map(|o| (o.id.clone(), o)));
     }
 
     async fn job_frame(&mut self, job: &PrintJob) -> Option<Job> {

@@ -393,19 +393,8 @@ impl Cluster {
 
     /// Posts an order to `base`; returns the answer's status and body.
     async fn post_order(&self, base: &str, note: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{base}/api/v1/shops/{SLUG}/orders"))
-            .bearer_auth(&self.key)
-            .json(
-                &json!({"items":[{"name":"Americano","quantity":1,"unit_price":4500}],
-                          "note": note}),
-            )
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let url = format!("{base}/api/v1/shops/{SLUG}/orders");
+        post_order(&self.http, &url, &self.key, AMERICANO, note).await
     }
 
     /// Signs the owner in on `base` and returns the session cookie's value.
@@ -496,6 +485,29 @@ impl Cluster {
 }
 
 /// Starts instance `i` on a free port and waits for its "listening" line.
+/// One Americano.
+const AMERICANO: &str = r#"[{"name":"Americano","quantity":1,"unit_price":4500}]"#;
+
+/// Posts an order of `items` (JSON) with `note` (if any) to a shop's orders route `url`; the answer's
+/// status (0 when no answer came) and body.
+async fn post_order(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    items: &str,
+    note: &str,
+) -> (u16, Value) {
+    let mut body = json!({"items": serde_json::from_str::<Value>(items).unwrap()});
+    if !note.is_empty() {
+        body["note"] = note.into();
+    }
+    let Ok(res) = http.post(url).bearer_auth(key).json(&body).send().await else {
+        return (0, Value::Null);
+    };
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 async fn start_instance(
     database: &str,
     dir: &Path,
@@ -984,18 +996,10 @@ async fn an_instance_killed_under_load_loses_nothing() {
             while Instant::now() < end {
                 n += 1;
                 let note = format!("load {client}-{n}");
-                let res = http
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .json(
-                        &json!({"items":[{"name":"Americano","quantity":1,"unit_price":4500},
-                                            {"name":"Latte","quantity":2,"unit_price":5000}],
-                                  "note": note}),
-                    )
-                    .send()
-                    .await;
-                let body = match res {
-                    Ok(r) if r.status() == 201 => r.json::<Value>().await.ok(),
+                let items = r#"[{"name":"Americano","quantity":1,"unit_price":4500},
+                                {"name":"Latte","quantity":2,"unit_price":5000}]"#;
+                let body = match post_order(&http, &url, &key, items, &note).await {
+                    (201, body) => Some(body),
                     _ => None,
                 };
                 match body {
@@ -1245,20 +1249,10 @@ async fn a_lost_listen_connection_loses_nothing() {
     };
     let mut tracked = vec![];
     for (slug, key) in [(SLUG, &cluster.key), ("elsewhere", &other_key)] {
-        let order: Value = cluster
-            .http
-            .post(format!(
-                "{}/api/v1/shops/{slug}/orders",
-                cluster.base(other)
-            ))
-            .bearer_auth(key)
-            .json(&json!({"items":[{"name":"Tea","quantity":1,"unit_price":3000}]}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let url = format!("{}/api/v1/shops/{slug}/orders", cluster.base(other));
+        let tea = r#"[{"name":"Tea","quantity":1,"unit_price":3000}]"#;
+        let (status, order) = post_order(&cluster.http, &url, key, tea, "").await;
+        assert_eq!(status, 201, "{order}");
         let path = order["tracking_url"]
             .as_str()
             .unwrap()
@@ -1411,16 +1405,8 @@ async fn a_stopping_instance_drains_without_dropping_anyone() {
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
-                let status = http
-                    .post(&url)
-                    .bearer_auth(&key)
-                    .json(
-                        &json!({"items":[{"name":"Americano","quantity":1,"unit_price":4500}],
-                                  "note": format!("drain {client}-{n}")}),
-                    )
-                    .send()
-                    .await
-                    .map_or(0, |r| r.status().as_u16());
+                let note = format!("drain {client}-{n}");
+                let (status, _) = post_order(&http, &url, &key, AMERICANO, &note).await;
                 statuses.lock().unwrap().push(status);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }

@@ -8,7 +8,8 @@ use orderbell_core::{CategoryId, OrderId, PrintJobId, PrinterId, ShopId, Timesta
 
 use crate::db::{Db, Row, Value};
 use crate::printing::{
-    AutoPrint, DeviceHello, JobAck, JobStatus, NewPrinter, PrintJob, Printer, PrinterChange,
+    AutoPrint, DeviceHello, JobAck, JobStatus, NewPrinter, OwedWork, PrintJob, Printer,
+    PrinterChange,
 };
 use crate::{Result, StoreError, params};
 
@@ -226,6 +227,29 @@ pub fn owed_jobs(db: &mut dyn Db, printer: &PrinterId, limit: i64) -> Result<Vec
         .collect()
 }
 
+/// [`owed_jobs`], with the shop and the orders of the jobs never sent when there are any.
+pub fn owed_work(
+    db: &mut dyn Db,
+    shop: &ShopId,
+    printer: &PrinterId,
+    limit: i64,
+) -> Result<OwedWork> {
+    let jobs = owed_jobs(db, printer, limit)?;
+    if jobs.is_empty() {
+        return Ok(OwedWork::default());
+    }
+    let shop = super::shops::shop(db, shop)?;
+    let mut ids: Vec<OrderId> = jobs
+        .iter()
+        .filter(|j| j.attempts == 0)
+        .map(|j| j.order_id.clone())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let orders = super::orders::orders_by_ids(db, &ids)?;
+    Ok(OwedWork { jobs, shop, orders })
+}
+
 pub fn jobs_sent(
     db: &mut dyn Db,
     printer: &PrinterId,
@@ -244,13 +268,6 @@ pub fn jobs_sent(
         )?;
     }
     Ok(())
-}
-
-fn job(db: &mut dyn Db, printer: &PrinterId, id: &PrintJobId) -> Result<Option<PrintJob>> {
-    let sql = format!("SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.printer_id = $1 AND j.id = $2");
-    db.query_opt(&sql, params![printer.as_str(), id.as_str()])?
-        .map(|r| job_from(&r))
-        .transpose()
 }
 
 /// Applies a printer's acknowledgements in the order they came, with one read of the jobs (and
@@ -481,9 +498,7 @@ pub fn reprint(
     }
     let mut jobs = vec![];
     for printer in &printers {
-        for queued in queue(db, &order, printer, true, now)? {
-            jobs.extend(job(db, &printer.id, &queued.id)?);
-        }
+        jobs.extend(queue(db, &order, printer, true, now)?);
     }
     Ok(jobs)
 }
@@ -524,11 +539,10 @@ pub fn expire_jobs(
 
 pub fn print_jobs_of(db: &mut dyn Db, orders: &[OrderId]) -> Result<Vec<PrintJob>> {
     let mut jobs = vec![];
-    for chunk in orders.chunks(100) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+    for chunk in super::padded_chunks(orders) {
         let sql = format!(
             "SELECT {JOB_COLUMNS} {JOB_FROM} WHERE j.order_id IN ({}) ORDER BY j.created_at, j.copy, j.id",
-            marks.join(", ")
+            super::marks(1, chunk.len())
         );
         let values: Vec<Value> = chunk.iter().map(|o| Value::from(o.as_str())).collect();
         for r in db.query(&sql, &values)? {

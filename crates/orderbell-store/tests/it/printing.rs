@@ -140,7 +140,8 @@ stories!(
     acknowledgements_recorded_together,
     auto_print_modes_and_categories,
     batches_queue_jobs_too,
-    revoke_and_expire
+    revoke_and_expire,
+    a_waking_session_reads_its_work_at_once
 );
 
 async fn jobs_follow_the_order_and_its_acknowledgements(store: Arc<dyn Store>) {
@@ -248,6 +249,51 @@ async fn jobs_follow_the_order_and_its_acknowledgements(store: Arc<dyn Store>) {
     let events = store.order_events(&s, &o.id).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, ["created", "print_printed", "print_failed"]);
+}
+
+/// What a printer session reads when it wakes: nothing (and no shop) while nothing is owed;
+/// then the owed jobs as `owed_jobs` lists them, the shop as it is now, and the orders of the
+/// jobs never sent, each once however many copies it has.
+async fn a_waking_session_reads_its_work_at_once(store: Arc<dyn Store>) {
+    let s = shop(&store).await;
+    let counter = printer(&store, &s, "Counter", AutoPrint::OnCreate, 2, None).await;
+    let idle = store.owed_work(&s, &counter, 10).await.unwrap();
+    assert!(idle.jobs.is_empty() && idle.shop.is_none() && idle.orders.is_empty());
+
+    let first = place(&store, order(&s, None)).await;
+    let second = place(&store, order(&s, None)).await;
+    let work = store.owed_work(&s, &counter, 10).await.unwrap();
+    let listed = store.owed_jobs(&counter, 10).await.unwrap();
+    let ids = |jobs: &[orderbell_store::printing::PrintJob]| {
+        jobs.iter().map(|j| j.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&work.jobs), ids(&listed));
+    assert_eq!(work.jobs.len(), 4, "two orders, two copies each");
+    assert_eq!(work.shop.as_ref().map(|x| &x.id), Some(&s));
+    let mut orders: Vec<OrderId> = work.orders.iter().map(|o| o.id.clone()).collect();
+    orders.sort();
+    let mut placed = vec![first.id.clone(), second.id.clone()];
+    placed.sort();
+    assert_eq!(orders, placed, "each order once");
+    assert_eq!(work.orders[0].items[0].name, "Latte");
+
+    // Both copies of the first order were sent: only the second order is read again.
+    let sent: Vec<PrintJobId> = work
+        .jobs
+        .iter()
+        .filter(|j| j.order_id == first.id)
+        .map(|j| j.id.clone())
+        .collect();
+    store.jobs_sent(&counter, sent, now()).await.unwrap();
+    let work = store.owed_work(&s, &counter, 10).await.unwrap();
+    assert_eq!(work.jobs.len(), 4, "sent is still owed until final");
+    let orders: Vec<&OrderId> = work.orders.iter().map(|o| &o.id).collect();
+    assert_eq!(orders, [&second.id]);
+
+    // A limit cuts the jobs, oldest first, as `owed_jobs` does.
+    let work = store.owed_work(&s, &counter, 1).await.unwrap();
+    assert_eq!(ids(&work.jobs), ids(&listed[..1]));
+    assert!(work.orders.is_empty(), "the first order's jobs were sent");
 }
 
 /// What a fast printer's session records in one write: more jobs than one statement names

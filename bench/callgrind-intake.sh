@@ -7,7 +7,8 @@
 #   bench/callgrind-intake.sh ./target/release/orderbell [N] [CLIENTS]
 #
 # Environment: ORDERBELL_METRICS=on to measure with metrics on; SCRAPE_EVERY=S to scrape
-# /metrics every S seconds meanwhile (as Prometheus would). Prints instructions per request.
+# /metrics every S seconds meanwhile (as Prometheus would); KEEP=DIR to keep callgrind's files
+# there (for `callgrind_annotate --tree=caller`). Prints instructions per request.
 set -euo pipefail
 bin=$1
 n=${2:-2000}
@@ -51,6 +52,9 @@ total() {
     done
     echo "$sum"
 }
+if [ -n "${KEEP:-}" ]; then
+    mkdir -p "$KEEP" && cp "$work"/cg."$vpid"* "$KEEP"/
+fi
 h=$(total healthz)
 o=$(total orders)
 echo "instructions per /healthz: $((h / n))"

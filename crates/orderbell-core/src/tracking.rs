@@ -6,34 +6,42 @@
 use crate::OrderId;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 const TAG_LEN: usize = 16;
 
+/// The server's tracking key, held as the HMAC state that has already taken the key and the
+/// domain prefix: a tag then costs the id's own hashing only (a token is made for every order
+/// answered).
 #[derive(Clone)]
-pub struct TrackingKey([u8; 32]);
+pub struct TrackingKey(Hmac<Sha256>);
 
 impl TrackingKey {
     pub fn from_bytes(bytes: [u8; 32]) -> TrackingKey {
-        TrackingKey(bytes)
+        // A key shorter than SHA-256's 64-byte block is zero-padded to it (RFC 2104, section
+        // 2), so the padded block is the same key, and `KeyInit::new` takes it without a
+        // length check that could fail.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&bytes);
+        let mut mac = <Hmac<Sha256> as KeyInit>::new(&block.into());
+        mac.update(b"orderbell tracking v1\0");
+        TrackingKey(mac)
     }
 
     /// Parses the hex form kept in settings.
     pub fn from_hex(text: &str) -> Option<TrackingKey> {
         let bytes = hex::decode(text).ok()?;
-        Some(TrackingKey(bytes.try_into().ok()?))
+        Some(TrackingKey::from_bytes(bytes.try_into().ok()?))
     }
 
     fn tag(&self, id: &[u8; 16]) -> [u8; TAG_LEN] {
+        let mut mac = self.0.clone();
+        mac.update(id);
         let mut tag = [0u8; TAG_LEN];
-        // HMAC takes keys of any length, so this cannot fail.
-        if let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&self.0) {
-            mac.update(b"orderbell tracking v1\0");
-            mac.update(id);
-            tag.copy_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
-        }
+        tag.copy_from_slice(&mac.finalize().into_bytes()[..TAG_LEN]);
         tag
     }
 
@@ -72,6 +80,9 @@ mod tests {
         let id = OrderId::from_parts(1_800_000_000_000, [3; 10]);
         let token = key.token(&id);
         assert_eq!(token.len(), 43);
+        // Computed independently with Python's `hmac` (key 07×32, message the prefix and the
+        // id's 16 bytes): the prepared HMAC state gives the tokens already handed out.
+        assert_eq!(token, "AaMYXFAAAwMDAwMDAwMDA6H2ihsK5QTMBQH6_ko4-J8");
         assert_eq!(key.order_id(&token), Some(id.clone()));
         assert_eq!(key.token(&id), token, "stable");
         // Another key, a flipped character, or a truncated token are all refused.

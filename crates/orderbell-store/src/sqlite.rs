@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
@@ -76,6 +77,12 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "coordination",
         include_str!("../migrations/sqlite/0012_coordination.sql"),
     ),
+    // SQLite only (PostgreSQL has nothing to change): see the file.
+    (
+        13,
+        "check_lists",
+        include_str!("../migrations/sqlite/0013_check_lists.sql"),
+    ),
 ];
 
 /// The file a `sqlite:` URL names: `sqlite://data/orderbell.db` (relative),
@@ -110,11 +117,7 @@ impl SqliteDb {
              PRAGMA cache_size = -16000;",
         )
         .map_err(|e| unavailable(path, &e))?;
-        conn.set_prepared_statement_cache_capacity(128);
-        Ok(SqliteDb {
-            conn,
-            sql: String::new(),
-        })
+        SqliteDb::with_cache(conn, path)
     }
 
     /// Opens a read-only connection to an existing database file.
@@ -124,6 +127,17 @@ impl SqliteDb {
             | OpenFlags::SQLITE_OPEN_URI;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| unavailable(path, &e))?;
         conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA cache_size = -8000;")
+            .map_err(|e| unavailable(path, &e))?;
+        SqliteDb::with_cache(conn, path)
+    }
+
+    /// Statements are prepared once per connection and kept (128 of them). The query planner
+    /// stability guarantee keeps them valid: without it SQLite plans some statements around
+    /// the value bound to a parameter (a `LIMIT $n`, for one) and then throws the plan away
+    /// at every new binding, so the outbox claim and the owed-jobs read were compiled again
+    /// at every run (`sqlite3Reprepare`, docs/benchmarks.md).
+    fn with_cache(conn: Connection, path: &Path) -> Result<SqliteDb, StoreError> {
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)
             .map_err(|e| unavailable(path, &e))?;
         conn.set_prepared_statement_cache_capacity(128);
         Ok(SqliteDb {

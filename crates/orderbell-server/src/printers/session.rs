@@ -465,7 +465,11 @@ impl Session {
                 }
             };
             let owed = work.jobs;
-            if i64::try_from(owed.len()).unwrap_or(i64::MAX) < limit {
+            // A full page may hide more owed jobs: read again after sending. Otherwise this
+            // read saw everything owed; a job committed since has woken the session again
+            // (`Notify::notify_one` keeps the wake-up), so a second read would find nothing.
+            let complete = i64::try_from(owed.len()).unwrap_or(i64::MAX) < limit;
+            if complete {
                 self.acks.keep_owed(&owed);
             }
             let fresh: Vec<PrintJob> = owed
@@ -503,6 +507,9 @@ impl Session {
                     tracing::warn!(error = %e, "could not count print job deliveries");
                 }
             });
+            if complete {
+                return true;
+            }
         }
     }
 

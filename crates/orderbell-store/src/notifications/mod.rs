@@ -2,7 +2,7 @@
 //! settings, the outbox with its delivery log, and the provider webhook log.
 //!
 //! Outbox rows are written in the same transaction as the order change that causes them
-//! (`queries::notifications::order_created` / `order_changed`). A dispatcher then claims due rows
+//! (`queries::notifications::orders_created` / `order_changed`). A dispatcher then claims due rows
 //! with a lease ([`NotificationStore::claim_notifications`]), sends them after the claim has
 //! committed, and records each outcome ([`NotificationStore::finish_notifications`]). A lease
 //! that runs out (a crashed instance) makes the row claimable again; completions carry the claim

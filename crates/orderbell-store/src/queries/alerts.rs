@@ -50,8 +50,9 @@ pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
         let policy = match policies.get(&order.shop_id) {
             Some(p) => p,
             None => {
-                let shop = super::shops::shop(db, &order.shop_id)?.ok_or(StoreError::NotFound)?;
-                policies.entry(order.shop_id.clone()).or_insert(shop.alerts)
+                let policy =
+                    super::shops::alert_policy(db, &order.shop_id)?.ok_or(StoreError::NotFound)?;
+                policies.entry(order.shop_id.clone()).or_insert(policy)
             }
         };
         let timer = escalation::start(policy, order.created_at);

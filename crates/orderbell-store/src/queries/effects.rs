@@ -12,9 +12,7 @@ use crate::printing::PrintJob;
 /// them; returns the print jobs queued for them (the 201 shows them without reading them back).
 pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<Vec<PrintJob>> {
     let jobs = super::printing::orders_created(db, orders)?;
-    for order in orders {
-        super::notifications::order_created(db, order)?;
-    }
+    super::notifications::orders_created(db, orders)?;
     super::alerts::orders_created(db, orders)?;
     Ok(jobs)
 }

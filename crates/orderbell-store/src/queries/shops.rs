@@ -141,6 +141,16 @@ pub fn shop(db: &mut dyn Db, id: &ShopId) -> Result<Option<Shop>> {
         .transpose()
 }
 
+/// A shop's escalation policy alone (the new orders of a write batch need no more of the shop).
+pub fn alert_policy(db: &mut dyn Db, id: &ShopId) -> Result<Option<AlertPolicy>> {
+    db.query_opt(
+        "SELECT alerts FROM shops WHERE id = $1",
+        params![id.as_str()],
+    )?
+    .map(|r| alerts_from(r.opt_text(0)?))
+    .transpose()
+}
+
 pub fn all_shops(db: &mut dyn Db) -> Result<Vec<Shop>> {
     let sql = format!("SELECT {SHOP_COLUMNS} FROM shops ORDER BY slug");
     db.query(&sql, &[])?

@@ -1764,6 +1764,66 @@ async fn sqlite_data_survives_reopening_and_migrations_run_once() {
     assert_eq!(store.backend(), "sqlite");
 }
 
+/// SQLite's migration 13 copies the tables every order writes into the same shape with their
+/// CHECKs as comparisons: run again over a database with an order, it keeps every row and
+/// every rule (a status outside the list is still refused).
+#[tokio::test]
+async fn sqlite_check_lists_keep_rows_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orderbell.db");
+    let url = format!("sqlite://{}", path.display());
+    let order = {
+        let store = orderbell_store::open(&url).await.unwrap();
+        let owner = user(&store, "c@example.com").await;
+        let s = shop(&store, "checks", &owner).await;
+        created(store.create_order(new_order(&s, None, None)).await.unwrap())
+    };
+    let (_, name, sql) = orderbell_store::sqlite::MIGRATIONS
+        .iter()
+        .find(|m| m.0 == 13)
+        .unwrap();
+    assert_eq!(*name, "check_lists");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
+    let timers = |conn: &rusqlite::Connection| -> Vec<(String, String, String)> {
+        let mut stmt = conn
+            .prepare("SELECT order_id, status, next_step FROM order_alerts ORDER BY order_id")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let before = timers(&conn);
+    assert_eq!(before.len(), 1, "the new order's escalation timer");
+    assert_eq!(before[0].0, order.id.as_str());
+    conn.execute_batch(&format!("BEGIN; {sql} COMMIT;"))
+        .unwrap();
+    assert_eq!(timers(&conn), before);
+    let update = |column: &str, value: &str| {
+        conn.execute(&format!("UPDATE order_alerts SET {column} = ?1"), [value])
+    };
+    assert!(update("status", "snoozed").is_err());
+    assert!(update("next_step", "dance").is_err());
+    update("status", "answered").unwrap();
+    update("next_step", "miss").unwrap();
+    for (table, column) in [
+        ("print_jobs", "status"),
+        ("notifications", "status"),
+        ("notifications", "recipient"),
+    ] {
+        let check: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(check.contains(&format!("{column} = ")), "{table}: {check}");
+        assert!(!check.contains(&format!("{column} IN")), "{table}: {check}");
+    }
+}
+
 #[tokio::test]
 async fn bad_urls_are_refused() {
     assert!(matches!(

@@ -1,6 +1,8 @@
 //! Queuing notifications, inside the order's own transaction: who hears of a new order or a
 //! status change, on which channel, with which snapshot of the order.
 
+use std::collections::HashMap;
+
 use orderbell_core::order::{Actor, Order, OrderAction};
 use orderbell_core::{ShopId, Timestamp, UserId};
 
@@ -113,24 +115,35 @@ pub fn to_members(
     Ok(())
 }
 
-/// Queues notifications of a new order for the shop's members' linked channels.
-pub fn order_created(db: &mut dyn Db, order: &Order) -> Result<()> {
-    // One query when nobody linked anything (order intake stays cheap).
-    let links = member_links(db, &order.shop_id)?;
-    if links.is_empty() {
-        return Ok(());
+/// Queues notifications of new orders (a write batch) for their shops' members' linked
+/// channels. One query per shop when nobody linked anything (order intake stays cheap).
+pub fn orders_created(db: &mut dyn Db, orders: &[&Order]) -> Result<()> {
+    let mut links: HashMap<&ShopId, Vec<Row>> = HashMap::new();
+    for order in orders {
+        let rows = match links.get(&order.shop_id) {
+            Some(rows) => rows,
+            None => {
+                let rows = member_links(db, &order.shop_id)?;
+                links.entry(&order.shop_id).or_insert(rows)
+            }
+        };
+        if rows.is_empty() {
+            continue;
+        }
+        let rows = rows.clone();
+        let shop = shop_of(db, &order.shop_id)?;
+        let payload = payload(order, &shop, None, None)?;
+        to_members(
+            db,
+            order,
+            &shop,
+            NotifyEvent::NewOrder,
+            &payload,
+            rows,
+            order.updated_at,
+        )?;
     }
-    let shop = shop_of(db, &order.shop_id)?;
-    let payload = payload(order, &shop, None, None)?;
-    to_members(
-        db,
-        order,
-        &shop,
-        NotifyEvent::NewOrder,
-        &payload,
-        links,
-        order.updated_at,
-    )
+    Ok(())
 }
 
 fn event_of(action: &OrderAction) -> Option<NotifyEvent> {

@@ -1,7 +1,7 @@
 //! The notification outbox, delivery log, channel links, link codes, per-shop settings and the
 //! webhook log, written once for both backends.
 //!
-//! `order_created` and `order_changed` run inside the order's own transaction: the rows they
+//! `orders_created` and `order_changed` run inside the order's own transaction: the rows they
 //! write commit (or roll back) with the order, so a notification is never lost nor sent for an
 //! order that does not exist. Nothing here talks to a provider.
 //!
@@ -20,7 +20,7 @@ mod webhooks;
 use orderbell_core::Timestamp;
 
 pub use delivery_log::{by_id, cancel, of_order, report};
-pub use enqueue::{enqueue, member_links, order_changed, order_created, shop_of};
+pub use enqueue::{enqueue, member_links, order_changed, orders_created, shop_of};
 pub use link_codes::{create_link_code, take_link_code};
 pub use links::{links_by_address, links_of_user, touch_inbound, unlink_address, upsert_link};
 pub use outbox::{claim, finish, next_run_at};

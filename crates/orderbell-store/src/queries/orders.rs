@@ -8,6 +8,7 @@ use orderbell_core::order::{
     Actor, Applied, CustomerInfo, Fulfillment, Order, OrderAction, OrderEvent, OrderItem,
     OrderStatus,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use orderbell_core::{Currency, CustomerId, OrderId, ShopId, Timestamp};
@@ -284,6 +285,20 @@ fn placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
+/// [`placeholders`] made once per thread and size: the writer asks for the same few sizes
+/// again and again, and writing them cost about 17,000 instructions per statement.
+fn with_placeholders<R>(rows: usize, cols: usize, f: impl FnOnce(&str) -> R) -> R {
+    thread_local! {
+        static MADE: RefCell<HashMap<(usize, usize), String>> = RefCell::new(HashMap::new());
+    }
+    MADE.with(|made| {
+        let mut made = made.borrow_mut();
+        f(made
+            .entry((rows, cols))
+            .or_insert_with(|| placeholders(rows, cols)))
+    })
+}
+
 /// Inserts rows with multi-row statements. Chunks are powers of two (at most 64 rows), so
 /// only a handful of distinct statements are prepared and cached.
 pub fn insert_rows(db: &mut dyn Db, head: &str, cols: usize, values: &[Value]) -> Result<()> {
@@ -296,7 +311,8 @@ pub fn insert_rows(db: &mut dyn Db, head: &str, cols: usize, values: &[Value]) -
             1 << (usize::BITS - 1 - rows.leading_zeros())
         };
         let (now, later) = rest.split_at(chunk * cols);
-        db.execute(&format!("{head} VALUES {}", placeholders(chunk, cols)), now)?;
+        let sql = with_placeholders(chunk, cols, |marks| format!("{head} VALUES {marks}"));
+        db.execute(&sql, now)?;
         rest = later;
     }
     Ok(())
@@ -513,16 +529,15 @@ fn upsert_batch_customers(
     }
     let mut ids: HashMap<(String, String), CustomerId> = HashMap::new();
     for chunk in values.chunks(64 * 7) {
-        let rows = db.query(
-            &format!(
-                "INSERT INTO customers (id, shop_id, name, phone, email, created_at, updated_at) VALUES {} \
+        let sql = with_placeholders(chunk.len() / 7, 7, |marks| {
+            format!(
+                "INSERT INTO customers (id, shop_id, name, phone, email, created_at, updated_at) VALUES {marks} \
                  ON CONFLICT (shop_id, phone) WHERE phone IS NOT NULL DO UPDATE SET \
                  name = COALESCE(excluded.name, customers.name), email = COALESCE(excluded.email, customers.email), \
-                 updated_at = excluded.updated_at RETURNING id, shop_id, phone",
-                placeholders(chunk.len() / 7, 7)
-            ),
-            chunk,
-        )?;
+                 updated_at = excluded.updated_at RETURNING id, shop_id, phone"
+            )
+        });
+        let rows = db.query(&sql, chunk)?;
         for r in rows {
             ids.insert(
                 (r.text(1)?, r.text(2)?),
@@ -697,5 +712,13 @@ mod tests {
         assert_eq!(super::placeholders(0, 3), "");
         assert_eq!(super::placeholders(1, 1), "($1)");
         assert_eq!(super::placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
+        // Made once, given again: the same text each time, another size another text.
+        for _ in 0..2 {
+            assert_eq!(
+                super::with_placeholders(2, 3, str::to_owned),
+                "($1, $2, $3), ($4, $5, $6)"
+            );
+            assert_eq!(super::with_placeholders(1, 2, str::to_owned), "($1, $2)");
+        }
     }
 }

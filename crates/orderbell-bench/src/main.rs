@@ -101,6 +101,15 @@ pub struct OrdersArgs {
     /// the order rate is given as a ratio of.
     #[arg(long, default_value_t = 5)]
     pub baseline: u64,
+    /// After the run (closed loop only): this many alternating slices of `/healthz` and orders,
+    /// `--slice-seconds` each, and the median of their ratios. A baseline measured once before
+    /// the orders moves with whatever the machine does in those seconds; slices side by side
+    /// share the machine's state.
+    #[arg(long, default_value_t = 0)]
+    pub slices: usize,
+    /// Seconds of each slice of `--slices`.
+    #[arg(long, default_value_t = 3)]
+    pub slice_seconds: u64,
 }
 
 #[tokio::main]

@@ -276,6 +276,51 @@ pub(crate) async fn healthz_rate(
     rate
 }
 
+/// Closed-loop orders with `clients` clients for `seconds`: orders answered 201 per second.
+async fn order_rate(
+    http: &reqwest::Client,
+    url: &str,
+    key: &str,
+    clients: usize,
+    seconds: u64,
+    counter: &Arc<AtomicU64>,
+) -> f64 {
+    let end = Instant::now() + Duration::from_secs(seconds);
+    let done = Arc::new(AtomicU64::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients.max(1) {
+        let (http, url, key, done, counter) = (
+            http.clone(),
+            url.to_owned(),
+            key.to_owned(),
+            done.clone(),
+            counter.clone(),
+        );
+        tasks.spawn(async move {
+            while Instant::now() < end {
+                if post(&http, &url, &key, counter.fetch_add(1, Ordering::Relaxed)).await {
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+    #[expect(clippy::cast_precision_loss, reason = "a rate for people to read")]
+    let rate = done.load(Ordering::Relaxed) as f64 / seconds.max(1) as f64;
+    rate
+}
+
+/// The middle value (the mean of the two middle ones for an even count); `None` when empty.
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(values[n / 2]),
+        _ => Some((values[n / 2 - 1] + values[n / 2]) / 2.0),
+    }
+}
+
 pub async fn run(args: OrdersArgs) -> anyhow::Result<()> {
     let server = match &args.spawn {
         Some(bin) => Some(spawn_server(bin, args.database.as_deref(), &args.shop).await?),
@@ -408,8 +453,45 @@ pub async fn run(args: OrdersArgs) -> anyhow::Result<()> {
             after as f64 / 1024.0
         );
     }
+    if args.slices > 0 && args.rate.is_none() {
+        let mut ratios = Vec::with_capacity(args.slices);
+        for _ in 0..args.slices {
+            let healthz = healthz_rate(&http, &base, args.concurrency, args.slice_seconds).await;
+            let orders = order_rate(
+                &http,
+                &url,
+                &key,
+                args.concurrency,
+                args.slice_seconds,
+                &counter,
+            )
+            .await;
+            if healthz > 0.0 {
+                ratios.push(orders / healthz);
+            }
+        }
+        let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+        if let Some(mid) = median(&mut ratios) {
+            println!(
+                "interleaved: {} slices of {} s each, orders/s ÷ /healthz: median {mid:.3} ({})",
+                args.slices,
+                args.slice_seconds,
+                shown.join(", ")
+            );
+        }
+    }
     if let Some(mut s) = server {
         let _ = s.child.kill().await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(super::median(&mut []), None);
+        assert_eq!(super::median(&mut [0.3, 0.1, 0.2]), Some(0.2));
+        assert_eq!(super::median(&mut [0.4, 0.1, 0.3, 0.2]), Some(0.25));
+    }
 }

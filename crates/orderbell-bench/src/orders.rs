@@ -245,26 +245,21 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[idx.min(sorted.len() - 1)]) / 1000.0
 }
 
-/// `GET /healthz` with `clients` closed-loop clients for `seconds`: requests/s. The baseline each
-/// run's figures are divided by, so runs on machines of different speed can be compared.
-pub(crate) async fn healthz_rate(
-    http: &reqwest::Client,
-    base: &str,
-    clients: usize,
-    seconds: u64,
-) -> f64 {
+/// `clients` closed-loop clients, each making `request` again as soon as the last one is
+/// answered, for `seconds`: the requests per second that `request` counted as done.
+async fn closed_loop_rate<F, Fut>(clients: usize, seconds: u64, request: F) -> f64
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = bool> + Send,
+{
     let end = Instant::now() + Duration::from_secs(seconds);
     let done = Arc::new(AtomicU64::new(0));
-    let url = format!("{base}/healthz");
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..clients.max(1) {
-        let (http, url, done) = (http.clone(), url.clone(), done.clone());
+        let (request, done) = (request.clone(), done.clone());
         tasks.spawn(async move {
             while Instant::now() < end {
-                if let Ok(res) = http.get(&url).send().await
-                    && res.status().is_success()
-                    && res.bytes().await.is_ok()
-                {
+                if request().await {
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             }
@@ -276,6 +271,27 @@ pub(crate) async fn healthz_rate(
     rate
 }
 
+/// `GET /healthz` with `clients` closed-loop clients for `seconds`: requests/s. The baseline each
+/// run's figures are divided by, so runs on machines of different speed can be compared.
+pub(crate) async fn healthz_rate(
+    http: &reqwest::Client,
+    base: &str,
+    clients: usize,
+    seconds: u64,
+) -> f64 {
+    let (http, url) = (http.clone(), Arc::new(format!("{base}/healthz")));
+    closed_loop_rate(clients, seconds, move || {
+        let (http, url) = (http.clone(), url.clone());
+        async move {
+            match http.get(url.as_str()).send().await {
+                Ok(res) => res.status().is_success() && res.bytes().await.is_ok(),
+                Err(_) => false,
+            }
+        }
+    })
+    .await
+}
+
 /// Closed-loop orders with `clients` clients for `seconds`: orders answered 201 per second.
 async fn order_rate(
     http: &reqwest::Client,
@@ -285,29 +301,17 @@ async fn order_rate(
     seconds: u64,
     counter: &Arc<AtomicU64>,
 ) -> f64 {
-    let end = Instant::now() + Duration::from_secs(seconds);
-    let done = Arc::new(AtomicU64::new(0));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..clients.max(1) {
-        let (http, url, key, done, counter) = (
-            http.clone(),
-            url.to_owned(),
-            key.to_owned(),
-            done.clone(),
-            counter.clone(),
-        );
-        tasks.spawn(async move {
-            while Instant::now() < end {
-                if post(&http, &url, &key, counter.fetch_add(1, Ordering::Relaxed)).await {
-                    done.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        });
-    }
-    while tasks.join_next().await.is_some() {}
-    #[expect(clippy::cast_precision_loss, reason = "a rate for people to read")]
-    let rate = done.load(Ordering::Relaxed) as f64 / seconds.max(1) as f64;
-    rate
+    let (http, url, key, counter) = (
+        http.clone(),
+        Arc::new(url.to_owned()),
+        Arc::new(key.to_owned()),
+        counter.clone(),
+    );
+    closed_loop_rate(clients, seconds, move || {
+        let (http, url, key, counter) = (http.clone(), url.clone(), key.clone(), counter.clone());
+        async move { post(&http, &url, &key, counter.fetch_add(1, Ordering::Relaxed)).await }
+    })
+    .await
 }
 
 /// The middle value (the mean of the two middle ones for an even count); `None` when empty.

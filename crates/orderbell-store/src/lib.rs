@@ -11,6 +11,8 @@ pub mod audit;
 pub mod commit_stats;
 pub mod coordination;
 pub mod db;
+#[cfg(feature = "dynamodb")]
+pub mod dynamo;
 mod error;
 mod exec;
 pub mod identities;
@@ -328,10 +330,29 @@ pub trait Store:
 
 /// Opens the database a URL names, creating and migrating it as needed.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("dynamodb:") {
+        return open_dynamodb(url).await;
+    }
     Ok(Arc::new(SqlStore::open(url).await?))
+}
+
+#[cfg(feature = "dynamodb")]
+async fn open_dynamodb(url: &str) -> Result<Arc<dyn Store>> {
+    dynamo::open(url).await
+}
+
+#[cfg(not(feature = "dynamodb"))]
+async fn open_dynamodb(_url: &str) -> Result<Arc<dyn Store>> {
+    Err(StoreError::Unavailable(
+        "this build has no DynamoDB store: build with the feature `dynamodb`".into(),
+    ))
 }
 
 /// Applies pending migrations and returns how many ran.
 pub async fn migrate(url: &str) -> Result<usize> {
+    #[cfg(feature = "dynamodb")]
+    if url.starts_with("dynamodb:") {
+        return dynamo::migrate(url).await;
+    }
     SqlStore::migrate_only(url).await
 }

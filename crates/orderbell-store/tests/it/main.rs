@@ -8,6 +8,7 @@ mod support;
 
 mod conformance;
 mod coordination;
+mod dynamodb;
 mod escalation;
 mod lookup_cache;
 mod notifications;

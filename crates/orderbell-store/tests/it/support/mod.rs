@@ -38,6 +38,23 @@ macro_rules! stories {
     };
 }
 
+/// Runs each named story as a test on fresh DynamoDB tables in the emulator that
+/// `ORDERBELL_TEST_DYNAMODB_URL` names (moto in CI), beside its [`stories!`] runs. A story is
+/// listed here once the DynamoDB store does everything it asks.
+macro_rules! dynamodb_stories {
+    ($($name:ident),* $(,)?) => {
+        #[cfg(feature = "dynamodb")]
+        mod dynamodb {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let Some((store, _guard)) = super::fresh(super::Backend::Dynamodb).await else { return };
+                super::$name(store.clone()).await;
+                $crate::support::audit(&store).await;
+            })*
+        }
+    };
+}
+
 /// The teardown check of every story: the outbox holds nothing unexplained
 /// (see `orderbell_store::audit`).
 pub async fn audit(store: &Arc<dyn Store>) {
@@ -68,12 +85,20 @@ pub fn id<T>(f: fn(i64, [u8; 10]) -> T) -> T {
 pub enum Backend {
     Sqlite,
     Postgres,
+    #[cfg(feature = "dynamodb")]
+    Dynamodb,
 }
 
 /// Keeps the database alive for the test; cleans up when dropped.
 pub enum Guard {
     Sqlite(tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Tables of their own prefix in the emulator (moto keeps them in memory until it stops).
+    #[cfg(feature = "dynamodb")]
+    Dynamodb(String),
 }
 
 impl Drop for Guard {
@@ -160,7 +185,48 @@ pub async fn fresh(backend: Backend) -> Option<(Arc<dyn Store>, Guard)> {
             let store = orderbell_store::open(&url).await.unwrap();
             Some((store, guard))
         }
+        #[cfg(feature = "dynamodb")]
+        Backend::Dynamodb => {
+            let endpoint = dynamodb_endpoint()?;
+            let mut bytes = [0u8; 6];
+            getrandom::fill(&mut bytes).unwrap();
+            let url = format!(
+                "dynamodb://t{}?region=us-east-1&endpoint={endpoint}",
+                hex(&bytes)
+            );
+            let store = open_dynamodb(&url).await;
+            Some((store, Guard::Dynamodb(url)))
+        }
     }
+}
+
+/// The DynamoDB emulator for tests, or `None` (with a note) when it is not configured.
+#[cfg(feature = "dynamodb")]
+pub fn dynamodb_endpoint() -> Option<String> {
+    match std::env::var("ORDERBELL_TEST_DYNAMODB_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("ORDERBELL_REQUIRE_DYNAMODB").is_ok_and(|v| v == "1") {
+                panic!("ORDERBELL_REQUIRE_DYNAMODB=1 but ORDERBELL_TEST_DYNAMODB_URL is not set");
+            }
+            eprintln!(
+                "skipped: set ORDERBELL_TEST_DYNAMODB_URL (e.g. moto_server's http://127.0.0.1:5000) to run the DynamoDB suite"
+            );
+            None
+        }
+    }
+}
+
+/// Opens a DynamoDB store with the emulator's dummy credentials (moto takes any).
+#[cfg(feature = "dynamodb")]
+pub async fn open_dynamodb(url: &str) -> Arc<dyn Store> {
+    let credentials =
+        orderbell_store::dynamo::Credentials::new("testing", "testing", None, None, "tests");
+    Arc::new(
+        orderbell_store::dynamo::DynamoStore::open_with(url, Some(credentials))
+            .await
+            .unwrap(),
+    )
 }
 
 #[test]
@@ -184,6 +250,8 @@ pub async fn second(guard: &Guard) -> Arc<dyn Store> {
     let url = match guard {
         Guard::Sqlite(dir) => format!("sqlite://{}/orderbell.db", dir.path().display()),
         Guard::Postgres { admin_url, name } => with_database(admin_url, name),
+        #[cfg(feature = "dynamodb")]
+        Guard::Dynamodb(url) => return open_dynamodb(url).await,
     };
     orderbell_store::open(&url).await.unwrap()
 }

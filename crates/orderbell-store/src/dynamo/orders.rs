@@ -63,3 +63,8 @@ pub(super) async fn order_events(
 ) -> Result<Vec<OrderEvent>> {
     Err(unsupported("order_events"))
 }
+
+/// Deletes the idempotency keys stored before `before` (part of `delete_expired`); how many.
+pub(super) async fn purge_idempotency(_s: &DynamoStore, _before: Timestamp) -> Result<u64> {
+    Err(unsupported("purge idempotency keys"))
+}

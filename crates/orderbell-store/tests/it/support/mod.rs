@@ -40,11 +40,12 @@ macro_rules! stories {
 
 /// Runs each named story as a test on fresh DynamoDB tables in the emulator that
 /// `ORDERBELL_TEST_DYNAMODB_URL` names (moto in CI), beside its [`stories!`] runs. A story is
-/// listed here once the DynamoDB store does everything it asks.
+/// listed here once the DynamoDB store does everything it asks:
+/// `dynamodb_stories!(dynamodb_orders: orders_are_numbered_per_shop, …);`
 macro_rules! dynamodb_stories {
-    ($($name:ident),* $(,)?) => {
+    ($module:ident: $($name:ident),* $(,)?) => {
         #[cfg(feature = "dynamodb")]
-        mod dynamodb {
+        mod $module {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let Some((store, _guard)) = super::fresh(super::Backend::Dynamodb).await else { return };

@@ -200,7 +200,8 @@ pub struct Overrides {
     /// TOML configuration file.
     #[arg(long, env = "ORDERBELL_CONFIG", global = true)]
     pub config: Option<PathBuf>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB.
+    /// Database URL: sqlite://PATH, postgres://USER@HOST/DB, or (in builds with the feature
+    /// `dynamodb`) dynamodb://PREFIX?region=REGION[&endpoint=URL].
     #[arg(
         long = "database",
         env = "ORDERBELL_DATABASE_URL",

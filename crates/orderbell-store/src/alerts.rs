@@ -15,10 +15,14 @@
 use async_trait::async_trait;
 use orderbell_core::escalation::Step;
 use orderbell_core::order::Order;
-use orderbell_core::{OrderId, ShopId, Timestamp};
+use orderbell_core::shop::Shop;
+use orderbell_core::{OrderId, ShopId, Timestamp, UserId};
 
 use crate::Result;
-use crate::notifications::{LinkStatus, NotificationStatus, NotifyEvent};
+use crate::notifications::{
+    Channel, LinkStatus, NewNotification, NotificationStatus, NotifyEvent, Payload, Recipient,
+    ShopInfo,
+};
 use crate::stored_text::stored_text;
 
 stored_text! {
@@ -110,4 +114,62 @@ pub trait AlertStore: Send + Sync {
         problems: Vec<String>,
         now: Timestamp,
     ) -> Result<usize>;
+}
+
+// What both stores' escalation timers share (queries/alerts.rs, dynamo/alerts.rs).
+
+/// The start of the shop's next day, in its time zone.
+pub(crate) fn end_of_day(shop: &Shop, now: Timestamp) -> Timestamp {
+    let tz = shop.tz();
+    now.to_zoned(tz.clone())
+        .date()
+        .tomorrow()
+        .ok()
+        .and_then(|d| d.to_zoned(tz).ok())
+        .map(|z| z.timestamp())
+        .unwrap_or(now)
+}
+
+pub(crate) fn shop_payload(info: &ShopInfo) -> Payload {
+    Payload {
+        shop: info.slug.clone(),
+        shop_name: Some(info.name.clone()),
+        shop_phone: info.phone.clone(),
+        shop_time_zone: Some(info.time_zone.clone()),
+        ..Payload::default()
+    }
+}
+
+/// One person to reach about an order.
+pub(crate) struct Target {
+    pub(crate) link_id: Option<i64>,
+    pub(crate) channel: Channel,
+    pub(crate) destination: String,
+    pub(crate) user_id: Option<UserId>,
+    pub(crate) locale: String,
+}
+
+impl Target {
+    pub(crate) fn notification(
+        &self,
+        order: &Order,
+        event: NotifyEvent,
+        payload: &str,
+        now: Timestamp,
+    ) -> NewNotification {
+        NewNotification {
+            shop_id: Some(order.shop_id.clone()),
+            order_id: Some(order.id.clone()),
+            link_id: self.link_id,
+            channel: self.channel,
+            destination: self.destination.clone(),
+            recipient: Recipient::Member,
+            user_id: self.user_id.clone(),
+            event,
+            locale: self.locale.clone(),
+            payload: payload.to_owned(),
+            run_at: now,
+            now,
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! What the store takes and gives back besides the core types. Ids and times come from the
 //! caller, so the store stays deterministic and tests control the clock.
 
-use orderbell_core::order::{Actor, OrderSource, OrderStatus};
+use orderbell_core::order::{Actor, Order, OrderSource, OrderStatus};
 use orderbell_core::pricing::PricedOrder;
 use orderbell_core::user::User;
 use orderbell_core::{ApiKeyId, Currency, CustomerId, OrderId, ShopId, Timestamp, UserId};
@@ -156,6 +156,37 @@ pub struct NewOrder {
     pub new_customer_id: CustomerId,
     pub created_at: Timestamp,
     pub idempotency: Option<IdempotencyKey>,
+}
+
+impl NewOrder {
+    /// The order a request becomes, once it has its number and customer.
+    pub(crate) fn order(&self, number: i64, customer_id: Option<CustomerId>) -> Order {
+        let o = self;
+        let p = &o.priced;
+        Order {
+            id: o.id.clone(),
+            shop_id: o.shop_id.clone(),
+            number,
+            status: OrderStatus::Pending,
+            currency: o.currency,
+            subtotal: p.subtotal,
+            total: p.total,
+            items: p.items.clone(),
+            customer_id,
+            customer: p.customer.clone(),
+            fulfillment: p.fulfillment.clone(),
+            note: p.note.clone(),
+            source: o.source,
+            eta_minutes: None,
+            reason: None,
+            created_at: o.created_at,
+            updated_at: o.created_at,
+            acknowledged_at: None,
+            accepted_at: None,
+            ready_at: None,
+            closed_at: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

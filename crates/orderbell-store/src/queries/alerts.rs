@@ -10,7 +10,9 @@ use orderbell_core::shop::Shop;
 use orderbell_core::{OrderId, ShopId, Timestamp, UserId};
 
 use super::notifications::{enqueue, member_links, member_settings, shop_of};
-use crate::alerts::{AlertStatus, ChannelHealth, Fired, OrderAlert};
+use crate::alerts::{
+    AlertStatus, ChannelHealth, Fired, OrderAlert, Target, end_of_day, shop_payload,
+};
 use crate::db::{Db, Row, Value};
 use crate::notifications::{
     Channel, MemberSettings, NewNotification, NotifyEvent, Payload, Recipient, ShopInfo,
@@ -320,62 +322,6 @@ fn after_miss(
     };
     let n = owners_notice(db, shop_id, NotifyEvent::Paused, &payload, now)?;
     Ok((Some(until), n))
-}
-
-/// The start of the shop's next day, in its time zone.
-fn end_of_day(shop: &Shop, now: Timestamp) -> Timestamp {
-    let tz = shop.tz();
-    now.to_zoned(tz.clone())
-        .date()
-        .tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(tz).ok())
-        .map(|z| z.timestamp())
-        .unwrap_or(now)
-}
-
-fn shop_payload(info: &ShopInfo) -> Payload {
-    Payload {
-        shop: info.slug.clone(),
-        shop_name: Some(info.name.clone()),
-        shop_phone: info.phone.clone(),
-        shop_time_zone: Some(info.time_zone.clone()),
-        ..Payload::default()
-    }
-}
-
-/// One person to reach about an order.
-struct Target {
-    link_id: Option<i64>,
-    channel: Channel,
-    destination: String,
-    user_id: Option<UserId>,
-    locale: String,
-}
-
-impl Target {
-    fn notification(
-        &self,
-        order: &Order,
-        event: NotifyEvent,
-        payload: &str,
-        now: Timestamp,
-    ) -> NewNotification {
-        NewNotification {
-            shop_id: Some(order.shop_id.clone()),
-            order_id: Some(order.id.clone()),
-            link_id: self.link_id,
-            channel: self.channel,
-            destination: self.destination.clone(),
-            recipient: Recipient::Member,
-            user_id: self.user_id.clone(),
-            event,
-            locale: self.locale.clone(),
-            payload: payload.to_owned(),
-            run_at: now,
-            now,
-        }
-    }
 }
 
 /// The member channels the shop's settings want for `event`.

@@ -181,34 +181,6 @@ fn seen_key(db: &mut dyn Db, o: &NewOrder) -> Result<Option<Result<CreatedOrder>
     Ok(Some(Ok(CreatedOrder::Replayed(stored))))
 }
 
-/// The order a request becomes, once it has its number and customer.
-fn build_order(o: &NewOrder, number: i64, customer_id: Option<CustomerId>) -> Order {
-    let p = &o.priced;
-    Order {
-        id: o.id.clone(),
-        shop_id: o.shop_id.clone(),
-        number,
-        status: OrderStatus::Pending,
-        currency: o.currency,
-        subtotal: p.subtotal,
-        total: p.total,
-        items: p.items.clone(),
-        customer_id,
-        customer: p.customer.clone(),
-        fulfillment: p.fulfillment.clone(),
-        note: p.note.clone(),
-        source: o.source,
-        eta_minutes: None,
-        reason: None,
-        created_at: o.created_at,
-        updated_at: o.created_at,
-        acknowledged_at: None,
-        accepted_at: None,
-        ready_at: None,
-        closed_at: None,
-    }
-}
-
 /// The 24 column values of a new order row, in `COLUMNS` order.
 fn order_values(order: &Order, out: &mut Vec<Value>) -> Result<()> {
     let items =
@@ -335,7 +307,7 @@ pub fn create_order(db: &mut dyn Db, o: &NewOrder) -> Result<CreatedOrder> {
         .ok_or(StoreError::NotFound)?
         .int(0)?;
     let customer_id = upsert_customer(db, o)?;
-    let order = build_order(o, number, customer_id);
+    let order = o.order(number, customer_id);
     let mut values = Vec::with_capacity(24);
     order_values(&order, &mut values)?;
     insert_rows(db, &format!("INSERT INTO orders ({COLUMNS})"), 24, &values)?;
@@ -570,7 +542,7 @@ fn insert_orders(
     let mut key_rows = Vec::new();
     for &i in todo {
         let o = &orders[i];
-        let order = build_order(o, numbers[i], customer_ids[i].take());
+        let order = o.order(numbers[i], customer_ids[i].take());
         order_values(&order, &mut order_rows)?;
         event_values(&order.id, &created_event(o), &mut event_rows);
         if let Some(key) = &o.idempotency {

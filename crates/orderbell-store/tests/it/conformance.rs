@@ -135,6 +135,28 @@ stories!(
     expired_rows_are_purged,
 );
 
+dynamodb_stories!(dynamodb_shops: shops_and_members, api_keys, invitations_are_single_use);
+dynamodb_stories!(dynamodb_menu: menu_editing, menu_is_scoped_to_its_shop, menu_photos);
+dynamodb_stories!(dynamodb_orders:
+    orders_are_numbered_per_shop,
+    order_lifecycle_and_events,
+    order_listing,
+    idempotency_keys,
+    concurrent_orders_are_group_committed,
+    concurrent_retries_with_one_key_make_one_order,
+    a_failing_job_leaves_its_batch_alone,
+);
+dynamodb_stories!(dynamodb_accounts:
+    accounts_and_sessions,
+    account_links_are_single_use,
+    sign_in_devices_are_remembered,
+    passkeys_belong_to_one_user,
+    webauthn_challenges_are_single_use,
+    external_identities_and_oidc_flows,
+    settings_keep_their_first_value,
+    expired_rows_are_purged,
+);
+
 async fn accounts_and_sessions(store: Arc<dyn Store>) {
     let u = user(&store, "kim@example.com").await;
     let dup = store

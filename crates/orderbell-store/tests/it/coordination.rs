@@ -26,6 +26,12 @@ stories!(
     dashboards_are_counted_across_instances,
 );
 
+dynamodb_stories!(dynamodb_coordination:
+    shared_buckets_allow_a_burst_then_one_per_period,
+    a_lease_has_one_holder_until_it_lapses_or_is_given_back,
+    dashboards_are_counted_across_instances,
+);
+
 async fn shared_buckets_allow_a_burst_then_one_per_period(store: Arc<dyn Store>) {
     let t0 = now();
     let bucket = Bucket {

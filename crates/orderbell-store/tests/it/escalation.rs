@@ -52,6 +52,12 @@ stories!(
     two_instances_fire_each_step_once,
 );
 
+dynamodb_stories!(dynamodb_alerts:
+    the_timer_is_written_with_the_order_and_ended_by_the_acknowledgement,
+    an_unanswered_order_is_called_then_missed_and_the_shop_pauses,
+    two_instances_fire_each_step_once,
+);
+
 async fn the_timer_is_written_with_the_order_and_ended_by_the_acknowledgement(
     store: Arc<dyn Store>,
 ) {
@@ -312,6 +318,10 @@ async fn two_instances_fire_each_step_once(store: Arc<dyn Store>) {
 /// A fresh database of the same backend as the story runs on (told by the test's module).
 async fn fresh_pair_backend() -> Option<(Arc<dyn Store>, support::Guard)> {
     let name = std::thread::current().name().unwrap_or_default().to_owned();
+    #[cfg(feature = "dynamodb")]
+    if name.contains("dynamodb") {
+        return fresh(Backend::Dynamodb).await;
+    }
     let backend = if name.contains("postgres") {
         Backend::Postgres
     } else {

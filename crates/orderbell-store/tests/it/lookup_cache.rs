@@ -136,3 +136,18 @@ mod postgres {
         super::shop_changes_are_seen(Backend::Postgres).await;
     }
 }
+
+#[cfg(feature = "dynamodb")]
+mod dynamodb {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn revoked_keys_are_refused() {
+        super::revoked_keys_are_refused(Backend::Dynamodb).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn shop_changes_are_seen() {
+        super::shop_changes_are_seen(Backend::Dynamodb).await;
+    }
+}

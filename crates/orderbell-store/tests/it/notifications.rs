@@ -38,6 +38,15 @@ stories!(
     webhook_log_is_bounded,
 );
 
+dynamodb_stories!(dynamodb_notifications:
+    orders_queue_notifications_in_their_transaction,
+    claims_are_leased_and_retried,
+    dead_destinations_are_not_used_again,
+    delivery_reports_only_move_forward,
+    link_codes_are_one_time,
+    webhook_log_is_bounded,
+);
+
 async fn orders_queue_notifications_in_their_transaction(store: Arc<dyn Store>) {
     let owner = user(&store, "owner@a.example").await;
     let staff = user(&store, "staff@a.example").await;

@@ -558,3 +558,12 @@ async fn revoke_and_expire(store: Arc<dyn Store>) {
     );
     assert!(store.owed_jobs(&b, 10).await.unwrap().is_empty());
 }
+
+dynamodb_stories!(dynamodb_printing:
+    jobs_follow_the_order_and_its_acknowledgements,
+    acknowledgements_recorded_together,
+    auto_print_modes_and_categories,
+    batches_queue_jobs_too,
+    revoke_and_expire,
+    a_waking_session_reads_its_work_at_once
+);
